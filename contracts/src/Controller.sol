@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IController} from "./interfaces/IController.sol";
+import {ControlledProxy} from "./proxy/ControlledProxy.sol";
+import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+
+/// @title Controller
+/// @notice Registry, pause switch and upgrade authority of a Streamflow deployment. It is the one
+/// contract that is not behind a proxy: it owns the proxies. It starts paused so that a deployment
+/// can wire every contract before anyone uses it.
+contract Controller is IController, Ownable2Step {
+    mapping(bytes32 id => address addr) private _registry;
+    bool private _paused;
+
+    /// @param governance The initial owner.
+    constructor(address governance) Ownable(governance) {
+        _paused = true;
+        emit ProtocolPaused(governance);
+    }
+
+    /// @inheritdoc IController
+    function setContract(bytes32 id, address addr) external onlyOwner {
+        if (id == bytes32(0)) revert ZeroContractId();
+        _registry[id] = addr;
+        emit ContractRegistered(id, addr);
+    }
+
+    /// @inheritdoc IController
+    function getContract(bytes32 id) external view returns (address) {
+        return _registry[id];
+    }
+
+    /// @inheritdoc IController
+    function pause() external onlyOwner {
+        if (_paused) revert AlreadyPaused();
+        _paused = true;
+        emit ProtocolPaused(msg.sender);
+    }
+
+    /// @inheritdoc IController
+    function unpause() external onlyOwner {
+        if (!_paused) revert NotPaused();
+        _paused = false;
+        emit ProtocolUnpaused(msg.sender);
+    }
+
+    /// @inheritdoc IController
+    function paused() external view returns (bool) {
+        return _paused;
+    }
+
+    /// @inheritdoc IController
+    function upgradeProxy(address proxy, address implementation, bytes calldata data) external onlyOwner {
+        ControlledProxy(payable(proxy)).upgradeToAndCall(implementation, data);
+        emit ProxyUpgraded(proxy, implementation);
+    }
+
+    /// @inheritdoc IController
+    function owner() public view override(IController, Ownable) returns (address) {
+        return super.owner();
+    }
+}
