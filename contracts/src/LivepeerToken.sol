@@ -4,12 +4,12 @@ pragma solidity 0.8.30;
 import {Controlled} from "./Controlled.sol";
 import {IController} from "./interfaces/IController.sol";
 import {ILivepeerToken} from "./interfaces/ILivepeerToken.sol";
-import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {ContractIds} from "./libraries/ContractIds.sol";
 import {ERC20Upgradeable} from "@openzeppelin/contracts-upgradeable/token/ERC20/ERC20Upgradeable.sol";
 import {
     ERC20PermitUpgradeable
 } from "@openzeppelin/contracts-upgradeable/token/ERC20/extensions/ERC20PermitUpgradeable.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 
 /// @title LivepeerToken
 /// @notice LPT. See {ILivepeerToken}. The minter role is whatever the Controller has registered
@@ -46,7 +46,12 @@ contract LivepeerToken is ILivepeerToken, Controlled, ERC20PermitUpgradeable {
     }
 
     /// @inheritdoc ERC20PermitUpgradeable
-    function nonces(address owner) public view override(ERC20PermitUpgradeable, IERC20Permit) returns (uint256) {
+    function nonces(address owner)
+        public
+        view
+        override(ERC20PermitUpgradeable, IERC20Permit)
+        returns (uint256)
+    {
         return super.nonces(owner);
     }
 }

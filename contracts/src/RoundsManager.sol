@@ -29,7 +29,8 @@ contract RoundsManager is IRoundsManager, Controlled {
     }
 
     // keccak256(abi.encode(uint256(keccak256("streamflow.storage.RoundsManager")) - 1)) & ~bytes32(uint256(0xff))
-    bytes32 internal constant STORAGE_SLOT = 0x986aefa13ce787225e1866d2e5b01bab1aea020220b21652818d1f8adc606100;
+    bytes32 internal constant STORAGE_SLOT =
+        0x986aefa13ce787225e1866d2e5b01bab1aea020220b21652818d1f8adc606100;
 
     /// @notice The longest round governance may set: about a year of 12-second blocks.
     uint256 public constant MAX_ROUND_LENGTH = 2_628_000;
@@ -40,14 +41,26 @@ contract RoundsManager is IRoundsManager, Controlled {
     /// @notice Sets up the schedule: round 1 starts at the initializing block.
     /// @param roundLength_ The round length in blocks.
     function initialize(uint256 roundLength_) external initializer {
+        _initializeSchedule(roundLength_);
+    }
+
+    /// @dev Round 1 starts at this block. Shared by `initialize` and test harnesses.
+    function _initializeSchedule(uint256 roundLength_) internal {
         _checkLength(roundLength_);
-        _storage().current =
-            Schedule({startRound: 1, startBlock: SafeCast.toUint64(block.number), length: SafeCast.toUint64(roundLength_)});
+        _storage().current = Schedule({
+            startRound: 1,
+            startBlock: SafeCast.toUint64(block.number),
+            length: SafeCast.toUint64(roundLength_)
+        });
         emit RoundLengthUpdated(roundLength_, 1, block.number);
     }
 
     /// @inheritdoc IRoundsManager
     function initializeRound() external virtual whenNotPaused {
+        _initializeRound();
+    }
+
+    function _initializeRound() internal {
         RoundsManagerStorage storage $ = _storage();
         uint256 round = _currentRound($);
         if ($.lastInitializedRound == round) revert RoundAlreadyInitialized(round);
@@ -65,7 +78,9 @@ contract RoundsManager is IRoundsManager, Controlled {
         uint256 round = _roundIn(s);
         uint64 nextStart = SafeCast.toUint64(_startBlockIn(s, round) + s.length);
         $.next = Schedule({
-            startRound: SafeCast.toUint64(round + 1), startBlock: nextStart, length: SafeCast.toUint64(newRoundLength)
+            startRound: SafeCast.toUint64(round + 1),
+            startBlock: nextStart,
+            length: SafeCast.toUint64(newRoundLength)
         });
         emit RoundLengthUpdated(newRoundLength, round + 1, nextStart);
     }

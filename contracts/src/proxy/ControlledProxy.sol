@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {Proxy} from "@openzeppelin/contracts/proxy/Proxy.sol";
 import {ERC1967Utils} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Utils.sol";
+import {Proxy} from "@openzeppelin/contracts/proxy/Proxy.sol";
 
 /// @title ControlledProxy
 /// @notice The proxy in front of every Streamflow protocol contract. It keeps the implementation in
@@ -38,6 +38,11 @@ contract ControlledProxy is Proxy {
             _delegate(_implementation());
         }
         ERC1967Utils.upgradeToAndCall(implementation, data);
+    }
+
+    /// @notice Plain ether transfers are forwarded too, so the implementation decides whether to accept.
+    receive() external payable {
+        _fallback();
     }
 
     /// @dev Forwards every call except the admin's; the admin may only upgrade.
