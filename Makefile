@@ -1,0 +1,20 @@
+# The two commands a newcomer needs (see README.md):
+#   make demo   install everything, start a local anvil, deploy the protocol, read it back
+#   make test   install everything, run every test (what .ci/run runs)
+.PHONY: setup demo test stop layout-update
+
+setup:
+	@tools/setup.sh
+
+demo: setup
+	@tools/demo.sh
+
+test: setup
+	@tools/test.sh
+
+stop:
+	@if [ -f .anvil/anvil.pid ]; then kill "$$(cat .anvil/anvil.pid)" 2>/dev/null || true; rm -f .anvil/anvil.pid; fi
+
+# After an intended, compatible storage change (appended fields): refresh storage-layout/.
+layout-update:
+	@node_modules/.bin/forge build && node tools/storage-layout.js update

@@ -1,0 +1,147 @@
+//! The deployment file written by `script/Deploy.s.sol`.
+
+use alloy::primitives::Address;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// Why a deployment file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum DeploymentError {
+    /// The file could not be read.
+    #[error("cannot read deployment file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not a deployment.
+    #[error("deployment file {path} is malformed: {source}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The JSON error.
+        source: serde_json::Error,
+    },
+    /// A protocol address is zero.
+    #[error("deployment file {path}: `{field}` is the zero address")]
+    ZeroAddress {
+        /// The file.
+        path: PathBuf,
+        /// The field.
+        field: &'static str,
+    },
+}
+
+/// Addresses and parameters of one deployment. Protocol contracts are addressed through their
+/// proxies; implementations are listed for verification only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Deployment {
+    /// The chain it was deployed to.
+    pub chain_id: u64,
+    /// The block the deployment script ran at.
+    pub deploy_block: u64,
+    /// Blocks per round at deployment.
+    pub round_length: u64,
+    /// The Controller's owner.
+    pub governance: Address,
+    /// The Controller (not proxied).
+    pub controller: Address,
+    /// LPT (proxy).
+    pub livepeer_token: Address,
+    /// LPT implementation.
+    pub livepeer_token_implementation: Address,
+    /// RoundsManager (proxy).
+    pub rounds_manager: Address,
+    /// RoundsManager implementation.
+    pub rounds_manager_implementation: Address,
+}
+
+impl Deployment {
+    /// Reads and checks a deployment file.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, DeploymentError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| DeploymentError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses and checks deployment JSON; `origin` names it in errors.
+    pub fn parse(json: &str, origin: &Path) -> Result<Self, DeploymentError> {
+        let d: Self = serde_json::from_str(json).map_err(|source| DeploymentError::Parse {
+            path: origin.to_path_buf(),
+            source,
+        })?;
+        for (field, addr) in [
+            ("controller", d.controller),
+            ("livepeerToken", d.livepeer_token),
+            ("roundsManager", d.rounds_manager),
+        ] {
+            if addr.is_zero() {
+                return Err(DeploymentError::ZeroAddress {
+                    path: origin.to_path_buf(),
+                    field,
+                });
+            }
+        }
+        Ok(d)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = r#"{
+      "chainId": 31337, "deployBlock": 0, "roundLength": 50,
+      "governance": "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
+      "controller": "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+      "livepeerToken": "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0",
+      "livepeerTokenImplementation": "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512",
+      "roundsManager": "0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9",
+      "roundsManagerImplementation": "0xCf7Ed3AccA5a467e9e704C703E8D87F634fB0Fc9"
+    }"#;
+
+    #[test]
+    fn parses_the_script_output() {
+        let d = Deployment::parse(SAMPLE, Path::new("sample")).expect("valid");
+        assert_eq!(d.chain_id, 31337);
+        assert_eq!(d.round_length, 50);
+        assert_eq!(
+            d.controller.to_string(),
+            "0x5FbDB2315678afecb367f032d93F642f64180aa3"
+        );
+    }
+
+    #[test]
+    fn rejects_a_zero_protocol_address() {
+        let json = SAMPLE.replace(
+            "0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9",
+            "0x0000000000000000000000000000000000000000",
+        );
+        let err = Deployment::parse(&json, Path::new("x")).expect_err("zero address");
+        assert!(matches!(
+            err,
+            DeploymentError::ZeroAddress {
+                field: "roundsManager",
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn rejects_malformed_json_with_the_file_name() {
+        let err =
+            Deployment::parse("{\"chainId\": 1", Path::new("deployments/x.json")).expect_err("bad");
+        assert!(err.to_string().contains("deployments/x.json"), "{err}");
+    }
+
+    #[test]
+    fn reports_a_missing_file() {
+        let err = Deployment::load("/nonexistent/streamflow.json").expect_err("missing");
+        assert!(matches!(err, DeploymentError::Read { .. }));
+    }
+}

@@ -1,0 +1,12 @@
+//! Rust access to a Streamflow deployment.
+//!
+//! - [`contracts`]: typed alloy bindings (ABI + bytecode) generated at compile time from the forge
+//!   artifacts in `out/`, which this crate's build script refreshes with `forge build`;
+//! - [`Deployment`]: the addresses that `script/Deploy.s.sol` writes as JSON;
+//! - [`ids`]: the Controller registry identifiers, derived exactly as the contracts derive them.
+
+pub mod contracts;
+pub mod deployment;
+pub mod ids;
+
+pub use deployment::{Deployment, DeploymentError};

@@ -1,0 +1,173 @@
+//! End to end: a real anvil, the real forge deploy script, then the generated bindings against the
+//! deployed proxies.
+
+use alloy::{
+    node_bindings::{Anvil, AnvilInstance},
+    primitives::U256,
+    providers::ProviderBuilder,
+    signers::local::PrivateKeySigner,
+};
+use std::{path::PathBuf, process::Command, sync::Mutex};
+use streamflow_bindings::{
+    Deployment,
+    contracts::{Controller, LivepeerToken, RoundsManager},
+    ids,
+};
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn spawn_anvil() -> AnvilInstance {
+    Anvil::at(repo_root().join("node_modules/.bin/anvil"))
+        .port(0u16)
+        .try_spawn()
+        .expect("anvil starts (run `make setup`)")
+}
+
+/// forge shares `cache/` and `broadcast/` in the repository: one script run at a time.
+static FORGE: Mutex<()> = Mutex::new(());
+
+/// Runs `script/Deploy.s.sol` against `rpc` and returns what it wrote.
+fn deploy(rpc: &str, sender: &str, out: &std::path::Path) -> Deployment {
+    let _one_at_a_time = FORGE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let status = Command::new(repo_root().join("node_modules/.bin/forge"))
+        .current_dir(repo_root())
+        .args([
+            "script",
+            "script/Deploy.s.sol",
+            "--rpc-url",
+            rpc,
+            "--broadcast",
+            "--unlocked",
+        ])
+        .args(["--sender", sender, "-q"])
+        .env("STREAMFLOW_DEPLOYMENT", out)
+        .env("ROUND_LENGTH", "5")
+        .status()
+        .expect("forge runs");
+    assert!(status.success(), "forge script failed: {status}");
+    Deployment::load(out).expect("deployment file")
+}
+
+#[tokio::test]
+async fn deploy_script_wires_the_protocol_and_bindings_drive_it() {
+    let anvil = spawn_anvil();
+    let signer: PrivateKeySigner = anvil.keys()[0].clone().into();
+    let gov = signer.address();
+    let out = tempfile::Builder::new()
+        .suffix(".json")
+        .tempfile_in(repo_root().join("deployments"))
+        .expect("temp file");
+    let d = deploy(&anvil.endpoint(), &gov.to_string(), out.path());
+
+    assert_eq!(d.chain_id, anvil.chain_id());
+    assert_eq!(d.governance, gov);
+    assert_eq!(d.round_length, 5);
+
+    let provider = ProviderBuilder::new()
+        .wallet(signer)
+        .connect_http(anvil.endpoint_url());
+    let controller = Controller::new(d.controller, &provider);
+    let rounds = RoundsManager::new(d.rounds_manager, &provider);
+    let token = LivepeerToken::new(d.livepeer_token, &provider);
+
+    // Wiring: registry entries point at the proxies, the protocol is unpaused, governance owns it.
+    assert_eq!(
+        controller
+            .getContract(ids::rounds_manager())
+            .call()
+            .await
+            .unwrap(),
+        d.rounds_manager
+    );
+    assert_eq!(
+        controller
+            .getContract(ids::livepeer_token())
+            .call()
+            .await
+            .unwrap(),
+        d.livepeer_token
+    );
+    assert!(!controller.paused().call().await.unwrap());
+    assert_eq!(controller.owner().call().await.unwrap(), gov);
+    assert_eq!(
+        token.balanceOf(gov).call().await.unwrap(),
+        U256::from(10_000_000u64) * U256::from(10u64).pow(U256::from(18u64))
+    );
+
+    // Rounds through the proxy: initialize once, the second call is refused with the named error.
+    let round = rounds.currentRound().call().await.unwrap();
+    let receipt = rounds
+        .initializeRound()
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(receipt.status());
+    let initialized = receipt
+        .decoded_log::<RoundsManager::RoundInitialized>()
+        .expect("RoundInitialized event");
+    assert_eq!(initialized.round, round);
+    assert_eq!(
+        rounds.blockHashForRound(round).call().await.unwrap(),
+        initialized.blockHash
+    );
+
+    let err = rounds
+        .initializeRound()
+        .send()
+        .await
+        .expect_err("second initialize in a round");
+    let decoded = err
+        .as_decoded_interface_error::<RoundsManager::RoundsManagerErrors>()
+        .expect("a RoundsManager custom error");
+    assert!(
+        matches!(decoded, RoundsManager::RoundsManagerErrors::RoundAlreadyInitialized(ref e) if e.round == round),
+        "{decoded:?}"
+    );
+}
+
+#[tokio::test]
+async fn paused_protocol_refuses_round_initialization() {
+    let anvil = spawn_anvil();
+    let signer: PrivateKeySigner = anvil.keys()[0].clone().into();
+    let gov = signer.address();
+    let out = tempfile::Builder::new()
+        .suffix(".json")
+        .tempfile_in(repo_root().join("deployments"))
+        .expect("temp file");
+    let d = deploy(&anvil.endpoint(), &gov.to_string(), out.path());
+    let provider = ProviderBuilder::new()
+        .wallet(signer)
+        .connect_http(anvil.endpoint_url());
+
+    let controller = Controller::new(d.controller, &provider);
+    controller
+        .pause()
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    let err = RoundsManager::new(d.rounds_manager, &provider)
+        .initializeRound()
+        .send()
+        .await
+        .expect_err("paused");
+    let decoded = err
+        .as_decoded_interface_error::<RoundsManager::RoundsManagerErrors>()
+        .expect("a RoundsManager custom error");
+    assert!(
+        matches!(
+            decoded,
+            RoundsManager::RoundsManagerErrors::ProtocolIsPaused(_)
+        ),
+        "{decoded:?}"
+    );
+}

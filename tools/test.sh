@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Every test, in order: Solidity formatting, build, tests with gas snapshots gated, storage layouts,
+# then Rust formatting, lints and tests. `.ci/run` calls this through `make test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/node_modules/.bin:$PATH"
+
+step() { printf '\n\033[1;34m==> %s\033[0m\n' "$*"; }
+
+step "forge fmt --check"
+forge fmt --check
+
+step "forge build (warnings are errors)"
+forge build --deny warnings
+
+step "forge test (gas snapshots checked against snapshots/)"
+FORGE_SNAPSHOT_CHECK=true forge test ${CI:+--profile ci}
+
+step "storage layout"
+node tools/storage-layout.js selftest >/dev/null
+node tools/storage-layout.js check
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "cargo test"
+cargo test --workspace --locked
