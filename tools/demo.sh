@@ -15,6 +15,10 @@ if [ -f "$STATE/anvil.pid" ] && kill -0 "$(cat "$STATE/anvil.pid")" 2>/dev/null;
   echo "stopping the previous anvil (pid $(cat "$STATE/anvil.pid"))"
   kill "$(cat "$STATE/anvil.pid")" && sleep 1
 fi
+if cast chain-id --rpc-url "$RPC" >/dev/null 2>&1; then
+  echo "port $PORT is already serving JSON-RPC (not an anvil started by make demo); set ANVIL_PORT" >&2
+  exit 1
+fi
 anvil --port "$PORT" --silent >"$STATE/anvil.log" 2>&1 &
 echo $! >"$STATE/anvil.pid"
 for _ in $(seq 50); do cast chain-id --rpc-url "$RPC" >/dev/null 2>&1 && break; sleep 0.1; done
