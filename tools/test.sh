@@ -14,7 +14,7 @@ step "forge build (warnings are errors)"
 forge build --deny warnings
 
 step "forge test (gas snapshots checked against snapshots/)"
-FORGE_SNAPSHOT_CHECK=true forge test ${CI:+--profile ci}
+FORGE_SNAPSHOT_CHECK=true FOUNDRY_PROFILE="${CI:+ci}" forge test
 
 step "storage layout"
 node tools/storage-layout.js selftest >/dev/null
