@@ -1,7 +1,7 @@
 # The two commands a newcomer needs (see README.md):
 #   make demo   install everything, start a local anvil, deploy the protocol, read it back
 #   make test   install everything, run every test (what .ci/run runs)
-.PHONY: setup demo test stop layout-update
+.PHONY: setup demo test audit stop layout-update
 
 setup:
 	@tools/setup.sh
@@ -11,6 +11,10 @@ demo: setup
 
 test: setup
 	@tools/test.sh
+
+# Auditor suite: slither gate, halmos proofs, coverage, and a dated report in reports/.
+audit: setup
+	@.venv/bin/python tools/audit.py report
 
 stop:
 	@if [ -f .anvil/anvil.pid ]; then kill "$$(cat .anvil/anvil.pid)" 2>/dev/null || true; rm -f .anvil/anvil.pid; fi

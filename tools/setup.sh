@@ -2,6 +2,7 @@
 # Installs everything Streamflow needs, from the package registries only, idempotently:
 #   - Debian packages: FFmpeg development libraries, clang/libclang, pkg-config, the ffmpeg CLI;
 #   - npm packages pinned in package-lock.json: forge/anvil/cast, solc-js, OpenZeppelin;
+#   - PyPI packages pinned in audit/requirements.lock (slither, halmos) into .venv;
 #   - Rust: checks the toolchain (cargo, rustfmt, clippy) that the machine provides.
 # A second run only checks and returns in about a second.
 set -euo pipefail
@@ -37,6 +38,17 @@ if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
   cp package-lock.json "$stamp"
 else
   log "npm tools present"
+fi
+
+# Auditor tools (slither, halmos) in a project-local virtual environment, pinned by the lock file.
+venv_stamp=.venv/.streamflow-lock
+if [ ! -f "$venv_stamp" ] || ! cmp -s audit/requirements.lock "$venv_stamp"; then
+  log "installing auditor tools into .venv (slither, halmos)"
+  python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check -r audit/requirements.lock
+  cp audit/requirements.lock "$venv_stamp"
+else
+  log "auditor tools present"
 fi
 
 for tool in cargo rustfmt cargo-clippy; do

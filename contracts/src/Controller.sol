@@ -52,8 +52,9 @@ contract Controller is IController, Ownable2Step {
 
     /// @inheritdoc IController
     function upgradeProxy(address proxy, address implementation, bytes calldata data) external onlyOwner {
-        ControlledProxy(payable(proxy)).upgradeToAndCall(implementation, data);
+        // Emitted first: if the upgrade reverts, so does the event.
         emit ProxyUpgraded(proxy, implementation);
+        ControlledProxy(payable(proxy)).upgradeToAndCall(implementation, data);
     }
 
     /// @inheritdoc IController

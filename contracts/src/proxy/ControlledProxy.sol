@@ -16,12 +16,16 @@ contract ControlledProxy is Proxy {
     /// @notice A call from the admin was not `upgradeToAndCall`.
     error ProxyDeniedAdminAccess();
 
+    /// @notice The proxy was constructed without an admin.
+    error ZeroAdmin();
+
     address private immutable _admin;
 
     /// @param admin The Controller that may upgrade this proxy.
     /// @param implementation The first implementation.
     /// @param data Initializer calldata, delegatecalled into `implementation` at construction.
     constructor(address admin, address implementation, bytes memory data) payable {
+        if (admin == address(0)) revert ZeroAdmin();
         _admin = admin;
         ERC1967Utils.changeAdmin(admin);
         ERC1967Utils.upgradeToAndCall(implementation, data);

@@ -123,3 +123,19 @@ contract ControlledProxyTest is Deployers {
         RoundsManagerV2(address(d.rounds)).initializeV2(999);
     }
 }
+
+contract ControlledProxyConstructionTest is Deployers {
+    function test_RevertWhen_ZeroAdmin() public {
+        deployProtocol();
+        vm.expectRevert(ControlledProxy.ZeroAdmin.selector);
+        new ControlledProxy(address(0), d.roundsImplementation, "");
+    }
+
+    function test_PlainEtherIsForwardedToTheImplementation() public {
+        deployProtocol();
+        // RoundsManager accepts no ether: the forwarded transfer reverts and nothing is kept.
+        (bool ok,) = address(d.rounds).call{value: 1 ether}("");
+        assertFalse(ok);
+        assertEq(address(d.rounds).balance, 0);
+    }
+}
