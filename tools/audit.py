@@ -17,6 +17,7 @@ import datetime as dt
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -29,6 +30,7 @@ GATED_IMPACTS = {"High", "Medium"}
 ENV = {**os.environ, "PATH": f"{ROOT / 'node_modules' / '.bin'}:{os.environ.get('PATH', '')}"}
 # slither and halmos compile into their own folders so they never clean the developer's out/.
 AUDIT_BUILD = {**ENV, "FOUNDRY_OUT": "out-audit", "FOUNDRY_CACHE_PATH": "cache-audit"}
+HALMOS_BUILD = {**ENV, "FOUNDRY_OUT": "out-halmos", "FOUNDRY_CACHE_PATH": "cache-halmos"}
 
 
 def run(cmd: list[str], env=ENV, check=True, capture=True) -> subprocess.CompletedProcess:
@@ -115,18 +117,22 @@ def slither_gate(write_missing: bool = False) -> tuple[bool, list[dict], dict]:
 # ---------------------------------------------------------------- halmos
 
 def halmos(extra: list[str]) -> tuple[bool, list[dict]]:
+    # A fresh build folder: halmos reads every artifact in it, and stale ones (deleted tests) confuse it.
+    shutil.rmtree(ROOT / "out-halmos", ignore_errors=True)
     json_out = ROOT / "out-audit" / "halmos.json"
     json_out.parent.mkdir(exist_ok=True)
-    proc = run([str(VENV_BIN / "halmos"), "--match-contract", "Symbolic$", "--json-output", str(json_out),
-                *extra], env=AUDIT_BUILD, check=False, capture=False)
+    proc = run([str(VENV_BIN / "halmos"), "--match-contract", "Symbolic$", "--forge-build-out", "out-halmos",
+                "--json-output", str(json_out),
+                *extra], env=HALMOS_BUILD, check=False, capture=False)
     results = []
     if json_out.exists():
         data = json.loads(json_out.read_text())
         for contract, tests in data.get("test_results", {}).items():
             for t in tests:
+                first = lambda v: v[0] if isinstance(v, list) and v else v  # noqa: E731 (halmos: [total, ...])
                 results.append({"contract": contract.split(":")[-1], "name": t.get("name"),
-                                "exitcode": t.get("exitcode"), "paths": t.get("num_paths"),
-                                "time": t.get("time")})
+                                "exitcode": t.get("exitcode"), "paths": first(t.get("num_paths")),
+                                "time": first(t.get("time"))})
     return proc.returncode == 0, results
 
 

@@ -23,6 +23,9 @@ node tools/storage-layout.js check
 step "slither (fails on an untriaged High/Medium finding)"
 .venv/bin/python tools/audit.py slither
 
+step "halmos (symbolic proofs in contracts/test/symbolic)"
+.venv/bin/python tools/audit.py halmos
+
 step "cargo fmt --check"
 cargo fmt --all --check
 
