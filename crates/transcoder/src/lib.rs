@@ -19,6 +19,7 @@
 
 pub mod accounting;
 pub mod bench;
+pub mod compare;
 pub mod decode;
 pub mod error;
 pub mod probe;
@@ -34,3 +35,13 @@ pub use decode::Limits;
 pub use error::{Result, TranscodeError};
 pub use profile::Profile;
 
+
+/// Sets FFmpeg's own log level: warnings when `verbose`, errors only otherwise.
+pub fn quiet_ffmpeg(verbose: bool) {
+    let _ = ffmpeg_next::init();
+    ffmpeg_next::log::set_level(if verbose {
+        ffmpeg_next::log::Level::Warning
+    } else {
+        ffmpeg_next::log::Level::Fatal
+    });
+}

@@ -1,1 +1,365 @@
-//! verify
+//! Broadcaster-side verification of returned renditions.
+//!
+//! Checks escalate from cheap to expensive:
+//! 1. **probe** (demux only): codec, resolution, frame rate, duration, frame
+//!    count, keyframe at the start, bitrate, consistency of the claim;
+//! 2. **pixels**: decode the rendition and recount pixels exactly;
+//! 3. **quality**: PSNR (Y, U, V), SSIM and worst-block PSNR on sampled,
+//!    timestamp-aligned frames against the source scaled to the rendition.
+//!
+//! Any failure in a cheaper stage stops there. In [`Level::Auto`] the
+//! expensive stages run only on suspicion or when the segment was drawn for a
+//! random audit.
+
+use std::path::Path;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use crate::accounting::RenditionReport;
+use crate::compare::{self, QualitySummary};
+use crate::decode::Limits;
+use crate::error::Result;
+use crate::probe::{ProbeInfo, probe};
+use crate::profile::{Profile, output_dimensions};
+use crate::quality::Thresholds;
+
+/// Outcome of a verification; feeds an on-chain challenge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "verdict", rename_all = "snake_case")]
+pub enum Verdict {
+    /// Every check that ran passed.
+    Pass,
+    /// At least one check proved the rendition wrong.
+    Fail {
+        /// Why.
+        reasons: Vec<String>,
+    },
+    /// Nothing proved wrong, but something looks off.
+    Suspicious {
+        /// Why.
+        reasons: Vec<String>,
+    },
+}
+
+impl Verdict {
+    fn from_reasons(fail: Vec<String>, suspicious: Vec<String>) -> Self {
+        if !fail.is_empty() {
+            Self::Fail { reasons: fail }
+        } else if !suspicious.is_empty() {
+            Self::Suspicious { reasons: suspicious }
+        } else {
+            Self::Pass
+        }
+    }
+
+    /// Severity order: Pass < Suspicious < Fail.
+    fn rank(&self) -> u8 {
+        match self {
+            Self::Pass => 0,
+            Self::Suspicious { .. } => 1,
+            Self::Fail { .. } => 2,
+        }
+    }
+
+    /// Whether the verdict is [`Verdict::Pass`].
+    pub fn is_pass(&self) -> bool {
+        matches!(self, Self::Pass)
+    }
+
+    /// Whether the verdict is [`Verdict::Fail`].
+    pub fn is_fail(&self) -> bool {
+        matches!(self, Self::Fail { .. })
+    }
+
+    /// The reasons given, if any.
+    pub fn reasons(&self) -> &[String] {
+        match self {
+            Self::Pass => &[],
+            Self::Fail { reasons } | Self::Suspicious { reasons } => reasons,
+        }
+    }
+}
+
+/// How far verification may go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Probe checks only.
+    Cheap,
+    /// Probe checks; pixels and quality only on suspicion or audit.
+    Auto,
+    /// Probe checks and the exact pixel count.
+    Pixels,
+    /// Everything.
+    Full,
+}
+
+/// Options for [`verify_rendition`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerifyOptions {
+    /// Deepest level to reach.
+    pub level: Level,
+    /// Whether this segment was drawn for a random audit (used by `Auto`).
+    pub audit: bool,
+    /// Frames sampled for the quality check.
+    pub samples: usize,
+    /// Input guards (applied to source and rendition).
+    pub limits: Limits,
+}
+
+impl Default for VerifyOptions {
+    fn default() -> Self {
+        Self { level: Level::Full, audit: false, samples: 8, limits: Limits::default() }
+    }
+}
+
+/// What the orchestrator claims for a rendition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claim {
+    /// Claimed width.
+    pub width: u32,
+    /// Claimed height.
+    pub height: u32,
+    /// Claimed encoded frames.
+    pub frames: u64,
+    /// Claimed pixels (sum of width x height over frames).
+    pub pixels: u64,
+}
+
+impl From<&RenditionReport> for Claim {
+    fn from(r: &RenditionReport) -> Self {
+        Self { width: r.width, height: r.height, frames: r.frames, pixels: r.pixels }
+    }
+}
+
+/// What the broadcaster expects from the source and the requested profile.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Expected {
+    /// Width.
+    pub width: u32,
+    /// Height.
+    pub height: u32,
+    /// Frame rate.
+    pub fps: f64,
+    /// Frame count.
+    pub frames: u64,
+    /// Duration in seconds.
+    pub duration_secs: f64,
+}
+
+impl Expected {
+    /// Derives the expectation from the source probe and the profile.
+    pub fn new(source: &ProbeInfo, profile: &Profile) -> Self {
+        let (width, height) = output_dimensions(source.width, source.height, profile.width, profile.height);
+        let (fps, frames) = match profile.frame_rate() {
+            None => (source.fps, source.frames),
+            Some((n, d)) => {
+                let fps = f64::from(n) / f64::from(d);
+                (fps, (source.duration_secs * fps).round() as u64)
+            }
+        };
+        Self { width, height, fps, frames, duration_secs: source.duration_secs }
+    }
+}
+
+/// Full account of one rendition's verification.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RenditionVerification {
+    /// Profile name.
+    pub name: String,
+    /// The verdict.
+    #[serde(flatten)]
+    pub verdict: Verdict,
+    /// Deepest stage that ran: `probe`, `pixels` or `quality`.
+    pub stage: String,
+    /// Expectation derived from the source and profile.
+    pub expected: Expected,
+    /// The claim checked.
+    pub claim: Claim,
+    /// Rendition probe, when it could be read.
+    pub probe: Option<ProbeInfo>,
+    /// Exact decoded (frames, pixels), when decoded.
+    pub decoded: Option<(u64, u64)>,
+    /// Quality metrics, when compared.
+    pub quality: Option<QualitySummary>,
+    /// Thresholds applied to the quality metrics.
+    pub thresholds: Thresholds,
+    /// Wall seconds spent in the probe stage.
+    pub probe_secs: f64,
+    /// Wall seconds spent in the decode and quality stages.
+    pub deep_secs: f64,
+}
+
+/// Verifies one rendition against its source.
+///
+/// `source_probe` is the probe of `source` (probe it once per segment).
+/// Errors are returned only for problems with the source or local I/O; a bad
+/// rendition always yields a verdict.
+pub fn verify_rendition(
+    source: &Path,
+    source_probe: &ProbeInfo,
+    rendition: &Path,
+    profile: &Profile,
+    claim: &Claim,
+    opts: &VerifyOptions,
+) -> Result<RenditionVerification> {
+    let expected = Expected::new(source_probe, profile);
+    let thresholds = Thresholds::for_rendition(profile.bitrate, expected.width, expected.height, expected.fps);
+    let mut out = RenditionVerification {
+        name: profile.name.clone(),
+        verdict: Verdict::Pass,
+        stage: "probe".into(),
+        expected,
+        claim: *claim,
+        probe: None,
+        decoded: None,
+        quality: None,
+        thresholds,
+        probe_secs: 0.0,
+        deep_secs: 0.0,
+    };
+    let t0 = Instant::now();
+    let (fail, suspicious) = match probe(rendition, &opts.limits) {
+        Ok(p) => {
+            let r = cheap_checks(&expected, profile, claim, &p);
+            out.probe = Some(p);
+            r
+        }
+        Err(e) => (vec![format!("rendition unreadable: {e}")], Vec::new()),
+    };
+    out.probe_secs = t0.elapsed().as_secs_f64();
+    let escalate = match opts.level {
+        Level::Cheap => false,
+        Level::Auto => opts.audit || !suspicious.is_empty(),
+        Level::Pixels | Level::Full => true,
+    };
+    if !fail.is_empty() || !escalate {
+        out.verdict = Verdict::from_reasons(fail, suspicious);
+        return Ok(out);
+    }
+    let t1 = Instant::now();
+    let (fail, suspicious) = deep_checks(source, rendition, claim, opts, &mut out, suspicious)?;
+    out.deep_secs = t1.elapsed().as_secs_f64();
+    out.verdict = Verdict::from_reasons(fail, suspicious);
+    Ok(out)
+}
+
+/// Probe-level checks. Returns (failures, suspicions).
+fn cheap_checks(exp: &Expected, profile: &Profile, claim: &Claim, p: &ProbeInfo) -> (Vec<String>, Vec<String>) {
+    let (mut fail, mut sus) = (Vec::new(), Vec::new());
+    if p.codec != "h264" {
+        fail.push(format!("codec {} is not h264", p.codec));
+    }
+    if (p.width, p.height) != (exp.width, exp.height) {
+        fail.push(format!("wrong resolution {}x{}, expected {}x{}", p.width, p.height, exp.width, exp.height));
+    }
+    if (claim.width, claim.height) != (p.width, p.height) {
+        fail.push(format!(
+            "claimed resolution {}x{} differs from the file's {}x{}",
+            claim.width, claim.height, p.width, p.height
+        ));
+    }
+    if exp.fps > 0.0 && (p.fps - exp.fps).abs() / exp.fps > 0.02 {
+        fail.push(format!("frame rate {:.3}, expected {:.3}", p.fps, exp.fps));
+    }
+    if p.frames < exp.frames {
+        fail.push(format!("dropped frames: {} frames, expected {}", p.frames, exp.frames));
+    } else if p.frames > exp.frames {
+        fail.push(format!("duplicated frames: {} frames, expected {}", p.frames, exp.frames));
+    }
+    let tolerance = 1.5 / exp.fps.max(1.0);
+    if (p.duration_secs - exp.duration_secs).abs() > tolerance {
+        fail.push(format!("duration {:.3} s, expected {:.3} s", p.duration_secs, exp.duration_secs));
+    }
+    if claim.frames != p.frames {
+        fail.push(format!("claimed {} frames, file has {}", claim.frames, p.frames));
+    }
+    let implied = p.frames * u64::from(p.width) * u64::from(p.height);
+    if claim.pixels != implied {
+        fail.push(format!("claimed {} pixels, the file implies {implied}", claim.pixels));
+    }
+    if !p.starts_with_keyframe {
+        fail.push("rendition does not start with a keyframe".into());
+    }
+    let target = f64::from(profile.bitrate);
+    if p.video_bitrate < 0.4 * target {
+        sus.push(format!(
+            "video bitrate {:.0} kb/s is far below the {:.0} kb/s target",
+            p.video_bitrate / 1000.0,
+            target / 1000.0
+        ));
+    }
+    (fail, sus)
+}
+
+fn deep_checks(
+    source: &Path,
+    rendition: &Path,
+    claim: &Claim,
+    opts: &VerifyOptions,
+    out: &mut RenditionVerification,
+    mut sus: Vec<String>,
+) -> Result<(Vec<String>, Vec<String>)> {
+    let mut fail = Vec::new();
+    let samples = if opts.level == Level::Pixels { 0 } else { opts.samples };
+    out.stage = "pixels".into();
+    let decoded = match compare::decode_rendition(rendition, &opts.limits, out.expected.frames, samples) {
+        Ok(d) => d,
+        Err(e) => return Ok((vec![format!("rendition does not decode: {e}")], sus)),
+    };
+    out.decoded = Some((decoded.frames, decoded.pixels));
+    if decoded.pixels != claim.pixels || decoded.frames != claim.frames {
+        fail.push(format!(
+            "decoded {} frames / {} pixels, claimed {} / {}",
+            decoded.frames, decoded.pixels, claim.frames, claim.pixels
+        ));
+    }
+    if !fail.is_empty() || samples == 0 {
+        return Ok((fail, sus));
+    }
+    out.stage = "quality".into();
+    let q = compare::compare_with_source(source, &opts.limits, &decoded)?;
+    let th = out.thresholds;
+    let mut judge = |name: &str, value: f64, floor: f64, margin: f64, what: &str| {
+        if value < floor {
+            fail.push(format!("{name} {value:.2} below {floor:.2}{what}"));
+        } else if value < floor + margin {
+            sus.push(format!("{name} {value:.2} close to the {floor:.2} floor{what}"));
+        }
+    };
+    let m = th.suspicious_margin_db;
+    judge("luma PSNR", q.psnr_y, th.min_psnr_y, m, "");
+    judge("chroma PSNR", q.psnr_u.min(q.psnr_v), th.min_psnr_chroma, m, " (colour removed or altered?)");
+    judge("luma SSIM", q.ssim_y, th.min_ssim, 0.02, "");
+    judge("worst-block PSNR", q.worst_block_psnr, th.min_block_psnr, m, " (overlay or watermark?)");
+    if q.compared == 0 || q.misaligned * 4 > q.compared + q.misaligned {
+        fail.push(format!(
+            "{} of {} sampled frames have no source frame at their timestamp",
+            q.misaligned,
+            q.compared + q.misaligned
+        ));
+    }
+    out.quality = Some(q);
+    Ok((fail, sus))
+}
+
+/// Verdict of a whole segment: the worst of its renditions.
+pub fn overall(results: &[RenditionVerification]) -> Verdict {
+    let mut worst = Verdict::Pass;
+    let mut reasons = Vec::new();
+    for r in results {
+        if r.verdict.rank() > worst.rank() {
+            worst = r.verdict.clone();
+            reasons.clear();
+        }
+        if r.verdict.rank() == worst.rank() {
+            reasons.extend(r.verdict.reasons().iter().map(|s| format!("{}: {s}", r.name)));
+        }
+    }
+    match worst {
+        Verdict::Pass => Verdict::Pass,
+        Verdict::Fail { .. } => Verdict::Fail { reasons },
+        Verdict::Suspicious { .. } => Verdict::Suspicious { reasons },
+    }
+}

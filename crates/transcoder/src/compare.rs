@@ -1,0 +1,199 @@
+//! Decoding a rendition for the exact pixel count, and aligning sampled
+//! rendition frames with the source (scaled to the rendition's size) for the
+//! quality metrics.
+
+use std::path::Path;
+
+use ffmpeg_next::{format, frame, software::scaling};
+use serde::{Deserialize, Serialize};
+
+use crate::decode::{self, Event, Limits};
+use crate::error::{Result, TranscodeError};
+use crate::quality::{self, FrameQuality, Picture};
+
+/// A fully decoded rendition: exact counts plus the sampled pictures.
+#[derive(Debug, Clone)]
+pub(crate) struct DecodedRendition {
+    pub(crate) frames: u64,
+    pub(crate) pixels: u64,
+    /// (seconds since the first frame, picture) for each sampled frame.
+    pub(crate) samples: Vec<(f64, Picture)>,
+}
+
+/// Converts any decoded frame into an owned YUV420P picture of `w x h`.
+struct ToPicture {
+    ctx: Option<scaling::Context>,
+    out: frame::Video,
+}
+
+impl ToPicture {
+    fn new() -> Self {
+        Self { ctx: None, out: frame::Video::empty() }
+    }
+
+    fn convert(&mut self, src: &frame::Video, w: u32, h: u32) -> Result<Picture> {
+        if src.format() == format::Pixel::YUV420P && src.width() == w && src.height() == h {
+            return Ok(Picture::from_frame(src));
+        }
+        let stale = self.ctx.as_ref().is_none_or(|c| {
+            let (i, o) = (c.input(), c.output());
+            i.width != src.width()
+                || i.height != src.height()
+                || i.format != src.format()
+                || o.width != w
+                || o.height != h
+        });
+        if stale {
+            let ctx = scaling::Context::get(
+                src.format(),
+                src.width(),
+                src.height(),
+                format::Pixel::YUV420P,
+                w,
+                h,
+                scaling::Flags::BICUBIC,
+            )
+            .map_err(TranscodeError::ffmpeg("creating the comparison scaler"))?;
+            self.ctx = Some(ctx);
+            self.out = frame::Video::empty();
+        }
+        match self.ctx.as_mut() {
+            Some(ctx) => ctx
+                .run(src, &mut self.out)
+                .map_err(TranscodeError::ffmpeg("scaling for comparison"))?,
+            None => return Err(TranscodeError::Corrupt { reason: "no scaler".into() }),
+        }
+        Ok(Picture::from_frame(&self.out))
+    }
+}
+
+/// Indices of `count` frames spread evenly over `total`.
+pub(crate) fn sample_indices(total: u64, count: usize) -> Vec<u64> {
+    if total == 0 || count == 0 {
+        return Vec::new();
+    }
+    let count = (count as u64).min(total);
+    let mut v: Vec<u64> = (0..count).map(|k| (2 * k + 1) * total / (2 * count)).collect();
+    v.dedup();
+    v
+}
+
+/// Decodes the rendition at `path`, counting frames and pixels and keeping
+/// `samples` pictures spread over the `expected_frames`.
+pub(crate) fn decode_rendition(
+    path: &Path,
+    limits: &Limits,
+    expected_frames: u64,
+    samples: usize,
+) -> Result<DecodedRendition> {
+    let mut input = decode::open_input(path, limits)?;
+    let wanted = sample_indices(expected_frames, samples);
+    let mut conv = ToPicture::new();
+    let mut kept = Vec::with_capacity(wanted.len());
+    let mut index = 0u64;
+    let stats = decode::walk(&mut input, |ev| {
+        if let Event::Frame(f, secs) = ev {
+            if wanted.binary_search(&index).is_ok() {
+                kept.push((secs, conv.convert(f, f.width(), f.height())?));
+            }
+            index += 1;
+        }
+        Ok(())
+    })?;
+    Ok(DecodedRendition {
+        frames: stats.frames,
+        pixels: stats.pixels,
+        samples: kept,
+    })
+}
+
+/// Aggregated quality of the sampled frames.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QualitySummary {
+    /// Frames compared.
+    pub compared: usize,
+    /// Sampled rendition frames with no source frame within half a frame.
+    pub misaligned: usize,
+    /// Mean luma PSNR (dB).
+    pub psnr_y: f64,
+    /// Mean Cb PSNR (dB).
+    pub psnr_u: f64,
+    /// Mean Cr PSNR (dB).
+    pub psnr_v: f64,
+    /// Mean luma SSIM.
+    pub ssim_y: f64,
+    /// Lowest luma PSNR of any compared frame (dB).
+    pub min_psnr_y: f64,
+    /// Median over frames of the worst 16x16 block PSNR (dB).
+    pub worst_block_psnr: f64,
+    /// Per-frame metrics, in sample order.
+    pub frames: Vec<FrameQuality>,
+}
+
+/// Decodes the source and compares each sampled rendition frame with the
+/// source frame nearest in time, scaled to the rendition's size.
+pub(crate) fn compare_with_source(
+    source: &Path,
+    limits: &Limits,
+    rendition: &DecodedRendition,
+) -> Result<QualitySummary> {
+    let mut input = decode::open_input(source, limits)?;
+    let frame_dur = 1.0 / decode::q2f(input.fps).max(1.0);
+    let n = rendition.samples.len();
+    let mut best: Vec<(f64, Option<Picture>)> = vec![(f64::INFINITY, None); n];
+    let mut conv = ToPicture::new();
+    decode::walk(&mut input, |ev| {
+        let Event::Frame(f, secs) = ev else { return Ok(()) };
+        let mut scaled: Option<Picture> = None;
+        for (i, (t, pic)) in rendition.samples.iter().enumerate() {
+            let d = (secs - t).abs();
+            if d < best[i].0 && d <= frame_dur * 0.5 + 1e-6 {
+                if scaled.is_none() {
+                    scaled = Some(conv.convert(f, pic.width as u32, pic.height as u32)?);
+                }
+                best[i] = (d, scaled.clone());
+            }
+        }
+        Ok(())
+    })?;
+    let mut frames = Vec::with_capacity(n);
+    let mut misaligned = 0;
+    for ((_, pic), (_, reference)) in rendition.samples.iter().zip(&best) {
+        match reference.as_ref().and_then(|r| quality::compare(r, pic)) {
+            Some(q) => frames.push(q),
+            None => misaligned += 1,
+        }
+    }
+    Ok(summarize(frames, misaligned))
+}
+
+fn summarize(frames: Vec<FrameQuality>, misaligned: usize) -> QualitySummary {
+    let n = frames.len().max(1) as f64;
+    let mean = |f: fn(&FrameQuality) -> f64| frames.iter().map(f).sum::<f64>() / n;
+    let mut blocks: Vec<f64> = frames.iter().map(|q| q.worst_block_psnr).collect();
+    blocks.sort_by(f64::total_cmp);
+    QualitySummary {
+        compared: frames.len(),
+        misaligned,
+        psnr_y: mean(|q| q.psnr_y),
+        psnr_u: mean(|q| q.psnr_u),
+        psnr_v: mean(|q| q.psnr_v),
+        ssim_y: mean(|q| q.ssim_y),
+        min_psnr_y: frames.iter().map(|q| q.psnr_y).fold(f64::INFINITY, f64::min),
+        worst_block_psnr: blocks.get(blocks.len() / 2).copied().unwrap_or(0.0),
+        frames,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn samples_spread_and_stay_in_range() {
+        assert_eq!(sample_indices(60, 4), vec![7, 22, 37, 52]);
+        assert_eq!(sample_indices(3, 8), vec![0, 1, 2]);
+        assert!(sample_indices(0, 8).is_empty());
+        assert!(sample_indices(1000, 10).iter().all(|&i| i < 1000));
+    }
+}
