@@ -114,6 +114,9 @@ pub struct QualitySummary {
     pub compared: usize,
     /// Sampled rendition frames with no source frame within half a frame.
     pub misaligned: usize,
+    /// Compared frames that match a neighbouring source frame better than
+    /// the one at their own timestamp (duplicated or shifted frames).
+    pub temporal_mismatches: usize,
     /// Mean luma PSNR (dB).
     pub psnr_y: f64,
     /// Mean Cb PSNR (dB).
@@ -130,8 +133,16 @@ pub struct QualitySummary {
     pub frames: Vec<FrameQuality>,
 }
 
+/// A luma PSNR gain (dB) by which a neighbouring source frame must beat the
+/// timestamp-aligned one for a sample to count as temporally misplaced.
+const TEMPORAL_MARGIN_DB: f64 = 1.0;
+
 /// Decodes the source and compares each sampled rendition frame with the
 /// source frame nearest in time, scaled to the rendition's size.
+///
+/// The source frames just before and after are compared too: when one of them
+/// matches clearly better, the rendition's frame is a duplicate or shifted
+/// (frames were dropped and others repeated to keep the count).
 pub(crate) fn compare_with_source(
     source: &Path,
     limits: &Limits,
@@ -140,34 +151,52 @@ pub(crate) fn compare_with_source(
     let mut input = decode::open_input(source, limits)?;
     let frame_dur = 1.0 / decode::q2f(input.fps).max(1.0);
     let n = rendition.samples.len();
-    let mut best: Vec<(f64, Option<Picture>)> = vec![(f64::INFINITY, None); n];
+    // For each sample: candidates at offsets -1, 0, +1 source frames.
+    let mut best: Vec<[(f64, Option<Picture>); 3]> = vec![Default::default(); n];
+    for b in &mut best {
+        for c in b.iter_mut() {
+            c.0 = f64::INFINITY;
+        }
+    }
     let mut conv = ToPicture::new();
     decode::walk(&mut input, |ev| {
         let Event::Frame(f, secs) = ev else { return Ok(()) };
         let mut scaled: Option<Picture> = None;
         for (i, (t, pic)) in rendition.samples.iter().enumerate() {
-            let d = (secs - t).abs();
-            if d < best[i].0 && d <= frame_dur * 0.5 + 1e-6 {
-                if scaled.is_none() {
-                    scaled = Some(conv.convert(f, pic.width as u32, pic.height as u32)?);
+            for (k, offset) in [-1.0, 0.0, 1.0].into_iter().enumerate() {
+                let d = (secs - (t + offset * frame_dur)).abs();
+                if d < best[i][k].0 && d <= frame_dur * 0.5 + 1e-6 {
+                    if scaled.is_none() {
+                        scaled = Some(conv.convert(f, pic.width as u32, pic.height as u32)?);
+                    }
+                    best[i][k] = (d, scaled.clone());
                 }
-                best[i] = (d, scaled.clone());
             }
         }
         Ok(())
     })?;
     let mut frames = Vec::with_capacity(n);
-    let mut misaligned = 0;
-    for ((_, pic), (_, reference)) in rendition.samples.iter().zip(&best) {
-        match reference.as_ref().and_then(|r| quality::compare(r, pic)) {
-            Some(q) => frames.push(q),
-            None => misaligned += 1,
+    let (mut misaligned, mut temporal) = (0, 0);
+    for ((_, pic), cands) in rendition.samples.iter().zip(&best) {
+        let Some(q) = cands[1].1.as_ref().and_then(|r| quality::compare(r, pic)) else {
+            misaligned += 1;
+            continue;
+        };
+        let neighbour_best = [&cands[0].1, &cands[2].1]
+            .into_iter()
+            .flatten()
+            .filter(|r| r.width == pic.width && r.height == pic.height)
+            .map(|r| quality::psnr(&r.planes[0], &pic.planes[0]))
+            .fold(f64::NEG_INFINITY, f64::max);
+        if neighbour_best > q.psnr_y + TEMPORAL_MARGIN_DB {
+            temporal += 1;
         }
+        frames.push(q);
     }
-    Ok(summarize(frames, misaligned))
+    Ok(summarize(frames, misaligned, temporal))
 }
 
-fn summarize(frames: Vec<FrameQuality>, misaligned: usize) -> QualitySummary {
+fn summarize(frames: Vec<FrameQuality>, misaligned: usize, temporal: usize) -> QualitySummary {
     let n = frames.len().max(1) as f64;
     let mean = |f: fn(&FrameQuality) -> f64| frames.iter().map(f).sum::<f64>() / n;
     let mut blocks: Vec<f64> = frames.iter().map(|q| q.worst_block_psnr).collect();
@@ -175,6 +204,7 @@ fn summarize(frames: Vec<FrameQuality>, misaligned: usize) -> QualitySummary {
     QualitySummary {
         compared: frames.len(),
         misaligned,
+        temporal_mismatches: temporal,
         psnr_y: mean(|q| q.psnr_y),
         psnr_u: mean(|q| q.psnr_u),
         psnr_v: mean(|q| q.psnr_v),

@@ -186,7 +186,7 @@ impl Thresholds {
         let min_psnr_y = (26.0 + slope).clamp(22.0, 30.0);
         Self {
             min_psnr_y,
-            min_psnr_chroma: (min_psnr_y + 2.0).clamp(26.0, 32.0),
+            min_psnr_chroma: min_psnr_y,
             min_ssim: (0.80 + 0.02 * slope).clamp(0.75, 0.86),
             min_block_psnr: (min_psnr_y - 8.0).clamp(16.0, 21.0),
             suspicious_margin_db: 2.0,

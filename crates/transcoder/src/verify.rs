@@ -24,6 +24,11 @@ use crate::probe::{ProbeInfo, probe};
 use crate::profile::{Profile, output_dimensions};
 use crate::quality::Thresholds;
 
+/// Below this fraction of the target bitrate a rendition is suspicious.
+const LOW_BITRATE_RATIO: f64 = 0.4;
+/// Luma PSNR an under-spending rendition must still reach.
+const STARVED_MIN_PSNR: f64 = 38.0;
+
 /// Outcome of a verification; feeds an on-chain challenge.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "verdict", rename_all = "snake_case")]
@@ -239,7 +244,7 @@ pub fn verify_rendition(
         return Ok(out);
     }
     let t1 = Instant::now();
-    let (fail, suspicious) = deep_checks(source, rendition, claim, opts, &mut out, suspicious)?;
+    let (fail, suspicious) = deep_checks(source, rendition, profile.bitrate, claim, opts, &mut out, suspicious)?;
     out.deep_secs = t1.elapsed().as_secs_f64();
     out.verdict = Verdict::from_reasons(fail, suspicious);
     Ok(out)
@@ -283,7 +288,7 @@ fn cheap_checks(exp: &Expected, profile: &Profile, claim: &Claim, p: &ProbeInfo)
         fail.push("rendition does not start with a keyframe".into());
     }
     let target = f64::from(profile.bitrate);
-    if p.video_bitrate < 0.4 * target {
+    if p.video_bitrate < LOW_BITRATE_RATIO * target {
         sus.push(format!(
             "video bitrate {:.0} kb/s is far below the {:.0} kb/s target",
             p.video_bitrate / 1000.0,
@@ -296,6 +301,7 @@ fn cheap_checks(exp: &Expected, profile: &Profile, claim: &Claim, p: &ProbeInfo)
 fn deep_checks(
     source: &Path,
     rendition: &Path,
+    bitrate: u32,
     claim: &Claim,
     opts: &VerifyOptions,
     out: &mut RenditionVerification,
@@ -333,11 +339,26 @@ fn deep_checks(
     judge("chroma PSNR", q.psnr_u.min(q.psnr_v), th.min_psnr_chroma, m, " (colour removed or altered?)");
     judge("luma SSIM", q.ssim_y, th.min_ssim, 0.02, "");
     judge("worst-block PSNR", q.worst_block_psnr, th.min_block_psnr, m, " (overlay or watermark?)");
-    if q.compared == 0 || q.misaligned * 4 > q.compared + q.misaligned {
+    let sampled = q.compared + q.misaligned;
+    if q.compared == 0 || q.misaligned * 4 > sampled {
+        fail.push(format!("{} of {sampled} sampled frames have no source frame at their timestamp", q.misaligned));
+    }
+    if q.temporal_mismatches >= 2.max(q.compared / 4) {
         fail.push(format!(
-            "{} of {} sampled frames have no source frame at their timestamp",
-            q.misaligned,
-            q.compared + q.misaligned
+            "{} of {} sampled frames match a neighbouring source frame better (dropped, duplicated or shifted frames)",
+            q.temporal_mismatches, q.compared
+        ));
+    } else if q.temporal_mismatches > 0 {
+        sus.push(format!("{} sampled frame matches a neighbouring source frame better", q.temporal_mismatches));
+    }
+    // A rendition that did not spend its bits must be near-lossless (easy
+    // content); otherwise it is a cheaper encode passed off as this rung.
+    let starved = out.probe.as_ref().is_some_and(|p| p.video_bitrate < LOW_BITRATE_RATIO * f64::from(bitrate));
+    if starved && q.psnr_y < STARVED_MIN_PSNR {
+        fail.push(format!(
+            "low-bitrate substitution: bitrate under {:.0}% of target with luma PSNR {:.2} < {STARVED_MIN_PSNR}",
+            LOW_BITRATE_RATIO * 100.0,
+            q.psnr_y
         ));
     }
     out.quality = Some(q);
