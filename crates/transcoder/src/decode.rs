@@ -198,9 +198,16 @@ impl Opened {
             count: 0,
             ..Default::default()
         });
+        let codec = ffmpeg::decoder::find(ctx.id()).ok_or(TranscodeError::UnsupportedCodec {
+            codec: format!("{:?}", ctx.id()),
+        })?;
+        // Surface bitstream damage as errors instead of silently concealing it.
+        let mut opts = ffmpeg::Dictionary::new();
+        opts.set("err_detect", "explode");
         let dec = ctx
             .decoder()
-            .video()
+            .open_as_with(codec, opts)
+            .and_then(|d| d.video())
             .map_err(TranscodeError::ffmpeg("opening the video decoder"))?;
         self.check_dimensions(dec.width(), dec.height())?;
         Ok(dec)
@@ -251,13 +258,12 @@ pub(crate) fn walk(
         if packet.stream() == input.video_index {
             match decoder.send_packet(&packet) {
                 Ok(()) => {}
-                Err(ffmpeg::Error::InvalidData) => demux_errors += 1,
+                Err(ffmpeg::Error::InvalidData) => {
+                    return Err(TranscodeError::Truncated {
+                        reason: format!("undecodable video packet after {} frames", stats.frames),
+                    });
+                }
                 Err(e) => return Err(TranscodeError::Ffmpeg { step: "decoding video", source: e }),
-            }
-            if demux_errors > input.limits.max_demux_errors {
-                return Err(TranscodeError::Corrupt {
-                    reason: format!("{demux_errors} undecodable packets"),
-                });
             }
             drain(&mut decoder, &mut frame, input, &mut clock, &mut stats, &mut on)?;
         } else if Some(packet.stream()) == input.audio_index {
@@ -282,7 +288,17 @@ fn drain(
     stats: &mut WalkStats,
     on: &mut impl FnMut(Event<'_>) -> Result<()>,
 ) -> Result<()> {
-    while decoder.receive_frame(frame).is_ok() {
+    loop {
+        match decoder.receive_frame(frame) {
+            Ok(()) => {}
+            Err(ffmpeg::Error::Eof) => return Ok(()),
+            Err(ffmpeg::Error::Other { errno }) if errno == ffmpeg::error::EAGAIN => return Ok(()),
+            Err(e) => {
+                return Err(TranscodeError::Truncated {
+                    reason: format!("video decoding failed after {} frames: {e}", stats.frames),
+                });
+            }
+        }
         input.check_deadline()?;
         if frame.is_corrupt() || frame.has_decode_errors() {
             return Err(TranscodeError::Truncated {
@@ -307,5 +323,4 @@ fn drain(
         stats.duration_secs = clock.last_secs + clock.frame_dur;
         on(Event::Frame(frame, secs))?;
     }
-    Ok(())
 }

@@ -32,6 +32,8 @@ pub struct ProbeInfo {
     pub video_bitrate: f64,
     /// Whether the first video packet is a keyframe.
     pub starts_with_keyframe: bool,
+    /// Whether the first video packet carries an IDR slice (NAL type 5).
+    pub starts_with_idr: bool,
     /// Whether the segment carries AAC audio.
     pub has_audio: bool,
 }
@@ -52,7 +54,7 @@ pub fn probe(path: &Path, limits: &Limits) -> Result<ProbeInfo> {
     };
     input.check_dimensions(width, height)?;
     let fps = q2f(input.fps);
-    let (mut frames, mut bytes, mut first_key) = (0u64, 0u64, None);
+    let (mut frames, mut bytes, mut first_key, mut first_idr) = (0u64, 0u64, None, false);
     let (mut min_ts, mut max_ts) = (i64::MAX, i64::MIN);
     let mut errors = 0;
     while let Some(packet) = input.next_packet(&mut errors)? {
@@ -61,7 +63,10 @@ pub fn probe(path: &Path, limits: &Limits) -> Result<ProbeInfo> {
         }
         frames += 1;
         bytes += packet.size() as u64;
-        first_key.get_or_insert(packet.is_key());
+        if first_key.is_none() {
+            first_key = Some(packet.is_key());
+            first_idr = packet.data().is_some_and(has_idr_nal);
+        }
         if let Some(ts) = packet.pts().or(packet.dts()) {
             min_ts = min_ts.min(ts);
             max_ts = max_ts.max(ts);
@@ -89,6 +94,29 @@ pub fn probe(path: &Path, limits: &Limits) -> Result<ProbeInfo> {
         video_bytes: bytes,
         video_bitrate: if duration_secs > 0.0 { bytes as f64 * 8.0 / duration_secs } else { 0.0 },
         starts_with_keyframe: first_key.unwrap_or(false),
+        starts_with_idr: first_idr,
         has_audio: input.audio_index.is_some(),
     })
+}
+
+/// Whether an Annex B H.264 access unit contains an IDR slice (NAL type 5).
+pub fn has_idr_nal(data: &[u8]) -> bool {
+    data.windows(4)
+        .any(|w| w[0] == 0 && w[1] == 0 && w[2] == 1 && w[3] & 0x1f == 5)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idr_nal_detection() {
+        // AUD, SPS, then an IDR slice.
+        let idr = [0, 0, 0, 1, 9, 0xf0, 0, 0, 0, 1, 0x67, 0x64, 0, 0, 1, 0x65, 0x88];
+        assert!(has_idr_nal(&idr));
+        // Non-IDR slice only.
+        let p = [0, 0, 0, 1, 9, 0xf0, 0, 0, 1, 0x41, 0x9a];
+        assert!(!has_idr_nal(&p));
+        assert!(!has_idr_nal(&[]));
+    }
 }

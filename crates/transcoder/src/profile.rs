@@ -221,6 +221,12 @@ pub fn output_dimensions(src_w: u32, src_h: u32, box_w: u32, box_h: u32) -> (u32
     (even(sw * scale, bw), even(sh * scale, bh))
 }
 
+/// Frames a fixed-rate rendition of a `duration_secs` source has: one per
+/// output slot `n / fps` inside the duration.
+pub fn fixed_rate_frames(duration_secs: f64, fps: f64) -> u64 {
+    (duration_secs * fps - 1e-6).ceil().max(0.0) as u64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

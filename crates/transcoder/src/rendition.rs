@@ -29,7 +29,8 @@ pub(crate) struct SourceInfo<'a> {
 enum Rate {
     /// Keep the source timestamps (in the source time base).
     PassThrough,
-    /// Constant output rate: frame `n` has pts `n` in a 1/fps time base.
+    /// Constant output rate: frame `n` has pts `n` in a 1/fps time base;
+    /// `last` is the newest scaled source frame, not yet emitted.
     Fixed { fps: f64, next: i64, last: Option<frame::Video> },
 }
 
@@ -202,10 +203,18 @@ impl Rendition {
                 res
             }
             Rate::Fixed { fps, .. } => {
-                let target = (secs * *fps).round() as i64;
-                let frame = std::mem::replace(&mut self.scaled, frame::Video::empty());
+                // Output slot n (time n/fps) shows the latest source frame at or
+                // before it: slots before this frame's time get the previous one.
+                let target = (secs * *fps - 1e-6).ceil() as i64;
                 self.fill_until(target, decoded)?;
-                self.emit_fixed(frame, target, decoded)
+                let frame = std::mem::replace(&mut self.scaled, frame::Video::empty());
+                if let Rate::Fixed { last, .. } = &mut self.rate {
+                    // Recycle the previous buffer for the next scale.
+                    if let Some(old) = last.replace(frame) {
+                        self.scaled = old;
+                    }
+                }
+                Ok(())
             }
         }
     }
@@ -226,23 +235,6 @@ impl Rendition {
             }
             res?;
         }
-    }
-
-    fn emit_fixed(&mut self, mut frame: frame::Video, target: i64, decoded: u64) -> Result<()> {
-        let Rate::Fixed { next, .. } = &mut self.rate else { return Ok(()) };
-        let emit = target >= *next;
-        if emit {
-            frame.set_pts(Some(*next));
-            *next += 1;
-            self.encode(Some(&mut frame), decoded)?;
-        }
-        if let Rate::Fixed { last, .. } = &mut self.rate {
-            // Recycle the previous buffer for the next scale.
-            if let Some(old) = last.replace(frame) {
-                self.scaled = old;
-            }
-        }
-        Ok(())
     }
 
     /// Sends a frame (or end of stream) to the encoder and muxes the packets.
@@ -323,7 +315,7 @@ impl Rendition {
     /// encoders and closes the file.
     pub(crate) fn finish(&mut self, duration_secs: f64, decoded: u64) -> Result<()> {
         if let Rate::Fixed { fps, .. } = &self.rate {
-            let end = (duration_secs * *fps).round() as i64;
+            let end = crate::profile::fixed_rate_frames(duration_secs, *fps) as i64;
             self.fill_until(end, decoded)?;
         }
         self.encode(None, decoded)?;

@@ -161,7 +161,7 @@ impl Expected {
             None => (source.fps, source.frames),
             Some((n, d)) => {
                 let fps = f64::from(n) / f64::from(d);
-                (fps, (source.duration_secs * fps).round() as u64)
+                (fps, crate::profile::fixed_rate_frames(source.duration_secs, fps))
             }
         };
         Self { width, height, fps, frames, duration_secs: source.duration_secs }
@@ -284,8 +284,8 @@ fn cheap_checks(exp: &Expected, profile: &Profile, claim: &Claim, p: &ProbeInfo)
     if claim.pixels != implied {
         fail.push(format!("claimed {} pixels, the file implies {implied}", claim.pixels));
     }
-    if !p.starts_with_keyframe {
-        fail.push("rendition does not start with a keyframe".into());
+    if !p.starts_with_keyframe || !p.starts_with_idr {
+        fail.push("rendition does not start with an IDR frame".into());
     }
     let target = f64::from(profile.bitrate);
     if p.video_bitrate < LOW_BITRATE_RATIO * target {
