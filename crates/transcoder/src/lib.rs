@@ -34,6 +34,7 @@ pub use accounting::{PixelCounter, RenditionReport, TranscodeReport};
 pub use decode::Limits;
 pub use error::{Result, TranscodeError};
 pub use profile::Profile;
+pub use verify::Verdict;
 
 
 /// Sets FFmpeg's own log level: warnings when `verbose`, errors only otherwise.
