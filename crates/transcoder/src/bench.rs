@@ -25,7 +25,11 @@ pub struct BenchConfig {
 /// CPU seconds (user + system) of this process or of its waited-for children.
 #[allow(unsafe_code)]
 fn cpu_secs(children: bool) -> f64 {
-    let who = if children { libc::RUSAGE_CHILDREN } else { libc::RUSAGE_SELF };
+    let who = if children {
+        libc::RUSAGE_CHILDREN
+    } else {
+        libc::RUSAGE_SELF
+    };
     let mut ru = std::mem::MaybeUninit::<libc::rusage>::zeroed();
     // SAFETY: `ru` points to writable memory of the right size; getrusage only
     // writes into it and returns 0 on success.
@@ -65,14 +69,32 @@ fn median(mut v: Vec<Sample>) -> Sample {
 fn x264_args(p: &Profile, fps: u32) -> Vec<String> {
     let gop = ((p.gop_secs * f64::from(fps)).round() as u32).max(1);
     [
-        "-c:v", "libx264", "-preset", "veryfast", "-b:v", &format!("{}", p.bitrate), "-g",
-        &gop.to_string(), "-profile:v", p.h264_profile.x264_name(), "-c:a", "copy", "-f", "mpegts",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-b:v",
+        &format!("{}", p.bitrate),
+        "-g",
+        &gop.to_string(),
+        "-profile:v",
+        p.h264_profile.x264_name(),
+        "-c:a",
+        "copy",
+        "-f",
+        "mpegts",
     ]
     .map(String::from)
     .to_vec()
 }
 
-fn cli_split(src: &Path, ladder: &[Profile], dims: &[(u32, u32)], out: &Path, fps: u32) -> Result<()> {
+fn cli_split(
+    src: &Path,
+    ladder: &[Profile],
+    dims: &[(u32, u32)],
+    out: &Path,
+    fps: u32,
+) -> Result<()> {
     let n = ladder.len();
     let mut graph = format!("[0:v]split={n}");
     for i in 0..n {
@@ -84,14 +106,25 @@ fn cli_split(src: &Path, ladder: &[Profile], dims: &[(u32, u32)], out: &Path, fp
     let mut args: Vec<String> = vec!["-i".into(), src.display().to_string()];
     args.extend(["-filter_complex".into(), graph]);
     for (i, p) in ladder.iter().enumerate() {
-        args.extend(["-map".into(), format!("[o{i}]"), "-map".into(), "0:a?".into()]);
+        args.extend([
+            "-map".into(),
+            format!("[o{i}]"),
+            "-map".into(),
+            "0:a?".into(),
+        ]);
         args.extend(x264_args(p, fps));
         args.push(out.join(format!("cli_{}.ts", p.name)).display().to_string());
     }
     run_ffmpeg(&args)
 }
 
-fn cli_separate(src: &Path, ladder: &[Profile], dims: &[(u32, u32)], out: &Path, fps: u32) -> Result<()> {
+fn cli_separate(
+    src: &Path,
+    ladder: &[Profile],
+    dims: &[(u32, u32)],
+    out: &Path,
+    fps: u32,
+) -> Result<()> {
     for (p, (w, h)) in ladder.iter().zip(dims) {
         let mut args: Vec<String> = vec!["-i".into(), src.display().to_string()];
         args.extend(["-map", "0:v", "-map", "0:a?", "-vf"].map(String::from));
@@ -157,17 +190,30 @@ pub fn run(cfg: &BenchConfig) -> Result<String> {
         let (ours, split, sep) = (median(ours), median(split), median(sep));
         let report = report.ok_or(TranscodeError::ZeroFrames)?;
         let verify_at = |level: Level| -> Result<Sample> {
-            let vopts = VerifyOptions { level, ..VerifyOptions::default() };
+            let vopts = VerifyOptions {
+                level,
+                ..VerifyOptions::default()
+            };
             let mut samples = Vec::new();
             for _ in 0..runs {
                 samples.push(measure(|| {
                     let sp = probe(&src, &vopts.limits)?;
                     for (p, r) in ladder.iter().zip(&report.renditions) {
-                        let v = verify_rendition(&src, &sp, &out.join(&r.file), p, &Claim::from(r), &vopts)?;
+                        let v = verify_rendition(
+                            &src,
+                            &sp,
+                            &out.join(&r.file),
+                            p,
+                            &Claim::from(r),
+                            &vopts,
+                        )?;
                         if !v.verdict.is_pass() {
                             return Err(TranscodeError::Command {
                                 command: "verify".into(),
-                                reason: format!("honest rendition {} not passed: {:?}", r.name, v.verdict),
+                                reason: format!(
+                                    "honest rendition {} not passed: {:?}",
+                                    r.name, v.verdict
+                                ),
                             });
                         }
                     }
@@ -178,8 +224,19 @@ pub fn run(cfg: &BenchConfig) -> Result<String> {
         };
         let cheap = verify_at(Level::Cheap)?;
         let full = verify_at(Level::Full)?;
-        let pct = |s: Sample| format!("CPU = {:.1}% of our transcode", 100.0 * s.cpu / ours.cpu.max(1e-9));
-        rows.push(Row { segment: label.clone(), pipeline: "ours: decode once, 3 encoders", sample: ours, media_secs: secs, note: "-".into() });
+        let pct = |s: Sample| {
+            format!(
+                "CPU = {:.1}% of our transcode",
+                100.0 * s.cpu / ours.cpu.max(1e-9)
+            )
+        };
+        rows.push(Row {
+            segment: label.clone(),
+            pipeline: "ours: decode once, 3 encoders",
+            sample: ours,
+            media_secs: secs,
+            note: "-".into(),
+        });
         rows.push(Row {
             segment: label.clone(),
             pipeline: "ffmpeg CLI, one process (split)",
@@ -194,8 +251,20 @@ pub fn run(cfg: &BenchConfig) -> Result<String> {
             media_secs: secs,
             note: format!("ours is {:.2}x its speed", sep.wall / ours.wall),
         });
-        rows.push(Row { segment: label.clone(), pipeline: "verify: cheap probe checks (3 renditions)", sample: cheap, media_secs: secs, note: pct(cheap) });
-        rows.push(Row { segment: label.clone(), pipeline: "verify: full (pixels + PSNR/SSIM)", sample: full, media_secs: secs, note: pct(full) });
+        rows.push(Row {
+            segment: label.clone(),
+            pipeline: "verify: cheap probe checks (3 renditions)",
+            sample: cheap,
+            media_secs: secs,
+            note: pct(cheap),
+        });
+        rows.push(Row {
+            segment: label.clone(),
+            pipeline: "verify: full (pixels + PSNR/SSIM)",
+            sample: full,
+            media_secs: secs,
+            note: pct(full),
+        });
         goals.push(format!(
             "- {label}: vs single-process CLI {:.2}x (goal >= 1.0: {}), vs 3 runs {:.2}x (goal >= 1.3: {}), cheap verify {:.1}% of transcode CPU (goal < 25%: {})",
             split.wall / ours.wall,

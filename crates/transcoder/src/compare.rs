@@ -28,7 +28,10 @@ struct ToPicture {
 
 impl ToPicture {
     fn new() -> Self {
-        Self { ctx: None, out: frame::Video::empty() }
+        Self {
+            ctx: None,
+            out: frame::Video::empty(),
+        }
     }
 
     fn convert(&mut self, src: &frame::Video, w: u32, h: u32) -> Result<Picture> {
@@ -61,7 +64,11 @@ impl ToPicture {
             Some(ctx) => ctx
                 .run(src, &mut self.out)
                 .map_err(TranscodeError::ffmpeg("scaling for comparison"))?,
-            None => return Err(TranscodeError::Corrupt { reason: "no scaler".into() }),
+            None => {
+                return Err(TranscodeError::Corrupt {
+                    reason: "no scaler".into(),
+                });
+            }
         }
         Ok(Picture::from_frame(&self.out))
     }
@@ -73,7 +80,9 @@ pub(crate) fn sample_indices(total: u64, count: usize) -> Vec<u64> {
         return Vec::new();
     }
     let count = (count as u64).min(total);
-    let mut v: Vec<u64> = (0..count).map(|k| (2 * k + 1) * total / (2 * count)).collect();
+    let mut v: Vec<u64> = (0..count)
+        .map(|k| (2 * k + 1) * total / (2 * count))
+        .collect();
     v.dedup();
     v
 }
@@ -160,7 +169,9 @@ pub(crate) fn compare_with_source(
     }
     let mut conv = ToPicture::new();
     decode::walk(&mut input, |ev| {
-        let Event::Frame(f, secs) = ev else { return Ok(()) };
+        let Event::Frame(f, secs) = ev else {
+            return Ok(());
+        };
         let mut scaled: Option<Picture> = None;
         for (i, (t, pic)) in rendition.samples.iter().enumerate() {
             for (k, offset) in [-1.0, 0.0, 1.0].into_iter().enumerate() {
@@ -209,7 +220,10 @@ fn summarize(frames: Vec<FrameQuality>, misaligned: usize, temporal: usize) -> Q
         psnr_u: mean(|q| q.psnr_u),
         psnr_v: mean(|q| q.psnr_v),
         ssim_y: mean(|q| q.ssim_y),
-        min_psnr_y: frames.iter().map(|q| q.psnr_y).fold(f64::INFINITY, f64::min),
+        min_psnr_y: frames
+            .iter()
+            .map(|q| q.psnr_y)
+            .fold(f64::INFINITY, f64::min),
         worst_block_psnr: blocks.get(blocks.len() / 2).copied().unwrap_or(0.0),
         frames,
     }

@@ -80,19 +80,31 @@ pub(crate) struct Opened {
 /// Opens `path`, enforcing the size, duration and stream checks.
 pub(crate) fn open_input(path: &Path, limits: &Limits) -> Result<Opened> {
     ffmpeg::init().map_err(TranscodeError::ffmpeg("initialising ffmpeg"))?;
-    let size = std::fs::metadata(path).map_err(TranscodeError::io(path))?.len();
+    let size = std::fs::metadata(path)
+        .map_err(TranscodeError::io(path))?
+        .len();
     if size > limits.max_bytes {
-        return Err(TranscodeError::InputTooLarge { size, limit: limits.max_bytes });
+        return Err(TranscodeError::InputTooLarge {
+            size,
+            limit: limits.max_bytes,
+        });
     }
     if size == 0 {
-        return Err(TranscodeError::Corrupt { reason: "file is empty".into() });
+        return Err(TranscodeError::Corrupt {
+            reason: "file is empty".into(),
+        });
     }
     let deadline = Instant::now() + limits.max_wall;
-    let ictx = format::input_with_interrupt(path, move || Instant::now() > deadline)
-        .map_err(|e| match e {
-            ffmpeg::Error::Exit => TranscodeError::Timeout { limit_secs: limits.max_wall.as_secs() },
-            other => TranscodeError::Corrupt { reason: other.to_string() },
-        })?;
+    let ictx = format::input_with_interrupt(path, move || Instant::now() > deadline).map_err(
+        |e| match e {
+            ffmpeg::Error::Exit => TranscodeError::Timeout {
+                limit_secs: limits.max_wall.as_secs(),
+            },
+            other => TranscodeError::Corrupt {
+                reason: other.to_string(),
+            },
+        },
+    )?;
     let container_secs = ictx.duration() as f64 / f64::from(ffmpeg::ffi::AV_TIME_BASE);
     if ictx.duration() > 0 && container_secs > limits.max_duration_secs {
         return Err(TranscodeError::InputTooLong {
@@ -110,11 +122,17 @@ pub(crate) fn open_input(path: &Path, limits: &Limits) -> Result<Opened> {
         None if ictx.streams().best(media::Type::Audio).is_some() => {
             return Err(TranscodeError::NoVideo);
         }
-        None => return Err(TranscodeError::Corrupt { reason: "no media streams found".into() }),
+        None => {
+            return Err(TranscodeError::Corrupt {
+                reason: "no media streams found".into(),
+            });
+        }
     };
     let id = video.parameters().id();
     if id != codec::Id::H264 {
-        return Err(TranscodeError::UnsupportedCodec { codec: format!("{id:?}") });
+        return Err(TranscodeError::UnsupportedCodec {
+            codec: format!("{id:?}"),
+        });
     }
     let fps = [video.avg_frame_rate(), video.rate()]
         .into_iter()
@@ -135,7 +153,9 @@ impl Opened {
     /// Fails with [`TranscodeError::Timeout`] once the deadline has passed.
     pub(crate) fn check_deadline(&self) -> Result<()> {
         if Instant::now() > self.deadline {
-            return Err(TranscodeError::Timeout { limit_secs: self.limits.max_wall.as_secs() });
+            return Err(TranscodeError::Timeout {
+                limit_secs: self.limits.max_wall.as_secs(),
+            });
         }
         Ok(())
     }
@@ -180,7 +200,12 @@ impl Opened {
                         limit_secs: self.limits.max_wall.as_secs(),
                     });
                 }
-                Err(e) => return Err(TranscodeError::Ffmpeg { step: "reading a packet", source: e }),
+                Err(e) => {
+                    return Err(TranscodeError::Ffmpeg {
+                        step: "reading a packet",
+                        source: e,
+                    });
+                }
             }
         }
     }
@@ -263,16 +288,35 @@ pub(crate) fn walk(
                         reason: format!("undecodable video packet after {} frames", stats.frames),
                     });
                 }
-                Err(e) => return Err(TranscodeError::Ffmpeg { step: "decoding video", source: e }),
+                Err(e) => {
+                    return Err(TranscodeError::Ffmpeg {
+                        step: "decoding video",
+                        source: e,
+                    });
+                }
             }
-            drain(&mut decoder, &mut frame, input, &mut clock, &mut stats, &mut on)?;
+            drain(
+                &mut decoder,
+                &mut frame,
+                input,
+                &mut clock,
+                &mut stats,
+                &mut on,
+            )?;
         } else if Some(packet.stream()) == input.audio_index {
             on(Event::Audio(&packet))?;
         }
     }
     // End of stream: flush frames buffered by the decoder.
     if decoder.send_eof().is_ok() {
-        drain(&mut decoder, &mut frame, input, &mut clock, &mut stats, &mut on)?;
+        drain(
+            &mut decoder,
+            &mut frame,
+            input,
+            &mut clock,
+            &mut stats,
+            &mut on,
+        )?;
     }
     if stats.frames == 0 {
         return Err(TranscodeError::ZeroFrames);
@@ -315,7 +359,10 @@ fn drain(
         };
         let max = input.limits.max_duration_secs;
         if secs > max {
-            return Err(TranscodeError::InputTooLong { duration: secs, limit: max });
+            return Err(TranscodeError::InputTooLong {
+                duration: secs,
+                limit: max,
+            });
         }
         clock.last_secs = clock.last_secs.max(secs);
         stats.frames += 1;

@@ -24,8 +24,8 @@ pub mod decode;
 pub mod error;
 pub mod probe;
 pub mod profile;
-mod rendition;
 pub mod quality;
+mod rendition;
 pub mod testmedia;
 pub mod transcode;
 pub mod verify;
@@ -35,7 +35,6 @@ pub use decode::Limits;
 pub use error::{Result, TranscodeError};
 pub use profile::Profile;
 pub use verify::Verdict;
-
 
 /// Sets FFmpeg's own log level: warnings when `verbose`, errors only otherwise.
 pub fn quiet_ffmpeg(verbose: bool) {

@@ -174,7 +174,10 @@ fn cmd_transcode(args: &TranscodeArgs) -> Result<()> {
     if inputs.is_empty() {
         bail!("no input: give --input FILE or --input-dir DIR");
     }
-    let opts = TranscodeOptions { limits: args.limits.limits(), x264_preset: args.preset.clone() };
+    let opts = TranscodeOptions {
+        limits: args.limits.limits(),
+        x264_preset: args.preset.clone(),
+    };
     let results = transcode::transcode_many(&inputs, &profiles, &args.output, &opts, |p| {
         match p.outcome {
             Ok(r) => info!(
@@ -187,7 +190,12 @@ fn cmd_transcode(args: &TranscodeArgs) -> Result<()> {
                 r.total_pixels(),
                 r.wall_secs
             ),
-            Err(e) => warn!("[{}/{}] {}: failed: {e}", p.done, p.total, p.input.display()),
+            Err(e) => warn!(
+                "[{}/{}] {}: failed: {e}",
+                p.done,
+                p.total,
+                p.input.display()
+            ),
         }
     });
     let report_path = args.output.join("report.json");
@@ -209,7 +217,8 @@ fn cmd_transcode(args: &TranscodeArgs) -> Result<()> {
         serde_json::to_string_pretty(&items)?
     };
     std::fs::create_dir_all(&args.output)?;
-    std::fs::write(&report_path, &json).with_context(|| format!("writing {}", report_path.display()))?;
+    std::fs::write(&report_path, &json)
+        .with_context(|| format!("writing {}", report_path.display()))?;
     println!("{json}");
     if failures > 0 {
         bail!("{failures} of {} segments failed", results.len());
@@ -235,7 +244,9 @@ fn parse_claim(s: &str) -> Result<Claim> {
 fn cmd_verify(args: &VerifyArgs) -> Result<()> {
     let profiles = load_profiles(&args.profiles)?;
     let report: Option<TranscodeReport> = match &args.report {
-        Some(p) => Some(serde_json::from_str(&std::fs::read_to_string(p)?).context("parsing the report")?),
+        Some(p) => {
+            Some(serde_json::from_str(&std::fs::read_to_string(p)?).context("parsing the report")?)
+        }
         None => None,
     };
     let opts = VerifyOptions {
@@ -252,7 +263,10 @@ fn cmd_verify(args: &VerifyArgs) -> Result<()> {
     let source_probe = probe::probe(&args.source, &opts.limits).context("probing the source")?;
     let mut results = Vec::new();
     for (i, rendition) in args.renditions.iter().enumerate() {
-        let stem = rendition.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let stem = rendition
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let profile = profiles
             .iter()
             .find(|p| p.name == stem)
@@ -260,18 +274,29 @@ fn cmd_verify(args: &VerifyArgs) -> Result<()> {
             .with_context(|| format!("no profile for {}", rendition.display()))?;
         let claim = match (&report, args.claims.get(i)) {
             (Some(rep), _) => {
-                let file = rendition.file_name().map(|s| s.to_string_lossy().into_owned());
+                let file = rendition
+                    .file_name()
+                    .map(|s| s.to_string_lossy().into_owned());
                 let entry = rep
                     .renditions
                     .iter()
                     .find(|r| Some(&r.file) == file.as_ref() || r.name == profile.name)
-                    .with_context(|| format!("no claim for {} in the report", rendition.display()))?;
+                    .with_context(|| {
+                        format!("no claim for {} in the report", rendition.display())
+                    })?;
                 Claim::from(entry)
             }
             (None, Some(c)) => parse_claim(c)?,
             (None, None) => bail!("give --report or one --claim per rendition"),
         };
-        let v = verify::verify_rendition(&args.source, &source_probe, rendition, profile, &claim, &opts)?;
+        let v = verify::verify_rendition(
+            &args.source,
+            &source_probe,
+            rendition,
+            profile,
+            &claim,
+            &opts,
+        )?;
         info!("{}: {:?} after {} stage", v.name, v.verdict, v.stage);
         results.push(v);
     }

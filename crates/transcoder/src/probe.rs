@@ -42,7 +42,10 @@ pub struct ProbeInfo {
 pub fn probe(path: &Path, limits: &Limits) -> Result<ProbeInfo> {
     let mut input = decode::open_input(path, limits)?;
     let (width, height, codec) = {
-        let stream = input.ictx.stream(input.video_index).ok_or(TranscodeError::NoVideo)?;
+        let stream = input
+            .ictx
+            .stream(input.video_index)
+            .ok_or(TranscodeError::NoVideo)?;
         let ctx = codec::context::Context::from_parameters(stream.parameters())
             .map_err(TranscodeError::ffmpeg("reading the video parameters"))?;
         let name = ctx.id().name().to_owned();
@@ -76,7 +79,11 @@ pub fn probe(path: &Path, limits: &Limits) -> Result<ProbeInfo> {
         return Err(TranscodeError::ZeroFrames);
     }
     let frame_dur = if fps > 0.0 { 1.0 / fps } else { 0.0 };
-    let span = if max_ts >= min_ts { ts_secs(max_ts - min_ts, input.video_tb) } else { 0.0 };
+    let span = if max_ts >= min_ts {
+        ts_secs(max_ts - min_ts, input.video_tb)
+    } else {
+        0.0
+    };
     let duration_secs = span + frame_dur;
     if duration_secs > limits.max_duration_secs {
         return Err(TranscodeError::InputTooLong {
@@ -92,7 +99,11 @@ pub fn probe(path: &Path, limits: &Limits) -> Result<ProbeInfo> {
         frames,
         duration_secs,
         video_bytes: bytes,
-        video_bitrate: if duration_secs > 0.0 { bytes as f64 * 8.0 / duration_secs } else { 0.0 },
+        video_bitrate: if duration_secs > 0.0 {
+            bytes as f64 * 8.0 / duration_secs
+        } else {
+            0.0
+        },
         starts_with_keyframe: first_key.unwrap_or(false),
         starts_with_idr: first_idr,
         has_audio: input.audio_index.is_some(),
@@ -112,7 +123,9 @@ mod tests {
     #[test]
     fn idr_nal_detection() {
         // AUD, SPS, then an IDR slice.
-        let idr = [0, 0, 0, 1, 9, 0xf0, 0, 0, 0, 1, 0x67, 0x64, 0, 0, 1, 0x65, 0x88];
+        let idr = [
+            0, 0, 0, 1, 9, 0xf0, 0, 0, 0, 1, 0x67, 0x64, 0, 0, 1, 0x65, 0x88,
+        ];
         assert!(has_idr_nal(&idr));
         // Non-IDR slice only.
         let p = [0, 0, 0, 1, 9, 0xf0, 0, 0, 1, 0x41, 0x9a];

@@ -128,7 +128,12 @@ impl Profile {
 
     /// Checks that every field is in a sane range.
     pub fn validate(&self) -> Result<()> {
-        let bad = |why: String| Err(TranscodeError::InvalidProfile(format!("{}: {why}", self.name)));
+        let bad = |why: String| {
+            Err(TranscodeError::InvalidProfile(format!(
+                "{}: {why}",
+                self.name
+            )))
+        };
         let name_ok = !self.name.is_empty()
             && self.name.len() <= 64
             && self
@@ -139,13 +144,19 @@ impl Profile {
             return bad("name must be 1-64 characters of [A-Za-z0-9_-]".into());
         }
         if !(16..=7680).contains(&self.width) || !(16..=7680).contains(&self.height) {
-            return bad(format!("resolution {}x{} outside 16..=7680", self.width, self.height));
+            return bad(format!(
+                "resolution {}x{} outside 16..=7680",
+                self.width, self.height
+            ));
         }
         if !(16_000..=100_000_000).contains(&self.bitrate) {
             return bad(format!("bitrate {} outside 16k..=100M", self.bitrate));
         }
         if self.fps > 240 || self.fps_den == 0 || self.fps_den > 1001 {
-            return bad(format!("frame rate {}/{} out of range", self.fps, self.fps_den));
+            return bad(format!(
+                "frame rate {}/{} out of range",
+                self.fps, self.fps_den
+            ));
         }
         if !(0.0..=20.0).contains(&self.gop_secs) || self.gop_secs.is_nan() {
             return bad(format!("gop {} s outside 0..=20", self.gop_secs));
@@ -179,7 +190,11 @@ pub fn profiles_from_json(json: &str) -> Result<Vec<Profile>> {
     }
     let profiles = match serde_json::from_str::<File>(json) {
         Ok(File::List(p) | File::Wrapped { profiles: p }) => p,
-        Err(e) => return Err(TranscodeError::InvalidProfile(format!("bad JSON profile file: {e}"))),
+        Err(e) => {
+            return Err(TranscodeError::InvalidProfile(format!(
+                "bad JSON profile file: {e}"
+            )));
+        }
     };
     check_ladder(profiles)
 }
@@ -189,12 +204,17 @@ fn check_ladder(profiles: Vec<Profile>) -> Result<Vec<Profile>> {
         return Err(TranscodeError::InvalidProfile("no profiles given".into()));
     }
     if profiles.len() > 16 {
-        return Err(TranscodeError::InvalidProfile("more than 16 renditions".into()));
+        return Err(TranscodeError::InvalidProfile(
+            "more than 16 renditions".into(),
+        ));
     }
     for (i, p) in profiles.iter().enumerate() {
         p.validate()?;
         if profiles[..i].iter().any(|q| q.name == p.name) {
-            return Err(TranscodeError::InvalidProfile(format!("duplicate name {}", p.name)));
+            return Err(TranscodeError::InvalidProfile(format!(
+                "duplicate name {}",
+                p.name
+            )));
         }
     }
     Ok(profiles)
@@ -235,7 +255,10 @@ mod tests {
     #[test]
     fn presets_match_the_ladder() {
         let ladder = presets_from_names("240p, 360p,480p,720p,1080p").expect("presets");
-        let got: Vec<_> = ladder.iter().map(|p| (p.width, p.height, p.bitrate)).collect();
+        let got: Vec<_> = ladder
+            .iter()
+            .map(|p| (p.width, p.height, p.bitrate))
+            .collect();
         assert_eq!(
             got,
             vec![
@@ -265,8 +288,14 @@ mod tests {
         assert_eq!(p[0].frame_rate(), None);
         assert!((p[0].gop_secs - 2.0).abs() < f64::EPSILON);
         assert!(profiles_from_json(r#"[{"name":"a","width":320}]"#).is_err());
-        assert!(profiles_from_json(r#"[{"name":"a b","width":320,"height":240,"bitrate":200000}]"#).is_err());
-        assert!(profiles_from_json(r#"[{"name":"a","width":99999,"height":240,"bitrate":200000}]"#).is_err());
+        assert!(
+            profiles_from_json(r#"[{"name":"a b","width":320,"height":240,"bitrate":200000}]"#)
+                .is_err()
+        );
+        assert!(
+            profiles_from_json(r#"[{"name":"a","width":99999,"height":240,"bitrate":200000}]"#)
+                .is_err()
+        );
     }
 
     #[test]

@@ -21,7 +21,11 @@ pub struct Picture {
 impl Picture {
     /// Size of plane `i`.
     pub fn plane_size(&self, i: usize) -> (usize, usize) {
-        if i == 0 { (self.width, self.height) } else { (self.width.div_ceil(2), self.height.div_ceil(2)) }
+        if i == 0 {
+            (self.width, self.height)
+        } else {
+            (self.width.div_ceil(2), self.height.div_ceil(2))
+        }
     }
 
     /// Copies a YUV420P frame, dropping the stride padding.
@@ -29,7 +33,11 @@ impl Picture {
         let (w, h) = (f.width() as usize, f.height() as usize);
         let mut planes: [Vec<u8>; 3] = Default::default();
         for (i, plane) in planes.iter_mut().enumerate() {
-            let (pw, ph) = if i == 0 { (w, h) } else { (w.div_ceil(2), h.div_ceil(2)) };
+            let (pw, ph) = if i == 0 {
+                (w, h)
+            } else {
+                (w.div_ceil(2), h.div_ceil(2))
+            };
             let stride = f.stride(i);
             let data = f.data(i);
             plane.reserve_exact(pw * ph);
@@ -37,13 +45,21 @@ impl Picture {
                 plane.extend_from_slice(&data[row * stride..row * stride + pw]);
             }
         }
-        Self { width: w, height: h, planes }
+        Self {
+            width: w,
+            height: h,
+            planes,
+        }
     }
 
     /// A flat picture (for tests).
     pub fn flat(width: usize, height: usize, y: u8, u: u8, v: u8) -> Self {
         let c = width.div_ceil(2) * height.div_ceil(2);
-        Self { width, height, planes: [vec![y; width * height], vec![u; c], vec![v; c]] }
+        Self {
+            width,
+            height,
+            planes: [vec![y; width * height], vec![u; c], vec![v; c]],
+        }
     }
 }
 
@@ -63,7 +79,11 @@ pub struct FrameQuality {
 }
 
 fn mse_to_psnr(mse: f64) -> f64 {
-    if mse <= 1e-10 { PSNR_CAP } else { (10.0 * (255.0 * 255.0 / mse).log10()).min(PSNR_CAP) }
+    if mse <= 1e-10 {
+        PSNR_CAP
+    } else {
+        (10.0 * (255.0 * 255.0 / mse).log10()).min(PSNR_CAP)
+    }
 }
 
 /// PSNR of two equally sized planes.
@@ -227,7 +247,11 @@ mod tests {
             }
         }
         let q = compare(&a, &b).expect("same size");
-        assert!(q.psnr_y > 15.0, "frame-wide PSNR dilutes the box: {}", q.psnr_y);
+        assert!(
+            q.psnr_y > 15.0,
+            "frame-wide PSNR dilutes the box: {}",
+            q.psnr_y
+        );
         assert!(q.worst_block_psnr < 7.0, "{}", q.worst_block_psnr);
         assert!(compare(&a, &Picture::flat(32, 64, 0, 0, 0)).is_none());
     }

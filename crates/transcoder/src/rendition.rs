@@ -31,7 +31,11 @@ enum Rate {
     PassThrough,
     /// Constant output rate: frame `n` has pts `n` in a 1/fps time base;
     /// `last` is the newest scaled source frame, not yet emitted.
-    Fixed { fps: f64, next: i64, last: Option<frame::Video> },
+    Fixed {
+        fps: f64,
+        next: i64,
+        last: Option<frame::Video>,
+    },
 }
 
 pub(crate) struct Rendition {
@@ -70,8 +74,14 @@ fn x264_options(profile: &Profile, preset: &str) -> Dictionary<'static> {
 }
 
 impl Rendition {
-    pub(crate) fn new(profile: &Profile, dir: &Path, src: &SourceInfo<'_>, max_ratio: f64) -> Result<Self> {
-        let (width, height) = output_dimensions(src.width, src.height, profile.width, profile.height);
+    pub(crate) fn new(
+        profile: &Profile,
+        dir: &Path,
+        src: &SourceInfo<'_>,
+        max_ratio: f64,
+    ) -> Result<Self> {
+        let (width, height) =
+            output_dimensions(src.width, src.height, profile.width, profile.height);
         let path = dir.join(format!("{}.ts", profile.name));
         let mut octx = format::output_as(&path, "mpegts")
             .map_err(TranscodeError::ffmpeg("creating the output file"))?;
@@ -80,12 +90,17 @@ impl Rendition {
             None => (src.video_tb, src.fps, Rate::PassThrough),
             Some((n, d)) => {
                 let fps = Rational::new(n as i32, d as i32);
-                let fixed = Rate::Fixed { fps: f64::from(n) / f64::from(d), next: 0, last: None };
+                let fixed = Rate::Fixed {
+                    fps: f64::from(n) / f64::from(d),
+                    next: 0,
+                    last: None,
+                };
                 (fps.invert(), fps, fixed)
             }
         };
         let fps = crate::decode::q2f(frame_rate);
-        let codec = encoder::find_by_name("libx264").ok_or(TranscodeError::EncoderMissing("libx264"))?;
+        let codec =
+            encoder::find_by_name("libx264").ok_or(TranscodeError::EncoderMissing("libx264"))?;
         let mut enc = codec::context::Context::new_with_codec(codec)
             .encoder()
             .video()
@@ -116,13 +131,18 @@ impl Rendition {
                     .add_stream(encoder::find(codec::Id::None))
                     .map_err(TranscodeError::ffmpeg("adding the audio stream"))?;
                 ost.set_parameters(params.clone());
-                Some(AudioOut { ost_tb: *tb, src_tb: *tb, encoder: None })
+                Some(AudioOut {
+                    ost_tb: *tb,
+                    src_tb: *tb,
+                    encoder: None,
+                })
             }
             (Some((_, tb)), AudioMode::Encode) => {
                 let dec = src.audio_decoder.ok_or(TranscodeError::InvalidProfile(
                     "audio encoding needs a decodable source audio stream".into(),
                 ))?;
-                let aac = encoder::find(codec::Id::AAC).ok_or(TranscodeError::EncoderMissing("aac"))?;
+                let aac =
+                    encoder::find(codec::Id::AAC).ok_or(TranscodeError::EncoderMissing("aac"))?;
                 let mut a = codec::context::Context::new_with_codec(aac)
                     .encoder()
                     .audio()
@@ -139,10 +159,15 @@ impl Rendition {
                     .add_stream(aac)
                     .map_err(TranscodeError::ffmpeg("adding the audio stream"))?;
                 ost.set_parameters(&a);
-                Some(AudioOut { ost_tb: *tb, src_tb: *tb, encoder: Some(a) })
+                Some(AudioOut {
+                    ost_tb: *tb,
+                    src_tb: *tb,
+                    encoder: Some(a),
+                })
             }
         };
-        octx.write_header().map_err(TranscodeError::ffmpeg("writing the output header"))?;
+        octx.write_header()
+            .map_err(TranscodeError::ffmpeg("writing the output header"))?;
         let video_ost_tb = octx.stream(0).map_or(enc_tb, |s| s.time_base());
         let audio = audio.map(|mut a| {
             a.ost_tb = octx.stream(1).map_or(a.ost_tb, |s| s.time_base());
@@ -222,11 +247,15 @@ impl Rendition {
     /// Duplicates the last frame until output index `target` (exclusive).
     fn fill_until(&mut self, target: i64, decoded: u64) -> Result<()> {
         loop {
-            let Rate::Fixed { next, last, .. } = &mut self.rate else { return Ok(()) };
+            let Rate::Fixed { next, last, .. } = &mut self.rate else {
+                return Ok(());
+            };
             if *next >= target {
                 return Ok(());
             }
-            let Some(mut f) = last.take() else { return Ok(()) };
+            let Some(mut f) = last.take() else {
+                return Ok(());
+            };
             f.set_pts(Some(*next));
             *next += 1;
             let res = self.encode(Some(&mut f), decoded);
@@ -250,13 +279,21 @@ impl Rendition {
                 });
             }
             // The first frame of every segment is an IDR.
-            let kind = if self.started { picture::Type::None } else { picture::Type::I };
+            let kind = if self.started {
+                picture::Type::None
+            } else {
+                picture::Type::I
+            };
             self.started = true;
             f.set_kind(kind);
-            self.encoder.send_frame(f).map_err(TranscodeError::ffmpeg("encoding video"))?;
+            self.encoder
+                .send_frame(f)
+                .map_err(TranscodeError::ffmpeg("encoding video"))?;
             self.counter.add_frame(f.width(), f.height());
         } else {
-            self.encoder.send_eof().map_err(TranscodeError::ffmpeg("flushing video"))?;
+            self.encoder
+                .send_eof()
+                .map_err(TranscodeError::ffmpeg("flushing video"))?;
         }
         let mut packet = Packet::empty();
         while self.encoder.receive_packet(&mut packet).is_ok() {
@@ -271,7 +308,9 @@ impl Rendition {
 
     /// Handles one source audio packet (copy mode).
     pub(crate) fn push_audio_packet(&mut self, packet: &Packet) -> Result<()> {
-        let Some(a) = self.audio.as_ref() else { return Ok(()) };
+        let Some(a) = self.audio.as_ref() else {
+            return Ok(());
+        };
         if a.encoder.is_some() {
             return Ok(());
         }
@@ -279,7 +318,8 @@ impl Rendition {
         p.set_stream(1);
         p.set_position(-1);
         p.rescale_ts(a.src_tb, a.ost_tb);
-        p.write_interleaved(&mut self.octx).map_err(TranscodeError::ffmpeg("muxing audio"))?;
+        p.write_interleaved(&mut self.octx)
+            .map_err(TranscodeError::ffmpeg("muxing audio"))?;
         self.audio_packets += 1;
         Ok(())
     }
@@ -292,12 +332,20 @@ impl Rendition {
     /// Encodes one decoded audio frame whose pts is in 1/sample-rate units
     /// (encode mode); `None` flushes.
     pub(crate) fn push_audio_frame(&mut self, frame: Option<&frame::Audio>) -> Result<()> {
-        let Some(a) = self.audio.as_mut() else { return Ok(()) };
-        let Some(enc) = a.encoder.as_mut() else { return Ok(()) };
+        let Some(a) = self.audio.as_mut() else {
+            return Ok(());
+        };
+        let Some(enc) = a.encoder.as_mut() else {
+            return Ok(());
+        };
         let enc_tb = Rational::new(1, enc.rate() as i32);
         match frame {
-            Some(f) => enc.send_frame(f).map_err(TranscodeError::ffmpeg("encoding audio"))?,
-            None => enc.send_eof().map_err(TranscodeError::ffmpeg("flushing audio"))?,
+            Some(f) => enc
+                .send_frame(f)
+                .map_err(TranscodeError::ffmpeg("encoding audio"))?,
+            None => enc
+                .send_eof()
+                .map_err(TranscodeError::ffmpeg("flushing audio"))?,
         }
         let mut packet = Packet::empty();
         while enc.receive_packet(&mut packet).is_ok() {

@@ -27,7 +27,14 @@ pub struct SegmentSpec {
 impl SegmentSpec {
     /// A `testsrc2` segment with audio.
     pub fn new(width: u32, height: u32, fps: u32, secs: f64) -> Self {
-        Self { width, height, fps, secs, audio: true, source: "testsrc2".into() }
+        Self {
+            width,
+            height,
+            fps,
+            secs,
+            audio: true,
+            source: "testsrc2".into(),
+        }
     }
 }
 
@@ -38,10 +45,15 @@ pub fn run_ffmpeg<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Result<()> {
         .args(args)
         .stdin(Stdio::null())
         .output()
-        .map_err(|e| TranscodeError::Command { command: "ffmpeg".into(), reason: e.to_string() })?;
+        .map_err(|e| TranscodeError::Command {
+            command: "ffmpeg".into(),
+            reason: e.to_string(),
+        })?;
     if !out.status.success() {
-        let cmd: Vec<String> =
-            args.iter().map(|a| a.as_ref().to_string_lossy().into_owned()).collect();
+        let cmd: Vec<String> = args
+            .iter()
+            .map(|a| a.as_ref().to_string_lossy().into_owned())
+            .collect();
         return Err(TranscodeError::Command {
             command: format!("ffmpeg {}", cmd.join(" ")),
             reason: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
@@ -60,7 +72,9 @@ pub fn generate_segment(spec: &SegmentSpec, path: &Path) -> Result<()> {
     let gop = (spec.fps * 2).to_string();
     let mut args: Vec<String> = vec!["-f".into(), "lavfi".into(), "-i".into(), video];
     if spec.audio {
-        args.extend(["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"].map(String::from));
+        args.extend(
+            ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"].map(String::from),
+        );
     }
     args.extend(
         [

@@ -22,7 +22,10 @@ pub struct TranscodeOptions {
 
 impl Default for TranscodeOptions {
     fn default() -> Self {
-        Self { limits: Limits::default(), x264_preset: "veryfast".into() }
+        Self {
+            limits: Limits::default(),
+            x264_preset: "veryfast".into(),
+        }
     }
 }
 
@@ -80,7 +83,10 @@ impl Job<'_> {
             // A damaged audio packet is dropped rather than failing the segment.
             if dec.send_packet(packet).is_ok() {
                 let mut f = frame::Audio::empty();
-                let src_tb = self.audio.as_ref().map_or(Rational::new(1, 90_000), |a| a.1);
+                let src_tb = self
+                    .audio
+                    .as_ref()
+                    .map_or(Rational::new(1, 90_000), |a| a.1);
                 while dec.receive_frame(&mut f).is_ok() {
                     let enc_tb = Rational::new(1, f.rate().max(1) as i32);
                     let ts = f.timestamp().map(|t| t.rescale(src_tb, enc_tb));
@@ -148,7 +154,11 @@ pub fn transcode_segment(
         .and_then(|i| opened.ictx.stream(i))
         .map(|s| (s.parameters(), s.time_base()));
     let wants_encode = profiles.iter().any(|p| p.audio == AudioMode::Encode);
-    let audio_decoder = if wants_encode { open_audio_decoder(&opened)? } else { None };
+    let audio_decoder = if wants_encode {
+        open_audio_decoder(&opened)?
+    } else {
+        None
+    };
     let mut job = Job {
         profiles,
         out_dir,
@@ -174,7 +184,9 @@ pub fn transcode_segment(
 
     let mut renditions = Vec::with_capacity(job.renditions.len());
     for r in &job.renditions {
-        let bytes = std::fs::metadata(&r.path).map_err(TranscodeError::io(&r.path))?.len();
+        let bytes = std::fs::metadata(&r.path)
+            .map_err(TranscodeError::io(&r.path))?
+            .len();
         let frames = r.counter.frames();
         renditions.push(RenditionReport {
             name: r.profile.name.clone(),
@@ -184,7 +196,11 @@ pub fn transcode_segment(
             fps: r.fps,
             frames,
             pixels: r.counter.pixels(),
-            duration_secs: if r.fps > 0.0 { frames as f64 / r.fps } else { 0.0 },
+            duration_secs: if r.fps > 0.0 {
+                frames as f64 / r.fps
+            } else {
+                0.0
+            },
             target_bitrate: r.profile.bitrate,
             bytes,
             audio_packets: r.audio_packets,
@@ -217,21 +233,27 @@ struct RunStats {
 fn run(opened: &mut Opened, job: &mut Job<'_>) -> Result<RunStats> {
     let mut dims = (0, 0);
     let walk = decode::walk(opened, |ev| {
-        if let Event::Frame(f, _) = &ev {
-            if dims == (0, 0) {
-                dims = (f.width(), f.height());
-            }
+        if let Event::Frame(f, _) = &ev
+            && dims == (0, 0)
+        {
+            dims = (f.width(), f.height());
         }
         job.on_event(ev)
     })?;
     for r in &mut job.renditions {
         r.finish(walk.duration_secs, job.decoded)?;
     }
-    Ok(RunStats { walk, width: dims.0, height: dims.1 })
+    Ok(RunStats {
+        walk,
+        width: dims.0,
+        height: dims.1,
+    })
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// Progress of a multi-segment run.
@@ -252,7 +274,11 @@ pub fn segments_in_dir(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(TranscodeError::io(dir))? {
         let path = entry.map_err(TranscodeError::io(dir))?.path();
-        if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("ts")) && path.is_file() {
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("ts"))
+            && path.is_file()
+        {
             out.push(path);
         }
     }
@@ -274,12 +300,22 @@ pub fn transcode_many(
     let total = inputs.len();
     let mut results = Vec::with_capacity(total);
     for (i, input) in inputs.iter().enumerate() {
-        let stem = input
-            .file_stem()
-            .map_or_else(|| format!("segment{i}"), |s| s.to_string_lossy().into_owned());
-        let dir = if total == 1 { out_dir.to_path_buf() } else { out_dir.join(stem) };
+        let stem = input.file_stem().map_or_else(
+            || format!("segment{i}"),
+            |s| s.to_string_lossy().into_owned(),
+        );
+        let dir = if total == 1 {
+            out_dir.to_path_buf()
+        } else {
+            out_dir.join(stem)
+        };
         let outcome = transcode_segment(input, profiles, &dir, opts);
-        progress(Progress { done: i + 1, total, input, outcome: &outcome });
+        progress(Progress {
+            done: i + 1,
+            total,
+            input,
+            outcome: &outcome,
+        });
         results.push(outcome);
     }
     results

@@ -52,7 +52,9 @@ impl Verdict {
         if !fail.is_empty() {
             Self::Fail { reasons: fail }
         } else if !suspicious.is_empty() {
-            Self::Suspicious { reasons: suspicious }
+            Self::Suspicious {
+                reasons: suspicious,
+            }
         } else {
             Self::Pass
         }
@@ -115,7 +117,12 @@ pub struct VerifyOptions {
 
 impl Default for VerifyOptions {
     fn default() -> Self {
-        Self { level: Level::Full, audit: false, samples: 8, limits: Limits::default() }
+        Self {
+            level: Level::Full,
+            audit: false,
+            samples: 8,
+            limits: Limits::default(),
+        }
     }
 }
 
@@ -134,7 +141,12 @@ pub struct Claim {
 
 impl From<&RenditionReport> for Claim {
     fn from(r: &RenditionReport) -> Self {
-        Self { width: r.width, height: r.height, frames: r.frames, pixels: r.pixels }
+        Self {
+            width: r.width,
+            height: r.height,
+            frames: r.frames,
+            pixels: r.pixels,
+        }
     }
 }
 
@@ -156,15 +168,25 @@ pub struct Expected {
 impl Expected {
     /// Derives the expectation from the source probe and the profile.
     pub fn new(source: &ProbeInfo, profile: &Profile) -> Self {
-        let (width, height) = output_dimensions(source.width, source.height, profile.width, profile.height);
+        let (width, height) =
+            output_dimensions(source.width, source.height, profile.width, profile.height);
         let (fps, frames) = match profile.frame_rate() {
             None => (source.fps, source.frames),
             Some((n, d)) => {
                 let fps = f64::from(n) / f64::from(d);
-                (fps, crate::profile::fixed_rate_frames(source.duration_secs, fps))
+                (
+                    fps,
+                    crate::profile::fixed_rate_frames(source.duration_secs, fps),
+                )
             }
         };
-        Self { width, height, fps, frames, duration_secs: source.duration_secs }
+        Self {
+            width,
+            height,
+            fps,
+            frames,
+            duration_secs: source.duration_secs,
+        }
     }
 }
 
@@ -210,7 +232,12 @@ pub fn verify_rendition(
     opts: &VerifyOptions,
 ) -> Result<RenditionVerification> {
     let expected = Expected::new(source_probe, profile);
-    let thresholds = Thresholds::for_rendition(profile.bitrate, expected.width, expected.height, expected.fps);
+    let thresholds = Thresholds::for_rendition(
+        profile.bitrate,
+        expected.width,
+        expected.height,
+        expected.fps,
+    );
     let mut out = RenditionVerification {
         name: profile.name.clone(),
         verdict: Verdict::Pass,
@@ -244,20 +271,36 @@ pub fn verify_rendition(
         return Ok(out);
     }
     let t1 = Instant::now();
-    let (fail, suspicious) = deep_checks(source, rendition, profile.bitrate, claim, opts, &mut out, suspicious)?;
+    let (fail, suspicious) = deep_checks(
+        source,
+        rendition,
+        profile.bitrate,
+        claim,
+        opts,
+        &mut out,
+        suspicious,
+    )?;
     out.deep_secs = t1.elapsed().as_secs_f64();
     out.verdict = Verdict::from_reasons(fail, suspicious);
     Ok(out)
 }
 
 /// Probe-level checks. Returns (failures, suspicions).
-fn cheap_checks(exp: &Expected, profile: &Profile, claim: &Claim, p: &ProbeInfo) -> (Vec<String>, Vec<String>) {
+fn cheap_checks(
+    exp: &Expected,
+    profile: &Profile,
+    claim: &Claim,
+    p: &ProbeInfo,
+) -> (Vec<String>, Vec<String>) {
     let (mut fail, mut sus) = (Vec::new(), Vec::new());
     if p.codec != "h264" {
         fail.push(format!("codec {} is not h264", p.codec));
     }
     if (p.width, p.height) != (exp.width, exp.height) {
-        fail.push(format!("wrong resolution {}x{}, expected {}x{}", p.width, p.height, exp.width, exp.height));
+        fail.push(format!(
+            "wrong resolution {}x{}, expected {}x{}",
+            p.width, p.height, exp.width, exp.height
+        ));
     }
     if (claim.width, claim.height) != (p.width, p.height) {
         fail.push(format!(
@@ -269,20 +312,35 @@ fn cheap_checks(exp: &Expected, profile: &Profile, claim: &Claim, p: &ProbeInfo)
         fail.push(format!("frame rate {:.3}, expected {:.3}", p.fps, exp.fps));
     }
     if p.frames < exp.frames {
-        fail.push(format!("dropped frames: {} frames, expected {}", p.frames, exp.frames));
+        fail.push(format!(
+            "dropped frames: {} frames, expected {}",
+            p.frames, exp.frames
+        ));
     } else if p.frames > exp.frames {
-        fail.push(format!("duplicated frames: {} frames, expected {}", p.frames, exp.frames));
+        fail.push(format!(
+            "duplicated frames: {} frames, expected {}",
+            p.frames, exp.frames
+        ));
     }
     let tolerance = 1.5 / exp.fps.max(1.0);
     if (p.duration_secs - exp.duration_secs).abs() > tolerance {
-        fail.push(format!("duration {:.3} s, expected {:.3} s", p.duration_secs, exp.duration_secs));
+        fail.push(format!(
+            "duration {:.3} s, expected {:.3} s",
+            p.duration_secs, exp.duration_secs
+        ));
     }
     if claim.frames != p.frames {
-        fail.push(format!("claimed {} frames, file has {}", claim.frames, p.frames));
+        fail.push(format!(
+            "claimed {} frames, file has {}",
+            claim.frames, p.frames
+        ));
     }
     let implied = p.frames * u64::from(p.width) * u64::from(p.height);
     if claim.pixels != implied {
-        fail.push(format!("claimed {} pixels, the file implies {implied}", claim.pixels));
+        fail.push(format!(
+            "claimed {} pixels, the file implies {implied}",
+            claim.pixels
+        ));
     }
     if !p.starts_with_keyframe || !p.starts_with_idr {
         fail.push("rendition does not start with an IDR frame".into());
@@ -308,12 +366,17 @@ fn deep_checks(
     mut sus: Vec<String>,
 ) -> Result<(Vec<String>, Vec<String>)> {
     let mut fail = Vec::new();
-    let samples = if opts.level == Level::Pixels { 0 } else { opts.samples };
-    out.stage = "pixels".into();
-    let decoded = match compare::decode_rendition(rendition, &opts.limits, out.expected.frames, samples) {
-        Ok(d) => d,
-        Err(e) => return Ok((vec![format!("rendition does not decode: {e}")], sus)),
+    let samples = if opts.level == Level::Pixels {
+        0
+    } else {
+        opts.samples
     };
+    out.stage = "pixels".into();
+    let decoded =
+        match compare::decode_rendition(rendition, &opts.limits, out.expected.frames, samples) {
+            Ok(d) => d,
+            Err(e) => return Ok((vec![format!("rendition does not decode: {e}")], sus)),
+        };
     out.decoded = Some((decoded.frames, decoded.pixels));
     if decoded.pixels != claim.pixels || decoded.frames != claim.frames {
         fail.push(format!(
@@ -331,17 +394,34 @@ fn deep_checks(
         if value < floor {
             fail.push(format!("{name} {value:.2} below {floor:.2}{what}"));
         } else if value < floor + margin {
-            sus.push(format!("{name} {value:.2} close to the {floor:.2} floor{what}"));
+            sus.push(format!(
+                "{name} {value:.2} close to the {floor:.2} floor{what}"
+            ));
         }
     };
     let m = th.suspicious_margin_db;
     judge("luma PSNR", q.psnr_y, th.min_psnr_y, m, "");
-    judge("chroma PSNR", q.psnr_u.min(q.psnr_v), th.min_psnr_chroma, m, " (colour removed or altered?)");
+    judge(
+        "chroma PSNR",
+        q.psnr_u.min(q.psnr_v),
+        th.min_psnr_chroma,
+        m,
+        " (colour removed or altered?)",
+    );
     judge("luma SSIM", q.ssim_y, th.min_ssim, 0.02, "");
-    judge("worst-block PSNR", q.worst_block_psnr, th.min_block_psnr, m, " (overlay or watermark?)");
+    judge(
+        "worst-block PSNR",
+        q.worst_block_psnr,
+        th.min_block_psnr,
+        m,
+        " (overlay or watermark?)",
+    );
     let sampled = q.compared + q.misaligned;
     if q.compared == 0 || q.misaligned * 4 > sampled {
-        fail.push(format!("{} of {sampled} sampled frames have no source frame at their timestamp", q.misaligned));
+        fail.push(format!(
+            "{} of {sampled} sampled frames have no source frame at their timestamp",
+            q.misaligned
+        ));
     }
     if q.temporal_mismatches >= 2.max(q.compared / 4) {
         fail.push(format!(
@@ -349,11 +429,17 @@ fn deep_checks(
             q.temporal_mismatches, q.compared
         ));
     } else if q.temporal_mismatches > 0 {
-        sus.push(format!("{} sampled frame matches a neighbouring source frame better", q.temporal_mismatches));
+        sus.push(format!(
+            "{} sampled frame matches a neighbouring source frame better",
+            q.temporal_mismatches
+        ));
     }
     // A rendition that did not spend its bits must be near-lossless (easy
     // content); otherwise it is a cheaper encode passed off as this rung.
-    let starved = out.probe.as_ref().is_some_and(|p| p.video_bitrate < LOW_BITRATE_RATIO * f64::from(bitrate));
+    let starved = out
+        .probe
+        .as_ref()
+        .is_some_and(|p| p.video_bitrate < LOW_BITRATE_RATIO * f64::from(bitrate));
     if starved && q.psnr_y < STARVED_MIN_PSNR {
         fail.push(format!(
             "low-bitrate substitution: bitrate under {:.0}% of target with luma PSNR {:.2} < {STARVED_MIN_PSNR}",
@@ -375,7 +461,12 @@ pub fn overall(results: &[RenditionVerification]) -> Verdict {
             reasons.clear();
         }
         if r.verdict.rank() == worst.rank() {
-            reasons.extend(r.verdict.reasons().iter().map(|s| format!("{}: {s}", r.name)));
+            reasons.extend(
+                r.verdict
+                    .reasons()
+                    .iter()
+                    .map(|s| format!("{}: {s}", r.name)),
+            );
         }
     }
     match worst {

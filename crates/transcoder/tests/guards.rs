@@ -13,10 +13,16 @@ use streamflow_transcoder::{Limits, TranscodeError};
 
 fn transcode_with(input: &std::path::Path, limits: Limits, profiles: &[Profile]) -> TranscodeError {
     let out = tempfile::tempdir().expect("tempdir");
-    let opts = TranscodeOptions { limits, ..TranscodeOptions::default() };
+    let opts = TranscodeOptions {
+        limits,
+        ..TranscodeOptions::default()
+    };
     let started = Instant::now();
     let err = transcode_segment(input, profiles, out.path(), &opts).expect_err("must be refused");
-    assert!(started.elapsed() < Duration::from_secs(30), "guard took too long");
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "guard took too long"
+    );
     // A failed segment leaves no partial renditions behind.
     let left: Vec<_> = std::fs::read_dir(out.path()).expect("read").collect();
     assert!(left.is_empty(), "partial outputs left: {left:?}");
@@ -24,25 +30,48 @@ fn transcode_with(input: &std::path::Path, limits: Limits, profiles: &[Profile])
 }
 
 fn transcode(input: &std::path::Path) -> TranscodeError {
-    transcode_with(input, Limits::default(), &presets_from_names("240p").expect("presets"))
+    transcode_with(
+        input,
+        Limits::default(),
+        &presets_from_names("240p").expect("presets"),
+    )
 }
 
 #[test]
 fn oversized_input_is_refused_before_decoding() {
     let src = common::segment(320, 240, 30, 0.5);
     let size = std::fs::metadata(&src).expect("meta").len();
-    let limits = Limits { max_bytes: size - 1, ..Limits::default() };
+    let limits = Limits {
+        max_bytes: size - 1,
+        ..Limits::default()
+    };
     let err = transcode_with(&src, limits, &presets_from_names("240p").expect("presets"));
-    assert!(matches!(err, TranscodeError::InputTooLarge { size: s, .. } if s == size), "{err}");
+    assert!(
+        matches!(err, TranscodeError::InputTooLarge { size: s, .. } if s == size),
+        "{err}"
+    );
 }
 
 #[test]
 fn overlong_input_is_refused() {
     let src = common::segment(320, 240, 30, 1.0);
-    let limits = Limits { max_duration_secs: 0.5, ..Limits::default() };
-    let err = transcode_with(&src, limits.clone(), &presets_from_names("240p").expect("presets"));
-    assert!(matches!(err, TranscodeError::InputTooLong { limit, .. } if limit == 0.5), "{err}");
-    assert!(matches!(probe(&src, &limits), Err(TranscodeError::InputTooLong { .. })));
+    let limits = Limits {
+        max_duration_secs: 0.5,
+        ..Limits::default()
+    };
+    let err = transcode_with(
+        &src,
+        limits.clone(),
+        &presets_from_names("240p").expect("presets"),
+    );
+    assert!(
+        matches!(err, TranscodeError::InputTooLong { limit, .. } if limit == 0.5),
+        "{err}"
+    );
+    assert!(matches!(
+        probe(&src, &limits),
+        Err(TranscodeError::InputTooLong { .. })
+    ));
 }
 
 #[test]
@@ -50,11 +79,19 @@ fn runaway_encode_fails_the_segment() {
     let src = common::segment(320, 240, 30, 0.5);
     let mut p = Profile::preset("240p").expect("preset");
     p.fps = 120;
-    let limits = Limits { max_frame_ratio: 2.0, ..Limits::default() };
+    let limits = Limits {
+        max_frame_ratio: 2.0,
+        ..Limits::default()
+    };
     let err = transcode_with(&src, limits, &[p]);
     match err {
-        TranscodeError::Runaway { encoded, decoded, .. } => {
-            assert!(encoded as f64 > 2.0 * decoded as f64, "{encoded} vs {decoded}");
+        TranscodeError::Runaway {
+            encoded, decoded, ..
+        } => {
+            assert!(
+                encoded as f64 > 2.0 * decoded as f64,
+                "{encoded} vs {decoded}"
+            );
         }
         other => panic!("expected Runaway, got {other}"),
     }
@@ -113,32 +150,77 @@ fn header_only_input_has_zero_frames() {
 fn audio_only_input_has_no_video() {
     let path = common::ffmpeg_to(
         "audio_only.ts",
-        &["-f", "lavfi", "-i", "sine=sample_rate=48000", "-t", "0.5", "-c:a", "aac", "-f", "mpegts"],
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=sample_rate=48000",
+            "-t",
+            "0.5",
+            "-c:a",
+            "aac",
+            "-f",
+            "mpegts",
+        ],
     );
     assert!(matches!(transcode(&path), TranscodeError::NoVideo));
-    assert!(matches!(probe(&path, &Limits::default()), Err(TranscodeError::NoVideo)));
+    assert!(matches!(
+        probe(&path, &Limits::default()),
+        Err(TranscodeError::NoVideo)
+    ));
 }
 
 #[test]
 fn absurd_dimensions_are_refused() {
-    let wide = common::segment_with(SegmentSpec { audio: false, source: "color".into(), ..SegmentSpec::new(8192, 16, 30, 0.2) });
+    let wide = common::segment_with(SegmentSpec {
+        audio: false,
+        source: "color".into(),
+        ..SegmentSpec::new(8192, 16, 30, 0.2)
+    });
     let err = transcode(&wide);
-    assert!(matches!(err, TranscodeError::AbsurdDimensions { width: 8192, height: 16, .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            TranscodeError::AbsurdDimensions {
+                width: 8192,
+                height: 16,
+                ..
+            }
+        ),
+        "{err}"
+    );
 }
 
 #[test]
 fn other_codecs_are_unsupported() {
     let path = common::ffmpeg_to(
         "mpeg2.ts",
-        &["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30", "-t", "0.3", "-c:v", "mpeg2video", "-f", "mpegts"],
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=320x240:rate=30",
+            "-t",
+            "0.3",
+            "-c:v",
+            "mpeg2video",
+            "-f",
+            "mpegts",
+        ],
     );
-    assert!(matches!(transcode(&path), TranscodeError::UnsupportedCodec { .. }));
+    assert!(matches!(
+        transcode(&path),
+        TranscodeError::UnsupportedCodec { .. }
+    ));
 }
 
 #[test]
 fn exhausted_time_budget_times_out() {
     let src = common::segment(320, 240, 30, 0.5);
-    let limits = Limits { max_wall: Duration::ZERO, ..Limits::default() };
+    let limits = Limits {
+        max_wall: Duration::ZERO,
+        ..Limits::default()
+    };
     let err = transcode_with(&src, limits, &presets_from_names("240p").expect("presets"));
     assert!(matches!(err, TranscodeError::Timeout { .. }), "{err}");
 }
@@ -148,6 +230,12 @@ fn invalid_profiles_are_rejected_up_front() {
     let src = common::segment(320, 240, 30, 0.5);
     let mut p = Profile::preset("240p").expect("preset");
     p.bitrate = 1;
-    assert!(matches!(transcode_with(&src, Limits::default(), &[p]), TranscodeError::InvalidProfile(_)));
-    assert!(matches!(transcode_with(&src, Limits::default(), &[]), TranscodeError::InvalidProfile(_)));
+    assert!(matches!(
+        transcode_with(&src, Limits::default(), &[p]),
+        TranscodeError::InvalidProfile(_)
+    ));
+    assert!(matches!(
+        transcode_with(&src, Limits::default(), &[]),
+        TranscodeError::InvalidProfile(_)
+    ));
 }

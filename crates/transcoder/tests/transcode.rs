@@ -9,7 +9,8 @@ use streamflow_transcoder::{Limits, TranscodeReport};
 
 fn run(src: &std::path::Path, profiles: &[Profile]) -> (tempfile::TempDir, TranscodeReport) {
     let out = tempfile::tempdir().expect("tempdir");
-    let report = transcode_segment(src, profiles, out.path(), &TranscodeOptions::default()).expect("transcode");
+    let report = transcode_segment(src, profiles, out.path(), &TranscodeOptions::default())
+        .expect("transcode");
     (out, report)
 }
 
@@ -20,7 +21,11 @@ fn ladder_accounting_matches_the_encoded_files() {
     let (out, report) = run(&src, &ladder);
     assert_eq!(report.decoded_frames, 30);
     assert_eq!((report.source_width, report.source_height), (1280, 720));
-    assert!((report.duration_secs - 1.0).abs() < 1e-6, "{}", report.duration_secs);
+    assert!(
+        (report.duration_secs - 1.0).abs() < 1e-6,
+        "{}",
+        report.duration_secs
+    );
     let expect = [(1280, 720), (854, 480), (640, 360), (426, 240)];
     assert_eq!(report.renditions.len(), 4);
     for (r, (w, h)) in report.renditions.iter().zip(expect) {
@@ -32,12 +37,19 @@ fn ladder_accounting_matches_the_encoded_files() {
         assert_eq!(p.codec, "h264");
         assert_eq!((p.width, p.height), (w, h));
         assert_eq!(p.frames, 30);
-        assert!(p.starts_with_keyframe && p.starts_with_idr, "{} must start with an IDR", r.name);
+        assert!(
+            p.starts_with_keyframe && p.starts_with_idr,
+            "{} must start with an IDR",
+            r.name
+        );
         assert!(p.has_audio, "audio is copied by default");
         assert!(r.audio_packets > 30, "{} audio packets", r.audio_packets);
         assert_eq!(p.video_bytes > 0, r.bytes > p.video_bytes);
     }
-    assert_eq!(report.total_pixels(), report.renditions.iter().map(|r| r.pixels).sum::<u64>());
+    assert_eq!(
+        report.total_pixels(),
+        report.renditions.iter().map(|r| r.pixels).sum::<u64>()
+    );
     let json = serde_json::to_string(&report).expect("serialize");
     assert!(json.contains("\"pixels\":27648000"), "720p pixels in JSON");
 }
@@ -46,12 +58,19 @@ fn ladder_accounting_matches_the_encoded_files() {
 fn aspect_ratio_is_kept_with_even_dimensions() {
     let src = common::segment(640, 480, 30, 0.5);
     let (_out, report) = run(&src, &presets_from_names("720p,240p").expect("presets"));
-    let dims: Vec<_> = report.renditions.iter().map(|r| (r.width, r.height)).collect();
+    let dims: Vec<_> = report
+        .renditions
+        .iter()
+        .map(|r| (r.width, r.height))
+        .collect();
     assert_eq!(dims, vec![(960, 720), (320, 240)]);
 
     let portrait = common::segment(360, 640, 30, 0.5);
     let (_out, report) = run(&portrait, &presets_from_names("360p").expect("presets"));
-    assert_eq!((report.renditions[0].width, report.renditions[0].height), (360, 640));
+    assert_eq!(
+        (report.renditions[0].width, report.renditions[0].height),
+        (360, 640)
+    );
 }
 
 #[test]
@@ -68,7 +87,11 @@ fn audio_can_be_copied_encoded_or_dropped_per_rendition() {
     c.audio = AudioMode::Drop;
     let (out, report) = run(&src, &[a, b, c]);
     let limits = Limits::default();
-    let has_audio = |f: &str| probe(&out.path().join(f), &limits).expect("probe").has_audio;
+    let has_audio = |f: &str| {
+        probe(&out.path().join(f), &limits)
+            .expect("probe")
+            .has_audio
+    };
     assert!(report.renditions[0].audio_packets > 40 && has_audio("copy.ts"));
     assert!(report.renditions[1].audio_packets > 40 && has_audio("encode.ts"));
     assert_eq!(report.renditions[2].audio_packets, 0);

@@ -31,9 +31,19 @@ fn honest() -> &'static Honest {
         low_fps.name = "360p15".into();
         low_fps.fps = 15;
         profiles.push(low_fps);
-        let report = transcode_segment(&common::source_720p(), &profiles, dir.path(), &TranscodeOptions::default())
-            .expect("honest transcode");
-        Honest { out: dir.path().to_path_buf(), _dir: dir, report, profiles }
+        let report = transcode_segment(
+            &common::source_720p(),
+            &profiles,
+            dir.path(),
+            &TranscodeOptions::default(),
+        )
+        .expect("honest transcode");
+        Honest {
+            out: dir.path().to_path_buf(),
+            _dir: dir,
+            report,
+            profiles,
+        }
     })
 }
 
@@ -43,14 +53,29 @@ fn source_probe() -> ProbeInfo {
 
 /// The honest claim for the 360p rung (what a cheating orchestrator reports).
 fn claim_360p() -> Claim {
-    Claim { width: 640, height: 360, frames: 30, pixels: 30 * 640 * 360 }
+    Claim {
+        width: 640,
+        height: 360,
+        frames: 30,
+        pixels: 30 * 640 * 360,
+    }
 }
 
 fn verify_at(rendition: &Path, preset: &str, claim: &Claim, level: Level) -> RenditionVerification {
-    let opts = VerifyOptions { level, ..VerifyOptions::default() };
+    let opts = VerifyOptions {
+        level,
+        ..VerifyOptions::default()
+    };
     let profile = Profile::preset(preset).expect("preset");
-    verify_rendition(&common::source_720p(), &source_probe(), rendition, &profile, claim, &opts)
-        .expect("verification runs")
+    verify_rendition(
+        &common::source_720p(),
+        &source_probe(),
+        rendition,
+        &profile,
+        claim,
+        &opts,
+    )
+    .expect("verification runs")
 }
 
 fn assert_fails(rendition: &Path, needle: &str) -> RenditionVerification {
@@ -60,13 +85,21 @@ fn assert_fails(rendition: &Path, needle: &str) -> RenditionVerification {
             reasons.iter().any(|r| r.contains(needle)),
             "expected a reason containing {needle:?}, got {reasons:?}"
         ),
-        other => panic!("expected Fail({needle}), got {other:?}; quality {:?}", v.quality),
+        other => panic!(
+            "expected Fail({needle}), got {other:?}; quality {:?}",
+            v.quality
+        ),
     }
     v
 }
 
 fn tamper360(name: &str, filter: &str, bitrate: &str) -> PathBuf {
-    common::tamper(&common::source_720p(), name, &format!("scale=640:360,{filter}"), bitrate)
+    common::tamper(
+        &common::source_720p(),
+        name,
+        &format!("scale=640:360,{filter}"),
+        bitrate,
+    )
 }
 
 #[test]
@@ -76,14 +109,35 @@ fn honest_renditions_pass_at_every_rung() {
     let opts = VerifyOptions::default();
     let mut results = Vec::new();
     for (profile, r) in h.profiles.iter().zip(&h.report.renditions) {
-        let v = verify_rendition(&common::source_720p(), &sp, &h.out.join(&r.file), profile, &Claim::from(r), &opts)
-            .expect("verify");
-        assert_eq!(v.verdict, Verdict::Pass, "{}: {:?} {:?}", r.name, v.verdict, v.quality);
+        let v = verify_rendition(
+            &common::source_720p(),
+            &sp,
+            &h.out.join(&r.file),
+            profile,
+            &Claim::from(r),
+            &opts,
+        )
+        .expect("verify");
+        assert_eq!(
+            v.verdict,
+            Verdict::Pass,
+            "{}: {:?} {:?}",
+            r.name,
+            v.verdict,
+            v.quality
+        );
         assert_eq!(v.stage, "quality");
         assert_eq!(v.decoded, Some((r.frames, r.pixels)));
         let q = v.quality.as_ref().expect("quality ran");
-        assert!(q.compared >= 8 && q.misaligned == 0 && q.temporal_mismatches == 0, "{q:?}");
-        assert!(q.psnr_y > v.thresholds.min_psnr_y + 5.0, "{}: {q:?}", r.name);
+        assert!(
+            q.compared >= 8 && q.misaligned == 0 && q.temporal_mismatches == 0,
+            "{q:?}"
+        );
+        assert!(
+            q.psnr_y > v.thresholds.min_psnr_y + 5.0,
+            "{}: {q:?}",
+            r.name
+        );
         results.push(v);
     }
     assert_eq!(results.len(), 6);
@@ -92,13 +146,21 @@ fn honest_renditions_pass_at_every_rung() {
 
 #[test]
 fn overlay_box_is_caught() {
-    let t = tamper360("t_box.ts", "drawbox=x=20:y=20:w=120:h=50:color=white@1:t=fill", "800k");
+    let t = tamper360(
+        "t_box.ts",
+        "drawbox=x=20:y=20:w=120:h=50:color=white@1:t=fill",
+        "800k",
+    );
     assert_fails(&t, "overlay or watermark");
 }
 
 #[test]
 fn text_watermark_is_caught() {
-    let t = tamper360("t_text.ts", "drawtext=text='STREAMFLOW':x=10:y=10:fontsize=24:fontcolor=white", "800k");
+    let t = tamper360(
+        "t_text.ts",
+        "drawtext=text='STREAMFLOW':x=10:y=10:fontsize=24:fontcolor=white",
+        "800k",
+    );
     assert_fails(&t, "overlay or watermark");
 }
 
@@ -107,7 +169,10 @@ fn grayscale_is_caught() {
     let t = tamper360("t_gray.ts", "format=gray,format=yuv420p", "800k");
     let v = assert_fails(&t, "chroma PSNR");
     let q = v.quality.expect("quality");
-    assert!(q.psnr_y > 35.0, "luma is intact, only colour is gone: {q:?}");
+    assert!(
+        q.psnr_y > 35.0,
+        "luma is intact, only colour is gone: {q:?}"
+    );
 }
 
 #[test]
@@ -119,7 +184,11 @@ fn wrong_resolution_is_caught_by_the_probe() {
 
 #[test]
 fn dropped_frames_are_caught() {
-    let t = tamper360("t_drop.ts", "select='not(eq(n\\,15))',setpts=N/FRAME_RATE/TB", "800k");
+    let t = tamper360(
+        "t_drop.ts",
+        "select='not(eq(n\\,15))',setpts=N/FRAME_RATE/TB",
+        "800k",
+    );
     assert_fails(&t, "dropped frames: 29 frames");
 }
 
@@ -142,16 +211,46 @@ fn a_different_segment_is_caught() {
     let other = common::ffmpeg_to(
         "t_other.ts",
         &[
-            "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30", "-ss", "5", "-t", "1", "-c:v", "libx264",
-            "-preset", "veryfast", "-b:v", "800k", "-g", "60", "-f", "mpegts",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=640x360:rate=30",
+            "-ss",
+            "5",
+            "-t",
+            "1",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-b:v",
+            "800k",
+            "-g",
+            "60",
+            "-f",
+            "mpegts",
         ],
     );
     assert_fails(&other, "luma PSNR");
     let mandel = common::ffmpeg_to(
         "t_mandel.ts",
         &[
-            "-f", "lavfi", "-i", "mandelbrot=size=640x360:rate=30", "-t", "1", "-c:v", "libx264", "-preset",
-            "veryfast", "-b:v", "800k", "-g", "60", "-f", "mpegts",
+            "-f",
+            "lavfi",
+            "-i",
+            "mandelbrot=size=640x360:rate=30",
+            "-t",
+            "1",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-b:v",
+            "800k",
+            "-g",
+            "60",
+            "-f",
+            "mpegts",
         ],
     );
     assert_fails(&mandel, "luma PSNR");
@@ -167,7 +266,11 @@ fn low_bitrate_substitution_is_caught() {
     assert_eq!(v.stage, "quality");
     // Cheap alone only raises suspicion.
     let v = verify_at(&t, "360p", &claim_360p(), Level::Cheap);
-    assert!(matches!(v.verdict, Verdict::Suspicious { .. }), "{:?}", v.verdict);
+    assert!(
+        matches!(v.verdict, Verdict::Suspicious { .. }),
+        "{:?}",
+        v.verdict
+    );
 }
 
 #[test]
@@ -181,7 +284,11 @@ fn inflated_claims_fail_cheaply() {
     assert!(v.verdict.is_fail() && v.stage == "probe", "{v:?}");
     claim = Claim::from(r);
     claim.frames += 1;
-    assert!(verify_at(&file, "360p", &claim, Level::Cheap).verdict.is_fail());
+    assert!(
+        verify_at(&file, "360p", &claim, Level::Cheap)
+            .verdict
+            .is_fail()
+    );
 }
 
 #[test]
@@ -189,16 +296,38 @@ fn cheap_and_auto_levels_stop_early_on_honest_work() {
     let h = honest();
     let r = &h.report.renditions[1];
     let v = verify_at(&h.out.join(&r.file), "360p", &Claim::from(r), Level::Auto);
-    assert_eq!((v.verdict.clone(), v.stage.as_str()), (Verdict::Pass, "probe"));
+    assert_eq!(
+        (v.verdict.clone(), v.stage.as_str()),
+        (Verdict::Pass, "probe")
+    );
     assert!(v.quality.is_none() && v.decoded.is_none());
-    let opts = VerifyOptions { level: Level::Auto, audit: true, ..VerifyOptions::default() };
+    let opts = VerifyOptions {
+        level: Level::Auto,
+        audit: true,
+        ..VerifyOptions::default()
+    };
     let profile = Profile::preset("360p").expect("preset");
-    let v = verify_rendition(&common::source_720p(), &source_probe(), &h.out.join(&r.file), &profile, &Claim::from(r), &opts)
-        .expect("verify");
+    let v = verify_rendition(
+        &common::source_720p(),
+        &source_probe(),
+        &h.out.join(&r.file),
+        &profile,
+        &Claim::from(r),
+        &opts,
+    )
+    .expect("verify");
     assert_eq!((v.verdict, v.stage.as_str()), (Verdict::Pass, "quality"));
     // The cheap level cannot see an overlay: that is what audits are for.
-    let t = tamper360("t_box.ts", "drawbox=x=20:y=20:w=120:h=50:color=white@1:t=fill", "800k");
-    assert!(verify_at(&t, "360p", &claim_360p(), Level::Cheap).verdict.is_pass());
+    let t = tamper360(
+        "t_box.ts",
+        "drawbox=x=20:y=20:w=120:h=50:color=white@1:t=fill",
+        "800k",
+    );
+    assert!(
+        verify_at(&t, "360p", &claim_360p(), Level::Cheap)
+            .verdict
+            .is_pass()
+    );
 }
 
 #[test]
@@ -208,9 +337,24 @@ fn unreadable_renditions_fail_instead_of_erroring() {
     assert!(v.verdict.is_fail(), "{v:?}");
     let audio = common::ffmpeg_to(
         "audio_only_rendition.ts",
-        &["-f", "lavfi", "-i", "sine=sample_rate=48000", "-t", "0.5", "-c:a", "aac", "-f", "mpegts"],
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=sample_rate=48000",
+            "-t",
+            "0.5",
+            "-c:a",
+            "aac",
+            "-f",
+            "mpegts",
+        ],
     );
-    assert!(verify_at(&audio, "360p", &claim_360p(), Level::Full).verdict.is_fail());
+    assert!(
+        verify_at(&audio, "360p", &claim_360p(), Level::Full)
+            .verdict
+            .is_fail()
+    );
     let results = [verify_at(&junk, "360p", &claim_360p(), Level::Cheap)];
     assert!(overall(&results).is_fail());
 }

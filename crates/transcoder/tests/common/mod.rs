@@ -45,7 +45,9 @@ pub fn segment_with(spec: SegmentSpec) -> PathBuf {
         spec.secs,
         if spec.audio { "av" } else { "v" }
     );
-    cached(&name, |p| generate_segment(&spec, p).expect("generate segment"))
+    cached(&name, |p| {
+        generate_segment(&spec, p).expect("generate segment")
+    })
 }
 
 /// The standard 1 s 720p30 source with audio used by most tests.
@@ -58,8 +60,26 @@ pub fn source_720p() -> PathBuf {
 pub fn tamper(src: &Path, name: &str, vf: &str, bitrate: &str) -> PathBuf {
     cached(name, |p| {
         let args = [
-            "-i", &src.display().to_string(), "-map", "0:v", "-map", "0:a?", "-c:a", "copy", "-vf", vf,
-            "-c:v", "libx264", "-preset", "veryfast", "-b:v", bitrate, "-g", "60", "-f", "mpegts",
+            "-i",
+            &src.display().to_string(),
+            "-map",
+            "0:v",
+            "-map",
+            "0:a?",
+            "-c:a",
+            "copy",
+            "-vf",
+            vf,
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-b:v",
+            bitrate,
+            "-g",
+            "60",
+            "-f",
+            "mpegts",
             &p.display().to_string(),
         ];
         run_ffmpeg(&args).expect("ffmpeg tamper");
