@@ -242,7 +242,8 @@ impl Opened {
 /// One event produced while walking a segment.
 pub(crate) enum Event<'a> {
     /// A decoded video frame and its time in seconds since the first frame.
-    Frame(&'a frame::Video, f64),
+    /// The callback may take the frame (leaving an empty one behind).
+    Frame(&'a mut frame::Video, f64),
     /// A packet of the selected audio stream.
     Audio(&'a Packet),
 }
@@ -368,6 +369,6 @@ fn drain(
         stats.frames += 1;
         stats.pixels += u64::from(frame.width()) * u64::from(frame.height());
         stats.duration_secs = clock.last_secs + clock.frame_dur;
-        on(Event::Frame(frame, secs))?;
+        on(Event::Frame(&mut *frame, secs))?;
     }
 }

@@ -98,6 +98,9 @@ pub enum TranscodeError {
         /// Budget in seconds.
         limit_secs: u64,
     },
+    /// Processing stopped early (another rendition failed, or a worker died).
+    #[error("aborted: {0}")]
+    Aborted(String),
     /// A profile or profile list is invalid.
     #[error("invalid profile: {0}")]
     InvalidProfile(String),

@@ -22,12 +22,14 @@ pub mod bench;
 pub mod compare;
 pub mod decode;
 pub mod error;
+mod fanout;
 pub mod probe;
 pub mod profile;
 pub mod quality;
 mod rendition;
 pub mod testmedia;
 pub mod transcode;
+pub mod verdict;
 pub mod verify;
 
 pub use accounting::{PixelCounter, RenditionReport, TranscodeReport};

@@ -13,16 +13,17 @@ use crate::error::{Result, TranscodeError};
 use crate::profile::{AudioMode, Profile, output_dimensions};
 
 /// Source facts a rendition needs to set itself up.
-pub(crate) struct SourceInfo<'a> {
+#[derive(Clone)]
+pub(crate) struct SourceInfo {
     pub(crate) width: u32,
     pub(crate) height: u32,
     pub(crate) video_tb: Rational,
     pub(crate) fps: Rational,
     /// Source audio stream parameters and time base, when there is AAC audio.
     pub(crate) audio: Option<(codec::Parameters, Rational)>,
-    /// Opened audio decoder (used only to read rate / layout for encoding).
-    pub(crate) audio_decoder: Option<&'a ffmpeg::decoder::Audio>,
-    pub x264_preset: &'a str,
+    /// Decoded audio sample rate and channel layout (for re-encoding).
+    pub(crate) audio_format: Option<(u32, ffmpeg::ChannelLayout)>,
+    pub(crate) x264_preset: String,
 }
 
 /// Frame-rate mode of a rendition.
@@ -77,7 +78,7 @@ impl Rendition {
     pub(crate) fn new(
         profile: &Profile,
         dir: &Path,
-        src: &SourceInfo<'_>,
+        src: &SourceInfo,
         max_ratio: f64,
     ) -> Result<Self> {
         let (width, height) =
@@ -114,7 +115,7 @@ impl Rendition {
         let gop = (profile.gop_secs * fps).round().max(1.0) as u32;
         enc.set_gop(gop);
         let encoder = enc
-            .open_as_with(codec, x264_options(profile, src.x264_preset))
+            .open_as_with(codec, x264_options(profile, &src.x264_preset))
             .map_err(TranscodeError::ffmpeg("opening the H.264 encoder"))?;
         {
             let mut ost = octx
@@ -138,7 +139,7 @@ impl Rendition {
                 })
             }
             (Some((_, tb)), AudioMode::Encode) => {
-                let dec = src.audio_decoder.ok_or(TranscodeError::InvalidProfile(
+                let (rate, layout) = src.audio_format.ok_or(TranscodeError::InvalidProfile(
                     "audio encoding needs a decodable source audio stream".into(),
                 ))?;
                 let aac =
@@ -147,11 +148,11 @@ impl Rendition {
                     .encoder()
                     .audio()
                     .map_err(TranscodeError::ffmpeg("creating the AAC encoder"))?;
-                a.set_rate(dec.rate() as i32);
-                a.set_channel_layout(dec.channel_layout());
+                a.set_rate(rate as i32);
+                a.set_channel_layout(layout);
                 a.set_format(format::Sample::F32(format::sample::Type::Planar));
                 a.set_bit_rate(profile.audio_bitrate as usize);
-                a.set_time_base(Rational::new(1, dec.rate() as i32));
+                a.set_time_base(Rational::new(1, rate as i32));
                 let a = a
                     .open_as(aac)
                     .map_err(TranscodeError::ffmpeg("opening the AAC encoder"))?;
@@ -322,11 +323,6 @@ impl Rendition {
             .map_err(TranscodeError::ffmpeg("muxing audio"))?;
         self.audio_packets += 1;
         Ok(())
-    }
-
-    /// Whether this rendition re-encodes audio.
-    pub(crate) fn encodes_audio(&self) -> bool {
-        self.audio.as_ref().is_some_and(|a| a.encoder.is_some())
     }
 
     /// Encodes one decoded audio frame whose pts is in 1/sample-rate units

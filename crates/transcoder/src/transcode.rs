@@ -1,6 +1,7 @@
 //! Segment transcoding: decode once, then scale and encode every rendition.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use ffmpeg_next::{self as ffmpeg, Packet, Rational, Rescale, codec, frame};
@@ -8,8 +9,9 @@ use ffmpeg_next::{self as ffmpeg, Packet, Rational, Rescale, codec, frame};
 use crate::accounting::{RenditionReport, TranscodeReport};
 use crate::decode::{self, Event, Limits, Opened};
 use crate::error::{Result, TranscodeError};
+use crate::fanout::{Msg, Summary, Worker};
 use crate::profile::{AudioMode, Profile};
-use crate::rendition::{Rendition, SourceInfo};
+use crate::rendition::SourceInfo;
 
 /// Knobs for [`transcode_segment`].
 #[derive(Debug, Clone, PartialEq)]
@@ -36,7 +38,7 @@ struct Job<'a> {
     profiles: &'a [Profile],
     out_dir: &'a Path,
     opts: &'a TranscodeOptions,
-    renditions: Vec<Rendition>,
+    workers: Vec<Worker>,
     audio: Option<(codec::Parameters, Rational)>,
     audio_decoder: Option<ffmpeg::decoder::Audio>,
     pending_audio: Vec<Packet>,
@@ -53,12 +55,16 @@ impl Job<'_> {
             video_tb: self.video_tb,
             fps: self.fps,
             audio: self.audio.clone(),
-            audio_decoder: self.audio_decoder.as_ref(),
-            x264_preset: &self.opts.x264_preset,
+            audio_format: self
+                .audio_decoder
+                .as_ref()
+                .map(|d| (d.rate(), d.channel_layout())),
+            x264_preset: self.opts.x264_preset.clone(),
         };
         for p in self.profiles {
-            let r = Rendition::new(p, self.out_dir, &info, self.opts.limits.max_frame_ratio)?;
-            self.renditions.push(r);
+            let dir = self.out_dir.to_path_buf();
+            let w = Worker::spawn(p, dir, info.clone(), self.opts.limits.max_frame_ratio)?;
+            self.workers.push(w);
         }
         for packet in std::mem::take(&mut self.pending_audio) {
             self.audio_packet(&packet)?;
@@ -66,8 +72,31 @@ impl Job<'_> {
         Ok(())
     }
 
+    /// Sends to every worker accepted by `want`; if one has stopped, joins it
+    /// and returns its error.
+    fn broadcast(
+        &mut self,
+        want: impl Fn(&Worker) -> bool,
+        mut msg: impl FnMut() -> Msg,
+    ) -> Result<()> {
+        let mut failed = None;
+        for (i, w) in self.workers.iter().enumerate() {
+            if want(w) && !w.send(msg()) {
+                failed = Some(i);
+                break;
+            }
+        }
+        match failed {
+            None => Ok(()),
+            Some(i) => Err(match self.workers[i].join() {
+                Err(e) => e,
+                Ok(_) => TranscodeError::Aborted("a rendition finished early".into()),
+            }),
+        }
+    }
+
     fn audio_packet(&mut self, packet: &Packet) -> Result<()> {
-        if self.renditions.is_empty() {
+        if self.workers.is_empty() {
             if self.pending_audio.len() >= MAX_PENDING_AUDIO {
                 return Err(TranscodeError::Corrupt {
                     reason: "too much audio before the first video frame".into(),
@@ -76,26 +105,32 @@ impl Job<'_> {
             self.pending_audio.push(packet.clone());
             return Ok(());
         }
-        for r in &mut self.renditions {
-            r.push_audio_packet(packet)?;
-        }
+        self.broadcast(
+            |w| w.audio == AudioMode::Copy,
+            || Msg::AudioPacket(packet.clone()),
+        )?;
+        let mut frames = Vec::new();
         if let Some(dec) = self.audio_decoder.as_mut() {
             // A damaged audio packet is dropped rather than failing the segment.
             if dec.send_packet(packet).is_ok() {
-                let mut f = frame::Audio::empty();
                 let src_tb = self
                     .audio
                     .as_ref()
                     .map_or(Rational::new(1, 90_000), |a| a.1);
+                let mut f = frame::Audio::empty();
                 while dec.receive_frame(&mut f).is_ok() {
                     let enc_tb = Rational::new(1, f.rate().max(1) as i32);
                     let ts = f.timestamp().map(|t| t.rescale(src_tb, enc_tb));
                     f.set_pts(ts);
-                    for r in self.renditions.iter_mut().filter(|r| r.encodes_audio()) {
-                        r.push_audio_frame(Some(&f))?;
-                    }
+                    frames.push(Arc::new(std::mem::replace(&mut f, frame::Audio::empty())));
                 }
             }
+        }
+        for f in frames {
+            self.broadcast(
+                |w| w.audio == AudioMode::Encode,
+                || Msg::AudioFrame(Arc::clone(&f)),
+            )?;
         }
         Ok(())
     }
@@ -103,14 +138,13 @@ impl Job<'_> {
     fn on_event(&mut self, event: Event<'_>) -> Result<()> {
         match event {
             Event::Frame(f, secs) => {
-                if self.renditions.is_empty() {
+                if self.workers.is_empty() {
                     self.start(f)?;
                 }
                 self.decoded += 1;
-                for r in &mut self.renditions {
-                    r.push(f, secs, self.decoded)?;
-                }
-                Ok(())
+                let shared = Arc::new(std::mem::replace(f, frame::Video::empty()));
+                let decoded = self.decoded;
+                self.broadcast(|_| true, || Msg::Video(Arc::clone(&shared), secs, decoded))
             }
             Event::Audio(p) => self.audio_packet(p),
         }
@@ -163,7 +197,7 @@ pub fn transcode_segment(
         profiles,
         out_dir,
         opts,
-        renditions: Vec::with_capacity(profiles.len()),
+        workers: Vec::with_capacity(profiles.len()),
         audio,
         audio_decoder,
         pending_audio: Vec::new(),
@@ -172,32 +206,33 @@ pub fn transcode_segment(
         fps: opened.fps,
     };
     let result = run(&mut opened, &mut job);
-    let stats = match result {
+    let paths: Vec<PathBuf> = job.workers.iter().map(|w| w.path.clone()).collect();
+    drop(job); // joins any worker still running
+    let (stats, summaries) = match result {
         Ok(s) => s,
         Err(e) => {
-            for r in &job.renditions {
-                let _ = std::fs::remove_file(&r.path);
+            for p in &paths {
+                let _ = std::fs::remove_file(p);
             }
             return Err(e);
         }
     };
 
-    let mut renditions = Vec::with_capacity(job.renditions.len());
-    for r in &job.renditions {
+    let mut renditions = Vec::with_capacity(summaries.len());
+    for r in &summaries {
         let bytes = std::fs::metadata(&r.path)
             .map_err(TranscodeError::io(&r.path))?
             .len();
-        let frames = r.counter.frames();
         renditions.push(RenditionReport {
             name: r.profile.name.clone(),
             file: file_name(&r.path),
             width: r.width,
             height: r.height,
             fps: r.fps,
-            frames,
-            pixels: r.counter.pixels(),
+            frames: r.frames,
+            pixels: r.pixels,
             duration_secs: if r.fps > 0.0 {
-                frames as f64 / r.fps
+                r.frames as f64 / r.fps
             } else {
                 0.0
             },
@@ -206,10 +241,7 @@ pub fn transcode_segment(
             audio_packets: r.audio_packets,
         });
     }
-    let (source_width, source_height) = job
-        .renditions
-        .first()
-        .map_or((0, 0), |_| (stats.width, stats.height));
+    let (source_width, source_height) = (stats.width, stats.height);
     Ok(TranscodeReport {
         input: input.display().to_string(),
         source_width,
@@ -230,7 +262,7 @@ struct RunStats {
     height: u32,
 }
 
-fn run(opened: &mut Opened, job: &mut Job<'_>) -> Result<RunStats> {
+fn run(opened: &mut Opened, job: &mut Job<'_>) -> Result<(RunStats, Vec<Summary>)> {
     let mut dims = (0, 0);
     let walk = decode::walk(opened, |ev| {
         if let Event::Frame(f, _) = &ev
@@ -240,16 +272,27 @@ fn run(opened: &mut Opened, job: &mut Job<'_>) -> Result<RunStats> {
         }
         job.on_event(ev)
     })?;
-    for r in &mut job.renditions {
-        r.finish(walk.duration_secs, job.decoded)?;
+    let (duration_secs, decoded) = (walk.duration_secs, job.decoded);
+    job.broadcast(
+        |_| true,
+        || Msg::Finish {
+            duration_secs,
+            decoded,
+        },
+    )?;
+    let mut summaries = Vec::with_capacity(job.workers.len());
+    for w in &mut job.workers {
+        summaries.push(w.join()?);
     }
-    Ok(RunStats {
-        walk,
-        width: dims.0,
-        height: dims.1,
-    })
+    Ok((
+        RunStats {
+            walk,
+            width: dims.0,
+            height: dims.1,
+        },
+        summaries,
+    ))
 }
-
 fn file_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
