@@ -155,40 +155,51 @@ const TEMPORAL_MARGIN_DB: f64 = 1.0;
 pub(crate) fn compare_with_source(
     source: &Path,
     limits: &Limits,
-    rendition: &DecodedRendition,
-) -> Result<QualitySummary> {
+    renditions: &[&DecodedRendition],
+) -> Result<Vec<QualitySummary>> {
     let mut input = decode::open_input(source, limits)?;
     let frame_dur = 1.0 / decode::q2f(input.fps).max(1.0);
-    let n = rendition.samples.len();
-    // For each sample: candidates at offsets -1, 0, +1 source frames.
-    let mut best: Vec<[(f64, Option<Picture>); 3]> = vec![Default::default(); n];
-    for b in &mut best {
-        for c in b.iter_mut() {
-            c.0 = f64::INFINITY;
-        }
-    }
-    let mut conv = ToPicture::new();
+    // For each rendition and sample: candidates at offsets -1, 0, +1 source frames.
+    let empty = || (f64::INFINITY, None::<Picture>);
+    let mut best: Vec<Vec<[(f64, Option<Picture>); 3]>> = renditions
+        .iter()
+        .map(|r| vec![[empty(), empty(), empty()]; r.samples.len()])
+        .collect();
+    let mut convs: Vec<ToPicture> = renditions.iter().map(|_| ToPicture::new()).collect();
     decode::walk(&mut input, |ev| {
         let Event::Frame(f, secs) = ev else {
             return Ok(());
         };
-        let mut scaled: Option<Picture> = None;
-        for (i, (t, pic)) in rendition.samples.iter().enumerate() {
-            for (k, offset) in [-1.0, 0.0, 1.0].into_iter().enumerate() {
-                let d = (secs - (t + offset * frame_dur)).abs();
-                if d < best[i][k].0 && d <= frame_dur * 0.5 + 1e-6 {
-                    if scaled.is_none() {
-                        scaled = Some(conv.convert(f, pic.width as u32, pic.height as u32)?);
+        for ((rendition, best), conv) in renditions.iter().zip(&mut best).zip(&mut convs) {
+            let mut scaled: Option<Picture> = None;
+            for (i, (t, pic)) in rendition.samples.iter().enumerate() {
+                for (k, offset) in [-1.0, 0.0, 1.0].into_iter().enumerate() {
+                    let d = (secs - (t + offset * frame_dur)).abs();
+                    if d < best[i][k].0 && d <= frame_dur * 0.5 + 1e-6 {
+                        if scaled.is_none() {
+                            scaled = Some(conv.convert(f, pic.width as u32, pic.height as u32)?);
+                        }
+                        best[i][k] = (d, scaled.clone());
                     }
-                    best[i][k] = (d, scaled.clone());
                 }
             }
         }
         Ok(())
     })?;
-    let mut frames = Vec::with_capacity(n);
+    Ok(renditions
+        .iter()
+        .zip(&best)
+        .map(|(r, b)| judge_samples(r, b))
+        .collect())
+}
+
+fn judge_samples(
+    rendition: &DecodedRendition,
+    best: &[[(f64, Option<Picture>); 3]],
+) -> QualitySummary {
+    let mut frames = Vec::with_capacity(best.len());
     let (mut misaligned, mut temporal) = (0, 0);
-    for ((_, pic), cands) in rendition.samples.iter().zip(&best) {
+    for ((_, pic), cands) in rendition.samples.iter().zip(best) {
         let Some(q) = cands[1].1.as_ref().and_then(|r| quality::compare(r, pic)) else {
             misaligned += 1;
             continue;
@@ -204,7 +215,7 @@ pub(crate) fn compare_with_source(
         }
         frames.push(q);
     }
-    Ok(summarize(frames, misaligned, temporal))
+    summarize(frames, misaligned, temporal)
 }
 
 fn summarize(frames: Vec<FrameQuality>, misaligned: usize, temporal: usize) -> QualitySummary {

@@ -261,7 +261,7 @@ fn cmd_verify(args: &VerifyArgs) -> Result<()> {
         limits: args.limits.limits(),
     };
     let source_probe = probe::probe(&args.source, &opts.limits).context("probing the source")?;
-    let mut results = Vec::new();
+    let mut items = Vec::new();
     for (i, rendition) in args.renditions.iter().enumerate() {
         let stem = rendition
             .file_stem()
@@ -289,16 +289,15 @@ fn cmd_verify(args: &VerifyArgs) -> Result<()> {
             (None, Some(c)) => parse_claim(c)?,
             (None, None) => bail!("give --report or one --claim per rendition"),
         };
-        let v = verify::verify_rendition(
-            &args.source,
-            &source_probe,
+        items.push(verify::Item {
             rendition,
             profile,
-            &claim,
-            &opts,
-        )?;
-        info!("{}: {:?} after {} stage", v.name, v.verdict, v.stage);
-        results.push(v);
+            claim,
+        });
+    }
+    let results = verify::verify_segment(&args.source, &source_probe, &items, &opts)?;
+    for v in &results {
+        info!("{}: {:?} after the {} stage", v.name, v.verdict, v.stage);
     }
     let out = serde_json::json!({
         "source": args.source,

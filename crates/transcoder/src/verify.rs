@@ -160,11 +160,18 @@ pub struct RenditionVerification {
     pub deep_secs: f64,
 }
 
-/// Verifies one rendition against its source.
-///
-/// `source_probe` is the probe of `source` (probe it once per segment).
-/// Errors are returned only for problems with the source or local I/O; a bad
-/// rendition always yields a verdict.
+/// One rendition to verify.
+#[derive(Debug, Clone, Copy)]
+pub struct Item<'a> {
+    /// The rendition file.
+    pub rendition: &'a Path,
+    /// The profile the broadcaster requested for it.
+    pub profile: &'a Profile,
+    /// What the orchestrator claims.
+    pub claim: Claim,
+}
+
+/// Verifies one rendition against its source (see [`verify_segment`]).
 pub fn verify_rendition(
     source: &Path,
     source_probe: &ProbeInfo,
@@ -173,19 +180,114 @@ pub fn verify_rendition(
     claim: &Claim,
     opts: &VerifyOptions,
 ) -> Result<RenditionVerification> {
-    let expected = Expected::new(source_probe, profile);
+    let item = Item {
+        rendition,
+        profile,
+        claim: *claim,
+    };
+    let mut v = verify_segment(source, source_probe, &[item], opts)?;
+    v.pop()
+        .ok_or(crate::error::TranscodeError::Aborted("no result".into()))
+}
+
+/// Per-rendition state while the stages run.
+struct Pending {
+    out: RenditionVerification,
+    fail: Vec<String>,
+    sus: Vec<String>,
+    decoded: Option<compare::DecodedRendition>,
+}
+
+/// Verifies every rendition of a segment, decoding the source at most once.
+///
+/// `source_probe` is the probe of `source`. Errors are returned only for
+/// problems with the source or local I/O; a bad rendition always gets a
+/// verdict.
+pub fn verify_segment(
+    source: &Path,
+    source_probe: &ProbeInfo,
+    items: &[Item<'_>],
+    opts: &VerifyOptions,
+) -> Result<Vec<RenditionVerification>> {
+    let mut pending: Vec<Pending> = items
+        .iter()
+        .map(|it| cheap_stage(source_probe, it, opts))
+        .collect();
+    // Pixels: decode each escalated rendition (keeping the quality samples).
+    let samples = if opts.level == Level::Pixels {
+        0
+    } else {
+        opts.samples
+    };
+    for (p, it) in pending.iter_mut().zip(items) {
+        if !p.fail.is_empty() || p.out.stage != "pixels" {
+            continue;
+        }
+        let t = Instant::now();
+        match compare::decode_rendition(it.rendition, &opts.limits, p.out.expected.frames, samples)
+        {
+            Ok(d) => {
+                p.out.decoded = Some((d.frames, d.pixels));
+                if d.pixels != it.claim.pixels || d.frames != it.claim.frames {
+                    p.fail.push(format!(
+                        "decoded {} frames / {} pixels, claimed {} / {}",
+                        d.frames, d.pixels, it.claim.frames, it.claim.pixels
+                    ));
+                }
+                p.decoded = Some(d);
+            }
+            Err(e) => p.fail.push(format!("rendition does not decode: {e}")),
+        }
+        p.out.deep_secs += t.elapsed().as_secs_f64();
+    }
+    // Quality: one pass over the source for every rendition still standing.
+    let idx: Vec<usize> = (0..pending.len())
+        .filter(|&i| samples > 0 && pending[i].fail.is_empty() && pending[i].decoded.is_some())
+        .collect();
+    if !idx.is_empty() {
+        let t = Instant::now();
+        let renditions: Vec<&compare::DecodedRendition> = idx
+            .iter()
+            .filter_map(|&i| pending[i].decoded.as_ref())
+            .collect();
+        let summaries = compare::compare_with_source(source, &opts.limits, &renditions)?;
+        let share = t.elapsed().as_secs_f64() / idx.len() as f64;
+        for (&i, q) in idx.iter().zip(summaries) {
+            let p = &mut pending[i];
+            p.out.stage = "quality".into();
+            p.out.deep_secs += share;
+            judge_quality(
+                &mut p.out,
+                items[i].profile.bitrate,
+                q,
+                &mut p.fail,
+                &mut p.sus,
+            );
+        }
+    }
+    Ok(pending
+        .into_iter()
+        .map(|mut p| {
+            p.out.verdict = Verdict::from_reasons(p.fail, p.sus);
+            p.out
+        })
+        .collect())
+}
+
+fn cheap_stage(source_probe: &ProbeInfo, it: &Item<'_>, opts: &VerifyOptions) -> Pending {
+    let expected = Expected::new(source_probe, it.profile);
     let thresholds = Thresholds::for_rendition(
-        profile.bitrate,
+        it.profile.bitrate,
         expected.width,
         expected.height,
         expected.fps,
     );
     let mut out = RenditionVerification {
-        name: profile.name.clone(),
+        name: it.profile.name.clone(),
         verdict: Verdict::Pass,
         stage: "probe".into(),
         expected,
-        claim: *claim,
+        claim: it.claim,
         probe: None,
         decoded: None,
         quality: None,
@@ -194,9 +296,9 @@ pub fn verify_rendition(
         deep_secs: 0.0,
     };
     let t0 = Instant::now();
-    let (fail, suspicious) = match probe(rendition, &opts.limits) {
+    let (fail, sus) = match probe(it.rendition, &opts.limits) {
         Ok(p) => {
-            let r = cheap_checks(&expected, profile, claim, &p);
+            let r = cheap_checks(&expected, it.profile, &it.claim, &p);
             out.probe = Some(p);
             r
         }
@@ -205,26 +307,18 @@ pub fn verify_rendition(
     out.probe_secs = t0.elapsed().as_secs_f64();
     let escalate = match opts.level {
         Level::Cheap => false,
-        Level::Auto => opts.audit || !suspicious.is_empty(),
+        Level::Auto => opts.audit || !sus.is_empty(),
         Level::Pixels | Level::Full => true,
     };
-    if !fail.is_empty() || !escalate {
-        out.verdict = Verdict::from_reasons(fail, suspicious);
-        return Ok(out);
+    if fail.is_empty() && escalate {
+        out.stage = "pixels".into();
     }
-    let t1 = Instant::now();
-    let (fail, suspicious) = deep_checks(
-        source,
-        rendition,
-        profile.bitrate,
-        claim,
-        opts,
-        &mut out,
-        suspicious,
-    )?;
-    out.deep_secs = t1.elapsed().as_secs_f64();
-    out.verdict = Verdict::from_reasons(fail, suspicious);
-    Ok(out)
+    Pending {
+        out,
+        fail,
+        sus,
+        decoded: None,
+    }
 }
 
 /// Probe-level checks. Returns (failures, suspicions).
@@ -298,39 +392,13 @@ fn cheap_checks(
     (fail, sus)
 }
 
-fn deep_checks(
-    source: &Path,
-    rendition: &Path,
-    bitrate: u32,
-    claim: &Claim,
-    opts: &VerifyOptions,
+fn judge_quality(
     out: &mut RenditionVerification,
-    mut sus: Vec<String>,
-) -> Result<(Vec<String>, Vec<String>)> {
-    let mut fail = Vec::new();
-    let samples = if opts.level == Level::Pixels {
-        0
-    } else {
-        opts.samples
-    };
-    out.stage = "pixels".into();
-    let decoded =
-        match compare::decode_rendition(rendition, &opts.limits, out.expected.frames, samples) {
-            Ok(d) => d,
-            Err(e) => return Ok((vec![format!("rendition does not decode: {e}")], sus)),
-        };
-    out.decoded = Some((decoded.frames, decoded.pixels));
-    if decoded.pixels != claim.pixels || decoded.frames != claim.frames {
-        fail.push(format!(
-            "decoded {} frames / {} pixels, claimed {} / {}",
-            decoded.frames, decoded.pixels, claim.frames, claim.pixels
-        ));
-    }
-    if !fail.is_empty() || samples == 0 {
-        return Ok((fail, sus));
-    }
-    out.stage = "quality".into();
-    let q = compare::compare_with_source(source, &opts.limits, &decoded)?;
+    bitrate: u32,
+    q: QualitySummary,
+    fail: &mut Vec<String>,
+    sus: &mut Vec<String>,
+) {
     let th = out.thresholds;
     let mut judge = |name: &str, value: f64, floor: f64, margin: f64, what: &str| {
         if value < floor {
@@ -390,5 +458,4 @@ fn deep_checks(
         ));
     }
     out.quality = Some(q);
-    Ok((fail, sus))
 }

@@ -10,7 +10,8 @@ use streamflow_transcoder::probe::{ProbeInfo, probe};
 use streamflow_transcoder::profile::{Profile, presets_from_names};
 use streamflow_transcoder::transcode::{TranscodeOptions, transcode_segment};
 use streamflow_transcoder::verify::{
-    Claim, Level, RenditionVerification, VerifyOptions, overall, verify_rendition,
+    Claim, Item, Level, RenditionVerification, VerifyOptions, overall, verify_rendition,
+    verify_segment,
 };
 use streamflow_transcoder::{Limits, TranscodeReport, Verdict};
 
@@ -357,4 +358,58 @@ fn unreadable_renditions_fail_instead_of_erroring() {
     );
     let results = [verify_at(&junk, "360p", &claim_360p(), Level::Cheap)];
     assert!(overall(&results).is_fail());
+}
+
+#[test]
+fn segment_verification_judges_each_rendition_on_one_source_pass() {
+    let h = honest();
+    let honest360 = h.out.join(&h.report.renditions[1].file);
+    let gray = tamper360("t_gray.ts", "format=gray,format=yuv420p", "800k");
+    let res = common::tamper(&common::source_720p(), "t_res.ts", "scale=426:240", "800k");
+    let profile = Profile::preset("360p").expect("preset");
+    let items = [
+        Item {
+            rendition: &honest360,
+            profile: &profile,
+            claim: claim_360p(),
+        },
+        Item {
+            rendition: &gray,
+            profile: &profile,
+            claim: claim_360p(),
+        },
+        Item {
+            rendition: &res,
+            profile: &profile,
+            claim: claim_360p(),
+        },
+    ];
+    let v = verify_segment(
+        &common::source_720p(),
+        &source_probe(),
+        &items,
+        &VerifyOptions::default(),
+    )
+    .expect("verify");
+    assert_eq!(v[0].verdict, Verdict::Pass, "{:?}", v[0]);
+    assert!(
+        v[1].verdict.is_fail() && v[1].stage == "quality",
+        "{:?}",
+        v[1].verdict
+    );
+    assert!(
+        v[2].verdict.is_fail() && v[2].stage == "probe",
+        "{:?}",
+        v[2].verdict
+    );
+    assert!(
+        overall(&v)
+            .reasons()
+            .iter()
+            .all(|r| !r.starts_with("360p: ") || r.contains("360p"))
+    );
+    assert_eq!(
+        overall(&v).reasons().len(),
+        v[1].verdict.reasons().len() + v[2].verdict.reasons().len()
+    );
 }
