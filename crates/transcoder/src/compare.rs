@@ -142,6 +142,10 @@ pub struct QualitySummary {
     pub frames: Vec<FrameQuality>,
 }
 
+/// Best source match (distance in seconds, scaled picture) at offsets of
+/// -1, 0 and +1 source frames from a sampled rendition frame.
+type Candidates = [(f64, Option<Picture>); 3];
+
 /// A luma PSNR gain (dB) by which a neighbouring source frame must beat the
 /// timestamp-aligned one for a sample to count as temporally misplaced.
 const TEMPORAL_MARGIN_DB: f64 = 1.0;
@@ -161,7 +165,7 @@ pub(crate) fn compare_with_source(
     let frame_dur = 1.0 / decode::q2f(input.fps).max(1.0);
     // For each rendition and sample: candidates at offsets -1, 0, +1 source frames.
     let empty = || (f64::INFINITY, None::<Picture>);
-    let mut best: Vec<Vec<[(f64, Option<Picture>); 3]>> = renditions
+    let mut best: Vec<Vec<Candidates>> = renditions
         .iter()
         .map(|r| vec![[empty(), empty(), empty()]; r.samples.len()])
         .collect();
