@@ -34,6 +34,10 @@ pub struct ProbeInfo {
     pub starts_with_keyframe: bool,
     /// Whether the first video packet carries an IDR slice (NAL type 5).
     pub starts_with_idr: bool,
+    /// Number of keyframe packets (GOP structure).
+    pub keyframes: u64,
+    /// Codec profile as FFmpeg names it (e.g. `H264(High)`).
+    pub profile: String,
     /// Whether the segment carries AAC audio.
     pub has_audio: bool,
 }
@@ -41,7 +45,7 @@ pub struct ProbeInfo {
 /// Probes `path` within `limits`.
 pub fn probe(path: &Path, limits: &Limits) -> Result<ProbeInfo> {
     let mut input = decode::open_input(path, limits)?;
-    let (width, height, codec) = {
+    let (width, height, codec, profile) = {
         let stream = input
             .ictx
             .stream(input.video_index)
@@ -53,18 +57,25 @@ pub fn probe(path: &Path, limits: &Limits) -> Result<ProbeInfo> {
             .decoder()
             .video()
             .map_err(TranscodeError::ffmpeg("opening the video decoder"))?;
-        (dec.width(), dec.height(), name)
+        (
+            dec.width(),
+            dec.height(),
+            name,
+            format!("{:?}", dec.profile()),
+        )
     };
     input.check_dimensions(width, height)?;
     let fps = q2f(input.fps);
     let (mut frames, mut bytes, mut first_key, mut first_idr) = (0u64, 0u64, None, false);
     let (mut min_ts, mut max_ts) = (i64::MAX, i64::MIN);
+    let mut keyframes = 0u64;
     let mut errors = 0;
     while let Some(packet) = input.next_packet(&mut errors)? {
         if packet.stream() != input.video_index {
             continue;
         }
         frames += 1;
+        keyframes += u64::from(packet.is_key());
         bytes += packet.size() as u64;
         if first_key.is_none() {
             first_key = Some(packet.is_key());
@@ -106,6 +117,8 @@ pub fn probe(path: &Path, limits: &Limits) -> Result<ProbeInfo> {
         },
         starts_with_keyframe: first_key.unwrap_or(false),
         starts_with_idr: first_idr,
+        keyframes,
+        profile,
         has_audio: input.audio_index.is_some(),
     })
 }

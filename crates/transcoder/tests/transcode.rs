@@ -3,7 +3,7 @@
 mod common;
 
 use streamflow_transcoder::probe::probe;
-use streamflow_transcoder::profile::{AudioMode, Profile, presets_from_names};
+use streamflow_transcoder::profile::{AudioMode, H264Profile, Profile, presets_from_names};
 use streamflow_transcoder::transcode::{TranscodeOptions, transcode_many, transcode_segment};
 use streamflow_transcoder::{Limits, TranscodeReport};
 
@@ -135,4 +135,25 @@ fn several_segments_report_progress_and_keep_going_after_a_failure() {
     assert_eq!(results.len(), 3);
     let stem = inputs[0].file_stem().expect("stem");
     assert!(out.path().join(stem).join("240p.ts").is_file());
+}
+
+#[test]
+fn gop_length_and_h264_profile_follow_the_profile() {
+    let src = common::segment(640, 360, 30, 1.0);
+    let mut half_second = Profile::preset("240p").expect("preset");
+    half_second.name = "gop05".into();
+    half_second.gop_secs = 0.5;
+    half_second.h264_profile = H264Profile::Baseline;
+    let mut intra = Profile::preset("240p").expect("preset");
+    intra.name = "intra".into();
+    intra.gop_secs = 0.0;
+    intra.h264_profile = H264Profile::Main;
+    let (out, _report) = run(&src, &[half_second, intra]);
+    let limits = Limits::default();
+    let gop = probe(&out.path().join("gop05.ts"), &limits).expect("probe");
+    assert_eq!(gop.keyframes, 2, "keyframes at frames 0 and 15");
+    assert!(gop.profile.contains("Baseline"), "{}", gop.profile);
+    let intra = probe(&out.path().join("intra.ts"), &limits).expect("probe");
+    assert_eq!(intra.keyframes, 30);
+    assert!(intra.profile.contains("Main"), "{}", intra.profile);
 }
