@@ -4,18 +4,24 @@
 //! verification of the renditions an orchestrator returns.
 //!
 //! * [`transcode::transcode_segment`] decodes one MPEG-TS segment (H.264,
-//!   optional AAC) once, then scales and encodes every rendition of a ladder
-//!   ([`profile::Profile`]), forcing an IDR on the first frame and copying or
-//!   encoding the audio per rendition.
-//! * [`accounting`] holds the serde-serialisable [`accounting::TranscodeReport`]
-//!   (pixels = sum over encoded frames of width x height) that goes into a
-//!   signed receipt.
-//! * [`decode::Limits`] bounds size, duration, dimensions, runaway encodes and
-//!   wall time; every malformed input becomes a [`error::TranscodeError`].
-//! * [`probe`] and [`verify`] implement the broadcaster's escalating checks:
-//!   container probe, exact pixel count, then PSNR/SSIM ([`quality`]) against
-//!   the source scaled to the rendition, ending in a [`verify::Verdict`].
-//! * [`bench`] compares the transcoder against the `ffmpeg` CLI.
+//!   optional AAC) once and fans every decoded frame out to one worker thread
+//!   per rendition, which scales, encodes (libx264) and muxes it, as
+//!   Livepeer's LPMS does. Each [`profile::Profile`] has a name, a resolution
+//!   box (aspect ratio kept, even sides), bitrate, frame rate or pass-through,
+//!   GOP, H.264 profile and an audio mode (copy, encode, drop). The first frame
+//!   of every rendition is an IDR.
+//! * [`accounting`] holds the serde-serialisable [`TranscodeReport`] /
+//!   [`RenditionReport`]: pixels = sum over encoded frames of width x height,
+//!   frame counts and durations, for the signed segment receipt.
+//! * [`Limits`] bounds input size, duration, dimensions, runaway encodes and
+//!   wall time; every malformed input becomes a [`TranscodeError`] variant.
+//! * [`probe`], [`compare`], [`quality`] and [`verify`] implement the
+//!   broadcaster's escalating checks (container probe, exact pixel count,
+//!   then PSNR/SSIM/worst-block and temporal alignment against the source
+//!   scaled to the rendition), ending in a [`Verdict`] per rendition;
+//!   [`verify::verify_segment`] decodes the source once for all renditions.
+//! * [`bench`] compares the transcoder with the `ffmpeg` CLI;
+//!   [`testmedia`] makes synthetic segments with FFmpeg's lavfi sources.
 
 pub mod accounting;
 pub mod bench;
@@ -38,7 +44,8 @@ pub use error::{Result, TranscodeError};
 pub use profile::Profile;
 pub use verify::Verdict;
 
-/// Sets FFmpeg's own log level: warnings when `verbose`, errors only otherwise.
+/// Sets FFmpeg's own log level: warnings when `verbose`, fatal errors only
+/// otherwise (the library reports every error through [`TranscodeError`]).
 pub fn quiet_ffmpeg(verbose: bool) {
     let _ = ffmpeg_next::init();
     ffmpeg_next::log::set_level(if verbose {
