@@ -20,7 +20,7 @@
 //!   then PSNR/SSIM/worst-block and temporal alignment against the source
 //!   scaled to the rendition), ending in a [`Verdict`] per rendition;
 //!   [`verify::verify_segment`] decodes the source once for all renditions.
-//! * [`bench`] compares the transcoder with the `ffmpeg` CLI;
+//! * [`bench`](mod@bench) compares the transcoder with the `ffmpeg` CLI;
 //!   [`testmedia`] makes synthetic segments with FFmpeg's lavfi sources.
 
 pub mod accounting;

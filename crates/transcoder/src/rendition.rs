@@ -48,7 +48,6 @@ pub(crate) struct Rendition {
     pub(crate) counter: PixelCounter,
     pub(crate) audio_packets: u64,
     scaler: Option<scaling::Context>,
-    scaled: frame::Video,
     encoder: encoder::Video,
     enc_tb: Rational,
     rate: Rate,
@@ -183,7 +182,6 @@ impl Rendition {
             counter: PixelCounter::default(),
             audio_packets: 0,
             scaler: None,
-            scaled: frame::Video::empty(),
             encoder,
             enc_tb,
             rate,
@@ -214,31 +212,26 @@ impl Rendition {
             .map_err(TranscodeError::ffmpeg("creating the scaler"))?;
             self.scaler = Some(ctx);
         }
+        // A fresh buffer per frame: the encoder may still hold a reference to
+        // the previous one, so it is never overwritten in place.
+        let mut frame = frame::Video::empty();
         if let Some(scaler) = self.scaler.as_mut() {
             scaler
-                .run(src, &mut self.scaled)
+                .run(src, &mut frame)
                 .map_err(TranscodeError::ffmpeg("scaling a frame"))?;
         }
         match &mut self.rate {
             Rate::PassThrough => {
-                let pts = src.timestamp();
-                self.scaled.set_pts(pts);
-                let mut frame = std::mem::replace(&mut self.scaled, frame::Video::empty());
-                let res = self.encode(Some(&mut frame), decoded);
-                self.scaled = frame;
-                res
+                frame.set_pts(src.timestamp());
+                self.encode(Some(&mut frame), decoded)
             }
             Rate::Fixed { fps, .. } => {
                 // Output slot n (time n/fps) shows the latest source frame at or
                 // before it: slots before this frame's time get the previous one.
                 let target = (secs * *fps - 1e-6).ceil() as i64;
                 self.fill_until(target, decoded)?;
-                let frame = std::mem::replace(&mut self.scaled, frame::Video::empty());
                 if let Rate::Fixed { last, .. } = &mut self.rate {
-                    // Recycle the previous buffer for the next scale.
-                    if let Some(old) = last.replace(frame) {
-                        self.scaled = old;
-                    }
+                    *last = Some(frame);
                 }
                 Ok(())
             }
