@@ -25,6 +25,7 @@
 
 pub mod accounting;
 pub mod bench;
+mod checks;
 pub mod compare;
 pub mod decode;
 pub mod error;

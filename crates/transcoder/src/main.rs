@@ -27,8 +27,8 @@ Examples:
   # Verify with explicit claims (WIDTHxHEIGHT:FRAMES:PIXELS), cheap checks only
   streamflow-transcoder verify -s seg0.ts -r 360p.ts -p 360p --claim 640x360:60:13824000 --level cheap
 
-  # Benchmark against the ffmpeg CLI (prints a Markdown table)
-  streamflow-transcoder bench";
+  # Benchmark against the ffmpeg CLI on 2 s and 10 s 720p30 segments (Markdown table)
+  streamflow-transcoder bench --runs 3";
 
 /// Streamflow reference transcoder and broadcaster-side verifier.
 #[derive(Parser, Debug)]
@@ -135,6 +135,13 @@ struct VerifyArgs {
     /// With --level auto: this segment was drawn for a random audit.
     #[arg(long)]
     audit: bool,
+    /// With --level auto: draw the audit from this seed (e.g. a segment hash
+    /// mixed with a private nonce) at --audit-rate.
+    #[arg(long)]
+    audit_seed: Option<u64>,
+    /// Fraction of segments audited when --audit-seed is given.
+    #[arg(long, default_value_t = 0.1)]
+    audit_rate: f64,
     /// Frames sampled for the quality check.
     #[arg(long, default_value_t = 8)]
     samples: usize,
@@ -256,7 +263,10 @@ fn cmd_verify(args: &VerifyArgs) -> Result<()> {
             LevelArg::Pixels => Level::Pixels,
             LevelArg::Full => Level::Full,
         },
-        audit: args.audit,
+        audit: args.audit
+            || args
+                .audit_seed
+                .is_some_and(|s| verify::audit_draw(s, args.audit_rate)),
         samples: args.samples,
         limits: args.limits.limits(),
     };

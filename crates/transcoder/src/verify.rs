@@ -17,6 +17,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use crate::accounting::RenditionReport;
+use crate::checks;
 use crate::compare::{self, QualitySummary};
 use crate::decode::Limits;
 use crate::error::Result;
@@ -24,11 +25,6 @@ use crate::probe::{ProbeInfo, probe};
 use crate::profile::{Profile, output_dimensions};
 use crate::quality::Thresholds;
 pub use crate::verdict::{Verdict, overall};
-
-/// Below this fraction of the target bitrate a rendition is suspicious.
-const LOW_BITRATE_RATIO: f64 = 0.4;
-/// Luma PSNR an under-spending rendition must still reach.
-const STARVED_MIN_PSNR: f64 = 38.0;
 
 /// How far verification may go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -256,7 +252,7 @@ pub fn verify_segment(
             let p = &mut pending[i];
             p.out.stage = "quality".into();
             p.out.deep_secs += share;
-            judge_quality(
+            checks::judge_quality(
                 &mut p.out,
                 items[i].profile.bitrate,
                 q,
@@ -298,7 +294,7 @@ fn cheap_stage(source_probe: &ProbeInfo, it: &Item<'_>, opts: &VerifyOptions) ->
     let t0 = Instant::now();
     let (fail, sus) = match probe(it.rendition, &opts.limits) {
         Ok(p) => {
-            let r = cheap_checks(&expected, it.profile, &it.claim, &p);
+            let r = checks::cheap_checks(&expected, it.profile, &it.claim, &p);
             out.probe = Some(p);
             r
         }
@@ -321,141 +317,29 @@ fn cheap_stage(source_probe: &ProbeInfo, it: &Item<'_>, opts: &VerifyOptions) ->
     }
 }
 
-/// Probe-level checks. Returns (failures, suspicions).
-fn cheap_checks(
-    exp: &Expected,
-    profile: &Profile,
-    claim: &Claim,
-    p: &ProbeInfo,
-) -> (Vec<String>, Vec<String>) {
-    let (mut fail, mut sus) = (Vec::new(), Vec::new());
-    if p.codec != "h264" {
-        fail.push(format!("codec {} is not h264", p.codec));
-    }
-    if (p.width, p.height) != (exp.width, exp.height) {
-        fail.push(format!(
-            "wrong resolution {}x{}, expected {}x{}",
-            p.width, p.height, exp.width, exp.height
-        ));
-    }
-    if (claim.width, claim.height) != (p.width, p.height) {
-        fail.push(format!(
-            "claimed resolution {}x{} differs from the file's {}x{}",
-            claim.width, claim.height, p.width, p.height
-        ));
-    }
-    if exp.fps > 0.0 && (p.fps - exp.fps).abs() / exp.fps > 0.02 {
-        fail.push(format!("frame rate {:.3}, expected {:.3}", p.fps, exp.fps));
-    }
-    if p.frames < exp.frames {
-        fail.push(format!(
-            "dropped frames: {} frames, expected {}",
-            p.frames, exp.frames
-        ));
-    } else if p.frames > exp.frames {
-        fail.push(format!(
-            "duplicated frames: {} frames, expected {}",
-            p.frames, exp.frames
-        ));
-    }
-    let tolerance = 1.5 / exp.fps.max(1.0);
-    if (p.duration_secs - exp.duration_secs).abs() > tolerance {
-        fail.push(format!(
-            "duration {:.3} s, expected {:.3} s",
-            p.duration_secs, exp.duration_secs
-        ));
-    }
-    if claim.frames != p.frames {
-        fail.push(format!(
-            "claimed {} frames, file has {}",
-            claim.frames, p.frames
-        ));
-    }
-    let implied = p.frames * u64::from(p.width) * u64::from(p.height);
-    if claim.pixels != implied {
-        fail.push(format!(
-            "claimed {} pixels, the file implies {implied}",
-            claim.pixels
-        ));
-    }
-    if !p.starts_with_keyframe || !p.starts_with_idr {
-        fail.push("rendition does not start with an IDR frame".into());
-    }
-    let target = f64::from(profile.bitrate);
-    if p.video_bitrate < LOW_BITRATE_RATIO * target {
-        sus.push(format!(
-            "video bitrate {:.0} kb/s is far below the {:.0} kb/s target",
-            p.video_bitrate / 1000.0,
-            target / 1000.0
-        ));
-    }
-    (fail, sus)
+/// Deterministic random audit draw for [`Level::Auto`]: `true` for about a
+/// `rate` fraction of seeds (use e.g. a segment hash mixed with a private
+/// nonce, so an orchestrator cannot predict which segments get audited).
+pub fn audit_draw(seed: u64, rate: f64) -> bool {
+    // splitmix64 finaliser
+    let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^= z >> 31;
+    let unit = (z >> 11) as f64 / (1u64 << 53) as f64;
+    unit < rate
 }
 
-fn judge_quality(
-    out: &mut RenditionVerification,
-    bitrate: u32,
-    q: QualitySummary,
-    fail: &mut Vec<String>,
-    sus: &mut Vec<String>,
-) {
-    let th = out.thresholds;
-    let mut judge = |name: &str, value: f64, floor: f64, margin: f64, what: &str| {
-        if value < floor {
-            fail.push(format!("{name} {value:.2} below {floor:.2}{what}"));
-        } else if value < floor + margin {
-            sus.push(format!(
-                "{name} {value:.2} close to the {floor:.2} floor{what}"
-            ));
-        }
-    };
-    let m = th.suspicious_margin_db;
-    judge("luma PSNR", q.psnr_y, th.min_psnr_y, m, "");
-    judge(
-        "chroma PSNR",
-        q.psnr_u.min(q.psnr_v),
-        th.min_psnr_chroma,
-        m,
-        " (colour removed or altered?)",
-    );
-    judge("luma SSIM", q.ssim_y, th.min_ssim, 0.02, "");
-    judge(
-        "worst-block PSNR",
-        q.worst_block_psnr,
-        th.min_block_psnr,
-        m,
-        " (overlay or watermark?)",
-    );
-    let sampled = q.compared + q.misaligned;
-    if q.compared == 0 || q.misaligned * 4 > sampled {
-        fail.push(format!(
-            "{} of {sampled} sampled frames have no source frame at their timestamp",
-            q.misaligned
-        ));
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audit_draw_hits_about_the_rate() {
+        let hits = (0..10_000u64).filter(|&s| audit_draw(s, 0.1)).count();
+        assert!((800..1200).contains(&hits), "{hits}");
+        assert!(!(0..1000u64).any(|s| audit_draw(s, 0.0)));
+        assert!((0..1000u64).all(|s| audit_draw(s, 1.0)));
+        assert_eq!(audit_draw(42, 0.5), audit_draw(42, 0.5));
     }
-    if q.temporal_mismatches >= 2.max(q.compared / 4) {
-        fail.push(format!(
-            "{} of {} sampled frames match a neighbouring source frame better (dropped, duplicated or shifted frames)",
-            q.temporal_mismatches, q.compared
-        ));
-    } else if q.temporal_mismatches > 0 {
-        sus.push(format!(
-            "{} sampled frame matches a neighbouring source frame better",
-            q.temporal_mismatches
-        ));
-    }
-    // A rendition that did not spend its bits must be near-lossless (easy
-    // content); otherwise it is a cheaper encode passed off as this rung.
-    let starved = out
-        .probe
-        .as_ref()
-        .is_some_and(|p| p.video_bitrate < LOW_BITRATE_RATIO * f64::from(bitrate));
-    if starved && q.psnr_y < STARVED_MIN_PSNR {
-        fail.push(format!(
-            "low-bitrate substitution: bitrate under {:.0}% of target with luma PSNR {:.2} < {STARVED_MIN_PSNR}",
-            LOW_BITRATE_RATIO * 100.0,
-            q.psnr_y
-        ));
-    }
-    out.quality = Some(q);
 }
