@@ -154,6 +154,8 @@ pub(crate) fn judge_quality(
 mod tests {
     use super::*;
 
+    type Tamper = Box<dyn Fn(&mut ProbeInfo)>;
+
     fn honest_probe() -> ProbeInfo {
         ProbeInfo {
             codec: "h264".into(),
@@ -199,7 +201,7 @@ mod tests {
     #[test]
     fn each_probe_discrepancy_is_reported() {
         let (exp, profile, claim) = setup();
-        let cases: Vec<(Box<dyn Fn(&mut ProbeInfo)>, &str)> = vec![
+        let cases: Vec<(Tamper, &str)> = vec![
             (Box::new(|p| p.codec = "hevc".into()), "not h264"),
             (Box::new(|p| p.width = 320), "wrong resolution"),
             (Box::new(|p| p.fps = 25.0), "frame rate"),
