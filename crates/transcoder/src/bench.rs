@@ -250,7 +250,7 @@ pub fn run(cfg: &BenchConfig) -> Result<String> {
             sample: split,
             media_secs: secs,
             note: format!(
-                "ours: {:.2}x its wall speed, {:.2}x less CPU",
+                "ours: {:.2}x its wall speed; its CPU / ours = {:.2}",
                 split.wall / ours.wall,
                 split.cpu / ours.cpu.max(1e-9)
             ),
@@ -261,7 +261,7 @@ pub fn run(cfg: &BenchConfig) -> Result<String> {
             sample: sep,
             media_secs: secs,
             note: format!(
-                "ours: {:.2}x its wall speed, {:.2}x less CPU",
+                "ours: {:.2}x its wall speed; its CPU / ours = {:.2}",
                 sep.wall / ours.wall,
                 sep.cpu / ours.cpu.max(1e-9)
             ),
