@@ -413,3 +413,14 @@ fn segment_verification_judges_each_rendition_on_one_source_pass() {
         v[1].verdict.reasons().len() + v[2].verdict.reasons().len()
     );
 }
+
+#[test]
+fn pixels_level_recounts_without_the_quality_pass() {
+    let h = honest();
+    let r = &h.report.renditions[0];
+    let v = verify_at(&h.out.join(&r.file), "240p", &Claim::from(r), Level::Pixels);
+    assert_eq!(v.verdict, Verdict::Pass, "{v:?}");
+    assert_eq!(v.stage, "pixels");
+    assert_eq!(v.decoded, Some((30, 30 * 426 * 240)));
+    assert!(v.quality.is_none());
+}
