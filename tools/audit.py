@@ -139,9 +139,20 @@ def halmos(extra: list[str]) -> tuple[bool, list[dict]]:
 # ---------------------------------------------------------------- coverage
 
 def coverage() -> tuple[str, dict]:
-    proc = run(["forge", "coverage", "--report", "summary", "--report", "lcov",
-                "--report-file", "out-audit/lcov.info", "--no-match-coverage", "contracts/test|script"],
-               env=AUDIT_BUILD)
+    # Coverage builds without the optimizer, and the gas-snapshot cheatcodes would overwrite the
+    # committed snapshots/ with those unoptimized figures: keep a copy and put it back.
+    snapshots = ROOT / "snapshots"
+    saved = {p.name: p.read_bytes() for p in snapshots.glob("*.json")} if snapshots.exists() else {}
+    try:
+        proc = run(["forge", "coverage", "--report", "summary", "--report", "lcov",
+                    "--report-file", "out-audit/lcov.info", "--no-match-coverage", "contracts/test|script"],
+                   env=AUDIT_BUILD)
+    finally:
+        for p in snapshots.glob("*.json"):
+            if p.name not in saved:
+                p.unlink()
+        for name, data in saved.items():
+            (snapshots / name).write_bytes(data)
     table = "\n".join(l for l in proc.stdout.splitlines() if l.startswith(("|", "╭", "╰", "+")))
     total = {}
     m = re.search(r"\| Total\s*\|\s*([\d.]+)%[^|]*\|\s*([\d.]+)%[^|]*\|\s*([\d.]+)%[^|]*\|\s*([\d.]+)%", proc.stdout)

@@ -14,7 +14,9 @@ step "forge build (warnings are errors)"
 forge build --deny warnings
 
 step "forge test (gas snapshots checked against snapshots/)"
-FORGE_SNAPSHOT_CHECK=true FOUNDRY_PROFILE="${CI:+ci}" forge test
+profile=default
+[ -n "${CI:-}" ] && profile=ci
+FORGE_SNAPSHOT_CHECK=true FOUNDRY_PROFILE="$profile" forge test
 
 step "storage layout"
 node tools/storage-layout.js selftest >/dev/null

@@ -1,0 +1,276 @@
+//! Objective quality metrics on 8-bit 4:2:0 pictures: PSNR per plane, luma
+//! SSIM, and a worst-block PSNR that exposes local tampering (overlays,
+//! watermarks) which a frame-wide average would dilute.
+
+use serde::{Deserialize, Serialize};
+
+/// PSNR reported for identical planes.
+pub const PSNR_CAP: f64 = 100.0;
+
+/// An owned 8-bit YUV 4:2:0 picture with tightly packed planes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Picture {
+    /// Luma width.
+    pub width: usize,
+    /// Luma height.
+    pub height: usize,
+    /// Y, U and V planes (U and V are `ceil(w/2) x ceil(h/2)`).
+    pub planes: [Vec<u8>; 3],
+}
+
+impl Picture {
+    /// Size of plane `i`.
+    pub fn plane_size(&self, i: usize) -> (usize, usize) {
+        if i == 0 {
+            (self.width, self.height)
+        } else {
+            (self.width.div_ceil(2), self.height.div_ceil(2))
+        }
+    }
+
+    /// Copies a YUV420P frame, dropping the stride padding.
+    pub fn from_frame(f: &ffmpeg_next::frame::Video) -> Self {
+        let (w, h) = (f.width() as usize, f.height() as usize);
+        let mut planes: [Vec<u8>; 3] = Default::default();
+        for (i, plane) in planes.iter_mut().enumerate() {
+            let (pw, ph) = if i == 0 {
+                (w, h)
+            } else {
+                (w.div_ceil(2), h.div_ceil(2))
+            };
+            let stride = f.stride(i);
+            let data = f.data(i);
+            plane.reserve_exact(pw * ph);
+            for row in 0..ph {
+                plane.extend_from_slice(&data[row * stride..row * stride + pw]);
+            }
+        }
+        Self {
+            width: w,
+            height: h,
+            planes,
+        }
+    }
+
+    /// A flat picture (for tests).
+    pub fn flat(width: usize, height: usize, y: u8, u: u8, v: u8) -> Self {
+        let c = width.div_ceil(2) * height.div_ceil(2);
+        Self {
+            width,
+            height,
+            planes: [vec![y; width * height], vec![u; c], vec![v; c]],
+        }
+    }
+}
+
+/// Metrics of one compared frame pair.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FrameQuality {
+    /// Luma PSNR in dB.
+    pub psnr_y: f64,
+    /// Cb PSNR in dB.
+    pub psnr_u: f64,
+    /// Cr PSNR in dB.
+    pub psnr_v: f64,
+    /// Luma SSIM in [-1, 1].
+    pub ssim_y: f64,
+    /// Lowest PSNR over 16x16 luma blocks, in dB.
+    pub worst_block_psnr: f64,
+}
+
+fn mse_to_psnr(mse: f64) -> f64 {
+    if mse <= 1e-10 {
+        PSNR_CAP
+    } else {
+        (10.0 * (255.0 * 255.0 / mse).log10()).min(PSNR_CAP)
+    }
+}
+
+/// PSNR of two equally sized planes.
+pub fn psnr(a: &[u8], b: &[u8]) -> f64 {
+    if a.is_empty() || a.len() != b.len() {
+        return 0.0;
+    }
+    let sse: u64 = a
+        .iter()
+        .zip(b)
+        .map(|(&x, &y)| {
+            let d = i64::from(x) - i64::from(y);
+            (d * d) as u64
+        })
+        .sum();
+    mse_to_psnr(sse as f64 / a.len() as f64)
+}
+
+/// Mean SSIM of two `w x h` planes over 8x8 windows stepped by 4 pixels.
+pub fn ssim(a: &[u8], b: &[u8], w: usize, h: usize) -> f64 {
+    const C1: f64 = (0.01 * 255.0) * (0.01 * 255.0);
+    const C2: f64 = (0.03 * 255.0) * (0.03 * 255.0);
+    if a.len() != w * h || b.len() != w * h || w < 8 || h < 8 {
+        return if a == b { 1.0 } else { 0.0 };
+    }
+    let (mut total, mut n) = (0.0, 0usize);
+    for y0 in (0..=h - 8).step_by(4) {
+        for x0 in (0..=w - 8).step_by(4) {
+            let (mut sa, mut sb, mut saa, mut sbb, mut sab) = (0u32, 0u32, 0u32, 0u32, 0u32);
+            for y in y0..y0 + 8 {
+                let row = y * w;
+                for x in x0..x0 + 8 {
+                    let (p, q) = (u32::from(a[row + x]), u32::from(b[row + x]));
+                    sa += p;
+                    sb += q;
+                    saa += p * p;
+                    sbb += q * q;
+                    sab += p * q;
+                }
+            }
+            let k = 64.0;
+            let (ma, mb) = (f64::from(sa) / k, f64::from(sb) / k);
+            let va = f64::from(saa) / k - ma * ma;
+            let vb = f64::from(sbb) / k - mb * mb;
+            let cov = f64::from(sab) / k - ma * mb;
+            total += ((2.0 * ma * mb + C1) * (2.0 * cov + C2))
+                / ((ma * ma + mb * mb + C1) * (va + vb + C2));
+            n += 1;
+        }
+    }
+    total / n as f64
+}
+
+/// Lowest PSNR over non-overlapping `block x block` tiles of two planes.
+pub fn worst_block_psnr(a: &[u8], b: &[u8], w: usize, h: usize, block: usize) -> f64 {
+    if a.len() != w * h || b.len() != w * h || block == 0 {
+        return 0.0;
+    }
+    let mut worst = PSNR_CAP;
+    for y0 in (0..h).step_by(block) {
+        for x0 in (0..w).step_by(block) {
+            let (mut sse, mut n) = (0u64, 0u64);
+            for y in y0..(y0 + block).min(h) {
+                for x in x0..(x0 + block).min(w) {
+                    let d = i64::from(a[y * w + x]) - i64::from(b[y * w + x]);
+                    sse += (d * d) as u64;
+                    n += 1;
+                }
+            }
+            worst = worst.min(mse_to_psnr(sse as f64 / n as f64));
+        }
+    }
+    worst
+}
+
+/// Compares a rendition picture with the reference (source scaled to the
+/// rendition's size). Returns `None` when the sizes differ.
+pub fn compare(reference: &Picture, rendition: &Picture) -> Option<FrameQuality> {
+    if reference.width != rendition.width || reference.height != rendition.height {
+        return None;
+    }
+    let (w, h) = (reference.width, reference.height);
+    let [ry, ru, rv] = &reference.planes;
+    let [dy, du, dv] = &rendition.planes;
+    Some(FrameQuality {
+        psnr_y: psnr(ry, dy),
+        psnr_u: psnr(ru, du),
+        psnr_v: psnr(rv, dv),
+        ssim_y: ssim(ry, dy, w, h),
+        worst_block_psnr: worst_block_psnr(ry, dy, w, h, 16),
+    })
+}
+
+/// Quality thresholds for a rendition, derived from its bits per pixel.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Thresholds {
+    /// Below this mean luma PSNR the rendition fails.
+    pub min_psnr_y: f64,
+    /// Below this mean chroma PSNR (either plane) the rendition fails.
+    pub min_psnr_chroma: f64,
+    /// Below this mean luma SSIM the rendition fails.
+    pub min_ssim: f64,
+    /// Below this median worst-block PSNR the rendition fails (overlay).
+    pub min_block_psnr: f64,
+    /// Margin (dB) above the PSNR floors that still counts as suspicious.
+    pub suspicious_margin_db: f64,
+}
+
+impl Thresholds {
+    /// Thresholds for `bitrate` bits/s at `width x height` and `fps`.
+    ///
+    /// Honest x264 encodes gain roughly 1.5-2 dB of luma PSNR per doubling of
+    /// bits per pixel; the floors follow that slope from a lenient base so that
+    /// hard content at the lowest rung still passes.
+    pub fn for_rendition(bitrate: u32, width: u32, height: u32, fps: f64) -> Self {
+        let pixels_per_sec = f64::from(width.max(1)) * f64::from(height.max(1)) * fps.max(1.0);
+        let bpp = f64::from(bitrate) / pixels_per_sec;
+        // 0.05 bpp (e.g. 720p30 at 1.4 Mb/s) maps to the base floor.
+        let slope = 1.5 * (bpp / 0.05).log2();
+        let min_psnr_y = (26.0 + slope).clamp(22.0, 30.0);
+        Self {
+            min_psnr_y,
+            min_psnr_chroma: min_psnr_y,
+            min_ssim: (0.80 + 0.02 * slope).clamp(0.75, 0.86),
+            min_block_psnr: (min_psnr_y - 8.0).clamp(16.0, 21.0),
+            suspicious_margin_db: 2.0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identical_pictures_score_perfectly() {
+        let p = Picture::flat(32, 32, 100, 90, 160);
+        let q = compare(&p, &p).expect("same size");
+        assert_eq!(q.psnr_y, PSNR_CAP);
+        assert_eq!(q.worst_block_psnr, PSNR_CAP);
+        assert!((q.ssim_y - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn psnr_matches_the_formula() {
+        // Constant error of 10 on every pixel: MSE 100, PSNR = 10 log10(65025/100).
+        let a = vec![100u8; 64];
+        let b = vec![110u8; 64];
+        let want = 10.0 * (65025.0f64 / 100.0).log10();
+        assert!((psnr(&a, &b) - want).abs() < 1e-9);
+        assert_eq!(psnr(&a, &b[..10]), 0.0);
+    }
+
+    #[test]
+    fn local_damage_is_found_by_worst_block() {
+        let a = Picture::flat(64, 64, 128, 128, 128);
+        let mut b = a.clone();
+        for y in 0..16 {
+            for x in 0..16 {
+                b.planes[0][y * 64 + x] = 255;
+            }
+        }
+        let q = compare(&a, &b).expect("same size");
+        assert!(
+            q.psnr_y > 15.0,
+            "frame-wide PSNR dilutes the box: {}",
+            q.psnr_y
+        );
+        assert!(q.worst_block_psnr < 7.0, "{}", q.worst_block_psnr);
+        assert!(compare(&a, &Picture::flat(32, 64, 0, 0, 0)).is_none());
+    }
+
+    #[test]
+    fn ssim_drops_for_structure_loss() {
+        let w = 32;
+        let a: Vec<u8> = (0..w * w).map(|i| ((i * 37) % 251) as u8).collect();
+        let flat = vec![128u8; w * w];
+        assert!(ssim(&a, &a, w, w) > 0.999);
+        assert!(ssim(&a, &flat, w, w) < 0.1);
+    }
+
+    #[test]
+    fn thresholds_rise_with_bits_per_pixel() {
+        let low = Thresholds::for_rendition(250_000, 426, 240, 30.0);
+        let high = Thresholds::for_rendition(6_000_000, 1920, 1080, 30.0);
+        let starved = Thresholds::for_rendition(50_000, 1280, 720, 30.0);
+        assert!(low.min_psnr_y >= starved.min_psnr_y);
+        assert!(high.min_psnr_y <= 30.0 && starved.min_psnr_y >= 22.0);
+    }
+}

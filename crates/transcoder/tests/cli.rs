@@ -1,0 +1,139 @@
+//! The command-line front end: transcode, verify, probe and help.
+
+mod common;
+
+use std::process::Command;
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_streamflow-transcoder"));
+    c.env("RUST_LOG", "info").env("RUST_BACKTRACE", "0");
+    c
+}
+
+fn json(out: &std::process::Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("stdout is JSON")
+}
+
+#[test]
+fn help_lists_commands_and_examples() {
+    let out = bin().arg("--help").output().expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    for needle in [
+        "transcode",
+        "verify",
+        "bench",
+        "Examples:",
+        "--report out/report.json",
+    ] {
+        assert!(text.contains(needle), "help lacks {needle:?}:\n{text}");
+    }
+}
+
+#[test]
+fn transcode_then_verify_round_trip() {
+    let src = common::segment(640, 360, 30, 1.0);
+    let out = tempfile::tempdir().expect("tempdir");
+    let report = json(
+        &bin()
+            .args(["transcode", "-i"])
+            .arg(&src)
+            .args(["-p", "360p,240p", "-o"])
+            .arg(out.path())
+            .output()
+            .expect("run transcode"),
+    );
+    assert_eq!(report["renditions"][0]["pixels"], 30 * 640 * 360);
+    assert_eq!(report["renditions"][1]["width"], 426);
+    assert!(out.path().join("report.json").is_file());
+
+    let verdict = json(
+        &bin()
+            .args(["verify", "-s"])
+            .arg(&src)
+            .arg("-r")
+            .arg(out.path().join("360p.ts"))
+            .arg("-r")
+            .arg(out.path().join("240p.ts"))
+            .args(["-p", "360p,240p", "--report"])
+            .arg(out.path().join("report.json"))
+            .output()
+            .expect("run verify"),
+    );
+    assert_eq!(verdict["overall"]["verdict"], "pass", "{verdict:#}");
+    assert_eq!(verdict["renditions"][1]["stage"], "quality");
+
+    // An explicit, inflated claim fails at the probe stage.
+    let verdict = json(
+        &bin()
+            .args(["verify", "-s"])
+            .arg(&src)
+            .arg("-r")
+            .arg(out.path().join("240p.ts"))
+            .args([
+                "-p",
+                "240p",
+                "--level",
+                "cheap",
+                "--claim",
+                "426x240:30:9999999",
+            ])
+            .output()
+            .expect("run verify"),
+    );
+    assert_eq!(verdict["overall"]["verdict"], "fail", "{verdict:#}");
+}
+
+#[test]
+fn directory_input_reports_progress_per_segment() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let seg = common::segment(320, 240, 30, 0.5);
+    for name in ["seg0.ts", "seg1.ts"] {
+        std::fs::copy(&seg, dir.path().join(name)).expect("copy");
+    }
+    let profiles = dir.path().join("ladder.json");
+    std::fs::write(
+        &profiles,
+        r#"[{"name":"tiny","width":160,"height":120,"bitrate":100000,"fps":15}]"#,
+    )
+    .expect("write profiles");
+    let out = tempfile::tempdir().expect("tempdir");
+    let run = bin()
+        .args(["transcode", "--input-dir"])
+        .arg(dir.path())
+        .arg("-p")
+        .arg(&profiles)
+        .arg("-o")
+        .arg(out.path())
+        .output()
+        .expect("run");
+    let items = json(&run);
+    assert_eq!(items.as_array().map(Vec::len), Some(2));
+    assert_eq!(items[1]["report"]["renditions"][0]["frames"], 8);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("[1/2]") && stderr.contains("[2/2]"),
+        "{stderr}"
+    );
+    assert!(out.path().join("seg1").join("tiny.ts").is_file());
+}
+
+#[test]
+fn bad_input_exits_non_zero_with_a_clear_message() {
+    let junk = common::bytes_file("cli_junk.ts", b"not a transport stream at all");
+    let out = tempfile::tempdir().expect("tempdir");
+    let run = bin()
+        .args(["transcode", "-i"])
+        .arg(&junk)
+        .arg("-o")
+        .arg(out.path())
+        .output()
+        .expect("run");
+    assert!(!run.status.success());
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains("not a readable media segment"), "{stderr}");
+}
