@@ -13,7 +13,7 @@ log() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
 APT_PACKAGES=(
   pkg-config clang libclang-dev
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
-  libavfilter-dev libavdevice-dev ffmpeg
+  libavfilter-dev libavdevice-dev ffmpeg fontconfig fonts-dejavu-core
 )
 
 missing=()
