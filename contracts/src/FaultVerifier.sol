@@ -230,9 +230,7 @@ contract FaultVerifier is IFaultVerifier, Controlled, ReentrancyGuardTransient {
             bond: bond,
             orchestrator: orchestrator,
             status: Status.Pending,
-            verifier: verifier,
-            segmentKey: key,
-            receiptDigest: digest
+            verifier: verifier
         });
         $.challengeOfSegment[key] = challengeId;
         $.pendingBonds += bond;

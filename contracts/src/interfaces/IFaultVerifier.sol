@@ -22,15 +22,14 @@ interface IFaultVerifier {
         Dismissed
     }
 
-    /// @notice A challenge as stored.
+    /// @notice A challenge as stored: three slots. Its segment key and receipt digest are in the
+    /// `ChallengeOpened` event, not in storage.
     struct Challenge {
         address challenger;
         uint96 bond;
         address orchestrator;
         Status status;
         address verifier;
-        bytes32 segmentKey;
-        bytes32 receiptDigest;
     }
 
     /// @notice Governance parameters.

@@ -37,9 +37,11 @@ contract CommitteeVerifierTest is VerifierFixture {
     }
 
     function test_ReviewOpensPending() public view {
+        SegmentReceipt.Receipt memory r =
+            _receipt(1, COMMITTEE_SERVICE, keccak256(abi.encode("720", uint256(1))));
         ICommitteeVerifier.Review memory rv = v.committee.getReview(id);
         assertEq(rv.deadline, block.number + VERDICT_PERIOD);
-        assertEq(rv.receiptDigest, fv.getChallenge(id).receiptDigest);
+        assertEq(rv.receiptDigest, fv.receiptDigest(r));
         assertEq(uint256(v.committee.verdictOf(id)), uint256(IFaultVerification.Verdict.Pending));
     }
 

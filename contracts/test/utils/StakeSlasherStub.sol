@@ -40,11 +40,6 @@ contract StakeSlasherStub is IStakeSlasher, IUnbondingPeriod {
     mapping(address orchestrator => Pool) public pools;
     mapping(address delegator => mapping(address orchestrator => uint256)) public sharesOf;
 
-    uint256 public totalSlashed;
-    uint256 public totalFinderFees;
-    uint256 public totalBurned;
-    mapping(address orchestrator => uint256) public slashCount;
-
     constructor(IController controller_, uint256 unbondingPeriod_) {
         controller = controller_;
         unbondingPeriod = unbondingPeriod_;
@@ -117,10 +112,6 @@ contract StakeSlasherStub is IStakeSlasher, IUnbondingPeriod {
         finderFee = slashed * finderFeePpm / PPM;
         uint256 burned = slashed - finderFee;
         p.stake -= slashed;
-        totalSlashed += slashed;
-        totalFinderFees += finderFee;
-        totalBurned += burned;
-        ++slashCount[orchestrator];
         emit Slashed(orchestrator, slashed, finder, finderFee, burned);
         LivepeerToken token = _token();
         if (finderFee != 0 && !token.transfer(finder, finderFee)) revert TokenTransferFailed();

@@ -20,6 +20,7 @@ interface Vm {
     function load(address target, bytes32 slot) external view returns (bytes32 data);
     function store(address target, bytes32 slot, bytes32 value) external;
     function getBlockNumber() external view returns (uint256 height);
+    function cool(address target) external;
 
     // Callers
     function prank(address msgSender) external;
