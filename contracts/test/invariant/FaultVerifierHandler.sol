@@ -140,7 +140,8 @@ contract FaultVerifierHandler {
         internal
     {
         bytes32 key = keccak256(abi.encode(r.orchestrator, r.broadcaster, r.streamId, r.seqNo));
-        bool seen = cfg.fv.challengeOfSegment(key) != 0;
+        uint256 earlier = cfg.fv.challengeOfSegment(key);
+        bool seen = earlier != 0;
         uint256 bond = cfg.fv.params().challengeBond;
         (uint256 held, uint256 supply, uint256 paid) = _balances();
         vm.deal(who, who.balance + bond);
@@ -154,7 +155,9 @@ contract FaultVerifierHandler {
                 _settled(id, held, supply, paid);
             }
         } catch (bytes memory reason) {
-            if (seen && bytes4(reason) == IFaultVerifier.SegmentAlreadyChallenged.selector) {
+            bytes memory expected =
+                abi.encodeWithSelector(IFaultVerifier.SegmentAlreadyChallenged.selector, key, earlier);
+            if (seen && keccak256(reason) == keccak256(expected)) {
                 ++ghostDoubleChallengesRejected;
             }
         }
