@@ -125,6 +125,10 @@ interface ICommitteeVerifier is IFaultVerification {
     /// @return The review.
     function getReview(uint256 challengeId) external view returns (Review memory);
 
+    /// @notice The EIP-712 domain separator verdicts are signed under.
+    /// @return The separator.
+    function domainSeparator() external view returns (bytes32);
+
     /// @notice The digest members sign for a verdict.
     /// @param challengeId The challenge.
     /// @param fault The verdict.

@@ -31,6 +31,9 @@ interface IEquivocationVerifier is IFaultVerification {
     /// @notice The other receipt isn't signed by the challenged orchestrator under the FaultVerifier's domain.
     error EvidenceSignerMismatch(address orchestrator, address recovered);
 
+    /// @notice The other receipt names another orchestrator.
+    error OrchestratorMismatch(address orchestrator, address otherOrchestrator);
+
     /// @notice The other receipt is the challenged receipt itself.
     error SameReceipt(bytes32 digest);
 
@@ -61,6 +64,12 @@ interface IEquivocationVerifier is IFaultVerification {
     /// @param serviceId The service.
     /// @return True if deterministic.
     function isDeterministic(bytes32 serviceId) external view returns (bool);
+
+    /// @notice The key of an unordered pair of receipt digests.
+    /// @param a One digest.
+    /// @param b The other.
+    /// @return keccak256 of the two, smaller first.
+    function pairKeyOf(bytes32 a, bytes32 b) external pure returns (bytes32);
 
     /// @notice The challenge that used a pair of conflicting receipts, or 0.
     /// @param pairKey keccak256 of the two receipt digests, smaller first.

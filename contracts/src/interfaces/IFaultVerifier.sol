@@ -45,6 +45,13 @@ interface IFaultVerifier {
     }
 
     /// @notice A challenge was opened.
+    /// @param challengeId The new challenge.
+    /// @param orchestrator The challenged orchestrator.
+    /// @param challenger Who posted the bond.
+    /// @param segmentKey The challenged segment, see {SegmentReceipt.segmentKey}.
+    /// @param receiptDigest The receipt's EIP-712 digest (what committee members sign about).
+    /// @param verifier The verification function deciding it.
+    /// @param bond The ETH bond posted.
     event ChallengeOpened(
         uint256 indexed challengeId,
         address indexed orchestrator,
@@ -61,70 +68,111 @@ interface IFaultVerifier {
     event VerdictReached(uint256 indexed challengeId, IFaultVerification.Verdict verdict);
 
     /// @notice An orchestrator was slashed for a proven fault.
+    /// @param challengeId The challenge.
+    /// @param orchestrator The orchestrator.
+    /// @param slashed LPT slashed from it and its delegators.
+    /// @param finderFee The part of `slashed` paid to the challenger (the rest was burned).
     event OrchestratorSlashed(
         uint256 indexed challengeId, address indexed orchestrator, uint256 slashed, uint256 finderFee
     );
 
     /// @notice The challenger of a proven fault was paid: `finderFee` LPT by the staking contract, and
     /// its bond credited back.
+    /// @param challengeId The challenge.
+    /// @param challenger The challenger.
+    /// @param finderFee LPT paid.
     event ChallengerRewarded(uint256 indexed challengeId, address indexed challenger, uint256 finderFee);
 
     /// @notice A bond was credited back to its challenger.
+    /// @param challengeId The challenge.
+    /// @param challenger The challenger.
+    /// @param amount The bond, in wei.
     event BondRefunded(uint256 indexed challengeId, address indexed challenger, uint256 amount);
 
     /// @notice A bond was forfeited and credited to the orchestrator.
+    /// @param challengeId The challenge.
+    /// @param orchestrator The orchestrator wrongly challenged.
+    /// @param amount The bond, in wei.
     event BondForfeited(uint256 indexed challengeId, address indexed orchestrator, uint256 amount);
 
     /// @notice Credited ETH was withdrawn.
+    /// @param account The account paid.
+    /// @param amount The amount, in wei.
     event Withdrawn(address indexed account, uint256 amount);
 
     /// @notice Governance parameters changed.
+    /// @param params The new parameters.
     event ParamsUpdated(Params params);
 
     /// @notice Governance approved or revoked a verification function.
+    /// @param verifier The verification function.
+    /// @param approved Whether new challenges may use it.
     event VerifierApprovalUpdated(address indexed verifier, bool approved);
 
     /// @notice The challenge window for the receipt's ticket has passed.
+    /// @param creationRound The ticket's creation round.
+    /// @param lastRound The last round a challenge could open.
+    /// @param currentRound The current round.
     error ChallengeWindowExpired(uint256 creationRound, uint256 lastRound, uint256 currentRound);
 
     /// @notice The receipt wasn't signed by its orchestrator under this contract's domain (another
     /// signer, another chain or another verifying contract).
+    /// @param orchestrator The receipt's orchestrator.
+    /// @param recovered The address the signature recovers to under this domain.
     error InvalidReceiptSigner(address orchestrator, address recovered);
 
     /// @notice The segment already has a challenge (at most one per segment, ever).
+    /// @param segmentKey The segment.
+    /// @param challengeId Its challenge.
     error SegmentAlreadyChallenged(bytes32 segmentKey, uint256 challengeId);
 
     /// @notice The orchestrator has no stake left (fully unbonded).
+    /// @param orchestrator The orchestrator.
     error OrchestratorNotStaked(address orchestrator);
 
     /// @notice The bond sent isn't the required one.
+    /// @param sent `msg.value`.
+    /// @param required `challengeBond`.
     error WrongBond(uint256 sent, uint256 required);
 
     /// @notice The service has no on-chain verification function for this orchestrator.
+    /// @param orchestrator The orchestrator.
+    /// @param serviceId The service.
     error NoVerifier(address orchestrator, bytes32 serviceId);
 
     /// @notice The registry names a verification function governance hasn't approved.
+    /// @param verifier The verification function.
     error VerifierNotApproved(address verifier);
 
     /// @notice No challenge with this id exists.
+    /// @param challengeId The id.
     error UnknownChallenge(uint256 challengeId);
 
     /// @notice The challenge is already resolved.
+    /// @param challengeId The challenge.
+    /// @param status Its final status.
     error ChallengeNotPending(uint256 challengeId, Status status);
 
     /// @notice The verifier hasn't decided yet.
+    /// @param challengeId The challenge.
     error VerdictPending(uint256 challengeId);
 
     /// @notice Nothing to withdraw.
+    /// @param account The caller.
     error NothingToWithdraw(address account);
 
     /// @notice An ETH transfer failed.
+    /// @param to The recipient.
+    /// @param amount The amount, in wei.
     error TransferFailed(address to, uint256 amount);
 
     /// @notice A parameter is out of range.
+    /// @param params The rejected parameters.
     error InvalidParams(Params params);
 
     /// @notice The challenge window isn't shorter than the staking contract's unbonding period.
+    /// @param challengeWindowRounds The rejected window.
+    /// @param unbondingPeriod The unbonding period, in rounds.
     error ChallengeWindowTooLong(uint256 challengeWindowRounds, uint256 unbondingPeriod);
 
     /// @notice Opens a challenge against `receipt` with `msg.value` as bond.

@@ -167,8 +167,7 @@ contract CommitteeVerifier is ICommitteeVerifier, Controlled {
         return _verdictDigest(challengeId, _storage().reviews[challengeId].receiptDigest, fault);
     }
 
-    /// @notice The EIP-712 domain separator verdicts are signed under.
-    /// @return The separator.
+    /// @inheritdoc ICommitteeVerifier
     function domainSeparator() public view returns (bytes32) {
         return SegmentReceipt.domainSeparator(NAME_HASH, VERSION_HASH, address(this));
     }

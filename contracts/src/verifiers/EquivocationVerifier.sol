@@ -65,10 +65,7 @@ contract EquivocationVerifier is IEquivocationVerifier, Controlled {
         return _provenBy[pairKey];
     }
 
-    /// @notice The key of an unordered pair of receipt digests.
-    /// @param a One digest.
-    /// @param b The other.
-    /// @return keccak256 of the two, smaller first.
+    /// @inheritdoc IEquivocationVerifier
     function pairKeyOf(bytes32 a, bytes32 b) public pure returns (bytes32) {
         return a < b ? keccak256(abi.encode(a, b)) : keccak256(abi.encode(b, a));
     }
@@ -101,6 +98,9 @@ contract EquivocationVerifier is IEquivocationVerifier, Controlled {
             IFaultVerifier(msg.sender).domainSeparator(), SegmentReceipt.hashMemory(other)
         );
         if (otherDigest == receiptDigest) revert SameReceipt(otherDigest);
+        if (other.orchestrator != receipt.orchestrator) {
+            revert OrchestratorMismatch(receipt.orchestrator, other.orchestrator);
+        }
         address recovered = ECDSA.recover(otherDigest, otherSignature);
         if (recovered != receipt.orchestrator) {
             revert EvidenceSignerMismatch(receipt.orchestrator, recovered);

@@ -95,6 +95,20 @@ contract EquivocationVerifierTest is VerifierFixture {
         _open(r, sig, evidence);
     }
 
+    function test_RevertWhen_OtherReceiptNamesAnotherOrchestrator() public {
+        SegmentReceipt.Receipt memory r = _mine();
+        SegmentReceipt.Receipt memory other = _theirs();
+        bytes memory sig = _signReceipt(orchestratorKey, r);
+        other.orchestrator = delegator;
+        bytes memory evidence = _evidence(other, orchestratorKey, 0, 0);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IEquivocationVerifier.OrchestratorMismatch.selector, orchestrator, delegator
+            )
+        );
+        _open(r, sig, evidence);
+    }
+
     function test_RevertWhen_DifferentInput() public {
         SegmentReceipt.Receipt memory r = _mine();
         SegmentReceipt.Receipt memory other = _theirs();
