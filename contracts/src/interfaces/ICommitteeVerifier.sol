@@ -21,63 +21,93 @@ interface ICommitteeVerifier is IFaultVerification {
     }
 
     /// @notice The committee was asked to review a challenge.
+    /// @param challengeId The FaultVerifier challenge id.
+    /// @param receiptDigest The challenged receipt's EIP-712 digest.
+    /// @param deadline The last block at which a verdict may be submitted.
     event ReviewRequested(uint256 indexed challengeId, bytes32 receiptDigest, uint256 deadline);
 
     /// @notice The committee's verdict was submitted.
+    /// @param challengeId The FaultVerifier challenge id.
+    /// @param fault Whether the committee found a fault.
+    /// @param signatures The number of member signatures submitted.
     event VerdictSubmitted(uint256 indexed challengeId, bool fault, uint256 signatures);
 
     /// @notice A member was added.
+    /// @param member The member.
     event MemberAdded(address indexed member);
 
     /// @notice A member was removed.
+    /// @param member The member.
     event MemberRemoved(address indexed member);
 
     /// @notice The signature threshold changed.
+    /// @param threshold The threshold M.
     event ThresholdUpdated(uint256 threshold);
 
     /// @notice The verdict period changed.
+    /// @param verdictPeriodBlocks The verdict period, in blocks.
     event VerdictPeriodUpdated(uint256 verdictPeriodBlocks);
 
     /// @notice A verdict carried a signature of an address that isn't a member.
+    /// @param signer The recovered signer.
     error NotMember(address signer);
 
     /// @notice The same member signed twice.
+    /// @param signer The recovered signer.
     error DuplicateSigner(address signer);
 
     /// @notice Signers aren't in strictly ascending address order.
+    /// @param previous The signer before it.
+    /// @param signer The recovered signer.
     error SignersNotAscending(address previous, address signer);
 
     /// @notice Fewer signatures than the threshold.
+    /// @param count The number of signatures given.
+    /// @param threshold The threshold M.
     error NotEnoughSignatures(uint256 count, uint256 threshold);
 
     /// @notice More signatures than `MAX_MEMBERS`.
+    /// @param count The number of signatures given.
+    /// @param max The maximum.
     error TooManySignatures(uint256 count, uint256 max);
 
     /// @notice The verdict came after the deadline.
+    /// @param challengeId The FaultVerifier challenge id.
+    /// @param deadline The last block at which a verdict may be submitted.
+    /// @param blockNumber The current block.
     error VerdictDeadlinePassed(uint256 challengeId, uint256 deadline, uint256 blockNumber);
 
     /// @notice No review exists for this challenge.
+    /// @param challengeId The FaultVerifier challenge id.
     error UnknownReview(uint256 challengeId);
 
     /// @notice The review already has a verdict.
+    /// @param challengeId The FaultVerifier challenge id.
     error VerdictAlreadySubmitted(uint256 challengeId);
 
     /// @notice The review for this challenge already exists.
+    /// @param challengeId The FaultVerifier challenge id.
     error ReviewExists(uint256 challengeId);
 
     /// @notice The address is already a member.
+    /// @param member The member.
     error AlreadyMember(address member);
 
     /// @notice The address to remove isn't a member.
+    /// @param member The member.
     error NotAMember(address member);
 
     /// @notice The committee would exceed `MAX_MEMBERS`.
+    /// @param max The maximum.
     error TooManyMembers(uint256 max);
 
     /// @notice The threshold must be between 1 and the member count.
+    /// @param threshold The threshold M.
+    /// @param memberCount The number of members N.
     error InvalidThreshold(uint256 threshold, uint256 memberCount);
 
     /// @notice The verdict period must be non-zero.
+    /// @param verdictPeriodBlocks The verdict period, in blocks.
     error InvalidVerdictPeriod(uint256 verdictPeriodBlocks);
 
     /// @notice Submits the committee's verdict for a pending review. Anyone may submit it.

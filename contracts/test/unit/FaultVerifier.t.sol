@@ -177,6 +177,23 @@ contract FaultVerifierTest is VerifierFixture {
         fv.withdraw();
     }
 
+    function test_RevertWhen_WithdrawTransferFails() public {
+        EthRejecter rejecter = new EthRejecter();
+        vm.deal(address(rejecter), 1 ether);
+        SegmentReceipt.Receipt memory r = _receipt(1, COMMITTEE_SERVICE, keccak256("x"));
+        bytes memory sig = _signReceipt(orchestratorKey, r);
+        vm.prank(address(rejecter));
+        uint256 id = fv.openChallenge{value: BOND}(r, sig, "");
+        vm.roll(block.number + VERDICT_PERIOD + 1);
+        fv.resolve(id);
+        vm.prank(address(rejecter));
+        vm.expectRevert(
+            abi.encodeWithSelector(IFaultVerifier.TransferFailed.selector, address(rejecter), BOND)
+        );
+        fv.withdraw();
+        assertEq(fv.creditOf(address(rejecter)), BOND); // still owed
+    }
+
     // ------------------------------------------------------------------ bad input
 
     function test_OpenInLastRoundOfWindow() public {
@@ -224,6 +241,22 @@ contract FaultVerifierTest is VerifierFixture {
         vm.chainId(chain);
         address recovered = ECDSA.recover(fv.receiptDigest(r), sig);
         assertNotEq(recovered, orchestrator);
+        vm.expectRevert(
+            abi.encodeWithSelector(IFaultVerifier.InvalidReceiptSigner.selector, orchestrator, recovered)
+        );
+        vm.prank(challenger);
+        fv.openChallenge{value: BOND}(r, sig, "");
+    }
+
+    function test_RevertWhen_ReceiptSignedForAnotherVerifyingContract() public {
+        SegmentReceipt.Receipt memory r = _receipt(1, COMMITTEE_SERVICE, keccak256("x"));
+        bytes32 foreignDomain = SegmentReceipt.domainSeparator(
+            keccak256("Streamflow FaultVerifier"), keccak256("1"), makeAddr("another FaultVerifier")
+        );
+        bytes memory sig = _sign(
+            orchestratorKey, SegmentReceipt.toTypedDataHash(foreignDomain, SegmentReceipt.hashMemory(r))
+        );
+        address recovered = ECDSA.recover(fv.receiptDigest(r), sig);
         vm.expectRevert(
             abi.encodeWithSelector(IFaultVerifier.InvalidReceiptSigner.selector, orchestrator, recovered)
         );
@@ -407,5 +440,12 @@ contract FaultVerifierTest is VerifierFixture {
         v.committee.submitVerdict(id, true, _verdictSignatures(id, true, THRESHOLD));
         fv.resolve(id);
         assertEq(uint256(fv.getChallenge(id).status), uint256(IFaultVerifier.Status.Slashed));
+    }
+}
+
+/// @notice A challenger contract that refuses ETH.
+contract EthRejecter {
+    receive() external payable {
+        revert("no ETH");
     }
 }
