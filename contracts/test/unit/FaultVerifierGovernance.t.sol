@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {FaultVerifier} from "../../src/FaultVerifier.sol";
 import {IControlled} from "../../src/interfaces/IControlled.sol";
+import {IController} from "../../src/interfaces/IController.sol";
 import {IFaultVerifier} from "../../src/interfaces/IFaultVerifier.sol";
+import {CommitteeVerifier} from "../../src/verifiers/CommitteeVerifier.sol";
 import {VerifierFixture} from "../utils/VerifierFixture.sol";
 
 contract FaultVerifierGovernanceTest is VerifierFixture {
@@ -66,6 +69,21 @@ contract FaultVerifierGovernanceTest is VerifierFixture {
     function test_RevokedVerifierStillDecidesItsOpenChallenges() public {
         (uint256 id,) = _openCommittee(1);
         fv.setVerifierApproval(address(v.committee), false);
+        v.committee.submitVerdict(id, true, _verdictSignatures(id, true, THRESHOLD));
+        fv.resolve(id);
+        assertEq(uint256(fv.getChallenge(id).status), uint256(IFaultVerifier.Status.Slashed));
+    }
+
+    /// @dev A logic upgrade keeps challenges, credits, parameters, members and open reviews.
+    function test_UpgradeKeepsState() public {
+        (uint256 id,) = _openCommittee(1);
+        IController c = IController(address(d.controller));
+        d.controller.upgradeProxy(address(fv), address(new FaultVerifier(c)), "");
+        d.controller.upgradeProxy(address(v.committee), address(new CommitteeVerifier(c)), "");
+        assertEq(fv.challengeCount(), 1);
+        assertEq(fv.pendingBonds(), BOND);
+        assertEq(fv.params().challengeBond, BOND);
+        assertEq(v.committee.memberCount(), COMMITTEE_SIZE);
         v.committee.submitVerdict(id, true, _verdictSignatures(id, true, THRESHOLD));
         fv.resolve(id);
         assertEq(uint256(fv.getChallenge(id).status), uint256(IFaultVerifier.Status.Slashed));
