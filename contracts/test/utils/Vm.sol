@@ -21,6 +21,7 @@ interface Vm {
     function store(address target, bytes32 slot, bytes32 value) external;
     function getBlockNumber() external view returns (uint256 height);
     function assume(bool condition) external pure;
+    function cool(address target) external;
 
     // Callers
     function prank(address msgSender) external;

@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {Controlled} from "./Controlled.sol";
+import {IController} from "./interfaces/IController.sol";
+import {IFaultVerification} from "./interfaces/IFaultVerification.sol";
+import {IFaultVerifier} from "./interfaces/IFaultVerifier.sol";
+import {IRoundsManager} from "./interfaces/IRoundsManager.sol";
+import {IServiceVerifiers} from "./interfaces/IServiceVerifiers.sol";
+import {IStakeSlasher} from "./interfaces/IStakeSlasher.sol";
+import {IUnbondingPeriod} from "./interfaces/IUnbondingPeriod.sol";
+import {ContractIds} from "./libraries/ContractIds.sol";
+import {SegmentReceipt} from "./libraries/SegmentReceipt.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+
+/// @title FaultVerifier
+/// @notice Challenges against signed segment receipts, decided by pluggable verification functions,
+/// settled by slashing through the staking contract. See {IFaultVerifier}.
+/// @dev Bonds are ETH: challengers are broadcasters, who hold ETH for their ticket deposits, and a bond
+/// in the token being slashed would mix the anti-griefing escrow with the stake it guards. ETH owed is
+/// credited and pulled (`withdraw`), so no settlement depends on a recipient accepting ETH.
+contract FaultVerifier is IFaultVerifier, Controlled, ReentrancyGuardTransient {
+    /// @custom:storage-location erc7201:streamflow.storage.FaultVerifier
+    struct FaultVerifierStorage {
+        Params params;
+        uint256 challengeCount;
+        uint256 pendingBonds;
+        mapping(uint256 challengeId => Challenge) challenges;
+        mapping(bytes32 segmentKey => uint256 challengeId) challengeOfSegment;
+        mapping(address account => uint256 amount) credits;
+        mapping(address verifier => bool approved) approvedVerifiers;
+    }
+
+    // keccak256(abi.encode(uint256(keccak256("streamflow.storage.FaultVerifier")) - 1)) & ~bytes32(uint256(0xff))
+    bytes32 internal constant STORAGE_SLOT =
+        0xc6b5ba3c23eb230fa344d3f704bf66ac06183150b278d721fea681066111c500;
+
+    /// @notice Parts per million: the unit of `slashFractionPpm` and `finderFeePpm`.
+    uint256 public constant PPM = 1_000_000;
+
+    /// @notice The smallest finder fee governance may set (10%): the challenger's share must be
+    /// substantial. The largest is below 100%, so self-reporting a fault always loses stake.
+    uint256 public constant MIN_FINDER_FEE_PPM = 100_000;
+
+    bytes32 private constant NAME_HASH = keccak256("Streamflow FaultVerifier");
+    bytes32 private constant VERSION_HASH = keccak256("1");
+
+    /// @param controller_ The Controller of this deployment.
+    constructor(IController controller_) Controlled(controller_) {}
+
+    /// @notice Sets the governance parameters. The staking contract must already be registered (the
+    /// challenge window is checked against its unbonding period).
+    /// @param params_ The initial parameters.
+    function initialize(Params calldata params_) external initializer {
+        _setParams(params_);
+    }
+
+    // ------------------------------------------------------------------ challenges
+
+    /// @inheritdoc IFaultVerifier
+    function openChallenge(
+        SegmentReceipt.Receipt calldata receipt,
+        bytes calldata signature,
+        bytes calldata evidence
+    ) external payable whenNotPaused nonReentrant returns (uint256 challengeId) {
+        FaultVerifierStorage storage $ = _storage();
+        address orchestrator = receipt.orchestrator;
+        IStakeSlasher staking = _staking();
+        address verifier;
+        bytes32 digest;
+        {
+            bytes32 key;
+            (digest, key) = _checkReceipt($, receipt, signature);
+            if (staking.totalStakeOf(orchestrator) == 0) revert OrchestratorNotStaked(orchestrator);
+            verifier = _verifierFor($, orchestrator, receipt.serviceId);
+            challengeId = _record($, orchestrator, verifier, key, digest);
+        }
+        IFaultVerification.Verdict verdict =
+            IFaultVerification(verifier).onChallenge(challengeId, receipt, digest, evidence);
+        if (verdict == IFaultVerification.Verdict.Pending) {
+            staking.freezeStake(orchestrator);
+        } else {
+            _settle($, staking, challengeId, verdict, false);
+        }
+    }
+
+    /// @inheritdoc IFaultVerifier
+    function resolve(uint256 challengeId)
+        external
+        whenNotPaused
+        nonReentrant
+        returns (IFaultVerification.Verdict verdict)
+    {
+        FaultVerifierStorage storage $ = _storage();
+        Challenge storage c = $.challenges[challengeId];
+        Status status = c.status;
+        if (status == Status.None) revert UnknownChallenge(challengeId);
+        if (status != Status.Pending) revert ChallengeNotPending(challengeId, status);
+        verdict = IFaultVerification(c.verifier).verdictOf(challengeId);
+        if (verdict == IFaultVerification.Verdict.Pending) revert VerdictPending(challengeId);
+        _settle($, _staking(), challengeId, verdict, true);
+    }
+
+    /// @inheritdoc IFaultVerifier
+    /// @dev Not paused: it only pays out what settled challenges already credited.
+    function withdraw() external nonReentrant {
+        FaultVerifierStorage storage $ = _storage();
+        uint256 amount = $.credits[msg.sender];
+        if (amount == 0) revert NothingToWithdraw(msg.sender);
+        $.credits[msg.sender] = 0;
+        emit Withdrawn(msg.sender, amount);
+        (bool ok,) = msg.sender.call{value: amount}("");
+        if (!ok) revert TransferFailed(msg.sender, amount);
+    }
+
+    // ------------------------------------------------------------------ governance
+
+    /// @inheritdoc IFaultVerifier
+    function setParams(Params calldata params_) external onlyGovernance {
+        _setParams(params_);
+    }
+
+    /// @inheritdoc IFaultVerifier
+    function setVerifierApproval(address verifier, bool approved) external onlyGovernance {
+        _storage().approvedVerifiers[verifier] = approved;
+        emit VerifierApprovalUpdated(verifier, approved);
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /// @inheritdoc IFaultVerifier
+    function params() external view returns (Params memory) {
+        return _storage().params;
+    }
+
+    /// @inheritdoc IFaultVerifier
+    function isVerifierApproved(address verifier) external view returns (bool) {
+        return _storage().approvedVerifiers[verifier];
+    }
+
+    /// @inheritdoc IFaultVerifier
+    function getChallenge(uint256 challengeId) external view returns (Challenge memory) {
+        return _storage().challenges[challengeId];
+    }
+
+    /// @inheritdoc IFaultVerifier
+    function challengeOfSegment(bytes32 segmentKey) external view returns (uint256) {
+        return _storage().challengeOfSegment[segmentKey];
+    }
+
+    /// @inheritdoc IFaultVerifier
+    function creditOf(address account) external view returns (uint256) {
+        return _storage().credits[account];
+    }
+
+    /// @inheritdoc IFaultVerifier
+    function pendingBonds() external view returns (uint256) {
+        return _storage().pendingBonds;
+    }
+
+    /// @inheritdoc IFaultVerifier
+    function challengeCount() external view returns (uint256) {
+        return _storage().challengeCount;
+    }
+
+    /// @inheritdoc IFaultVerifier
+    function domainSeparator() public view returns (bytes32) {
+        return SegmentReceipt.domainSeparator(NAME_HASH, VERSION_HASH, address(this));
+    }
+
+    /// @inheritdoc IFaultVerifier
+    function receiptDigest(SegmentReceipt.Receipt calldata receipt) external view returns (bytes32) {
+        return _receiptDigest(receipt);
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    /// @dev Applies a final verdict. Effects first; the staking calls come last.
+    function _settle(
+        FaultVerifierStorage storage $,
+        IStakeSlasher staking,
+        uint256 challengeId,
+        IFaultVerification.Verdict verdict,
+        bool frozen
+    ) private {
+        Challenge storage c = $.challenges[challengeId];
+        address challenger = c.challenger;
+        address orchestrator = c.orchestrator;
+        uint256 bond = c.bond;
+        $.pendingBonds -= bond;
+        emit VerdictReached(challengeId, verdict);
+
+        if (verdict == IFaultVerification.Verdict.Fault) {
+            c.status = Status.Slashed;
+            $.credits[challenger] += bond;
+            emit BondRefunded(challengeId, challenger, bond);
+            if (frozen) staking.unfreezeStake(orchestrator);
+            Params memory p = $.params;
+            (uint256 slashed, uint256 finderFee) =
+                staking.slash(orchestrator, p.slashFractionPpm, challenger, p.finderFeePpm);
+            emit OrchestratorSlashed(challengeId, orchestrator, slashed, finderFee);
+            emit ChallengerRewarded(challengeId, challenger, finderFee);
+        } else if (verdict == IFaultVerification.Verdict.NoFault) {
+            c.status = Status.Rejected;
+            $.credits[orchestrator] += bond;
+            emit BondForfeited(challengeId, orchestrator, bond);
+            if (frozen) staking.unfreezeStake(orchestrator);
+        } else {
+            c.status = Status.Dismissed;
+            $.credits[challenger] += bond;
+            emit BondRefunded(challengeId, challenger, bond);
+            if (frozen) staking.unfreezeStake(orchestrator);
+        }
+    }
+
+    /// @dev Stores a new pending challenge with `msg.value` as its bond.
+    function _record(
+        FaultVerifierStorage storage $,
+        address orchestrator,
+        address verifier,
+        bytes32 key,
+        bytes32 digest
+    ) private returns (uint256 challengeId) {
+        uint96 bond = $.params.challengeBond;
+        if (msg.value != bond) revert WrongBond(msg.value, bond);
+        challengeId = ++$.challengeCount;
+        $.challenges[challengeId] = Challenge({
+            challenger: msg.sender,
+            bond: bond,
+            orchestrator: orchestrator,
+            status: Status.Pending,
+            verifier: verifier
+        });
+        $.challengeOfSegment[key] = challengeId;
+        $.pendingBonds += bond;
+        emit ChallengeOpened(challengeId, orchestrator, msg.sender, key, digest, verifier, bond);
+    }
+
+    /// @dev The receipt is signed by its orchestrator under this domain, inside its challenge window,
+    /// and its segment has never been challenged.
+    function _checkReceipt(
+        FaultVerifierStorage storage $,
+        SegmentReceipt.Receipt calldata receipt,
+        bytes calldata signature
+    ) private view returns (bytes32 digest, bytes32 key) {
+        digest = _receiptDigest(receipt);
+        address recovered = ECDSA.recoverCalldata(digest, signature);
+        if (recovered != receipt.orchestrator) revert InvalidReceiptSigner(receipt.orchestrator, recovered);
+        _checkWindow(receipt.ticket.creationRound, $.params.challengeWindowRounds);
+        key = SegmentReceipt.segmentKey(receipt);
+        uint256 earlier = $.challengeOfSegment[key];
+        if (earlier != 0) revert SegmentAlreadyChallenged(key, earlier);
+    }
+
+    function _checkWindow(uint256 creationRound, uint256 windowRounds) private view {
+        uint256 current = IRoundsManager(controller.getContract(ContractIds.ROUNDS_MANAGER)).currentRound();
+        uint256 last = creationRound + windowRounds;
+        if (current > last) revert ChallengeWindowExpired(creationRound, last, current);
+    }
+
+    function _verifierFor(FaultVerifierStorage storage $, address orchestrator, bytes32 serviceId)
+        private
+        view
+        returns (address verifier)
+    {
+        verifier = IServiceVerifiers(controller.getContract(ContractIds.SERVICE_REGISTRY))
+            .verifierFor(orchestrator, serviceId);
+        if (verifier == address(0)) revert NoVerifier(orchestrator, serviceId);
+        if (!$.approvedVerifiers[verifier]) revert VerifierNotApproved(verifier);
+    }
+
+    function _setParams(Params calldata p) private {
+        if (
+            p.challengeWindowRounds == 0 || p.challengeBond == 0 || p.slashFractionPpm == 0
+                || p.slashFractionPpm > PPM || p.finderFeePpm < MIN_FINDER_FEE_PPM || p.finderFeePpm >= PPM
+        ) revert InvalidParams(p);
+        uint256 unbonding =
+            IUnbondingPeriod(controller.getContract(ContractIds.BONDING_MANAGER)).unbondingPeriod();
+        if (p.challengeWindowRounds >= unbonding) {
+            revert ChallengeWindowTooLong(p.challengeWindowRounds, unbonding);
+        }
+        _storage().params = p;
+        emit ParamsUpdated(p);
+    }
+
+    function _staking() private view returns (IStakeSlasher) {
+        return IStakeSlasher(controller.getContract(ContractIds.BONDING_MANAGER));
+    }
+
+    function _receiptDigest(SegmentReceipt.Receipt calldata receipt) private view returns (bytes32) {
+        return SegmentReceipt.toTypedDataHash(domainSeparator(), SegmentReceipt.hash(receipt));
+    }
+
+    function _storage() internal pure returns (FaultVerifierStorage storage $) {
+        assembly {
+            $.slot := STORAGE_SLOT
+        }
+    }
+}

@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @title IStakeSlasher
+/// @notice What the FaultVerifier needs from the staking contract (BondingManager). Only the
+/// contract registered as FaultVerifier may call the state-changing functions.
+interface IStakeSlasher {
+    /// @notice Freezes `orchestrator`'s stake (own and delegated) against withdrawal while a
+    /// challenge against it is pending. Freezes nest: each freeze needs its own unfreeze.
+    /// @param orchestrator The challenged orchestrator.
+    function freezeStake(address orchestrator) external;
+
+    /// @notice Releases one freeze taken with `freezeStake`.
+    /// @param orchestrator The orchestrator.
+    function unfreezeStake(address orchestrator) external;
+
+    /// @notice Slashes `orchestrator` and its delegators pro rata by `fractionPpm` of their stake,
+    /// pays `finderFeePpm` of the slashed amount to `finder` and burns the rest.
+    /// @param orchestrator The orchestrator proven at fault.
+    /// @param fractionPpm Fraction of the total (own + delegated) stake to slash, parts per million.
+    /// @param finder Receives the finder fee.
+    /// @param finderFeePpm Fraction of the slashed amount paid to `finder`, parts per million.
+    /// @return slashed The LPT slashed in total.
+    /// @return finderFee The LPT paid to `finder` (the rest, `slashed - finderFee`, is burned).
+    function slash(address orchestrator, uint256 fractionPpm, address finder, uint256 finderFeePpm)
+        external
+        returns (uint256 slashed, uint256 finderFee);
+
+    /// @notice `orchestrator`'s total stake (own + delegated) now.
+    /// @param orchestrator The orchestrator.
+    /// @return The stake in LPT wei.
+    function totalStakeOf(address orchestrator) external view returns (uint256);
+}
