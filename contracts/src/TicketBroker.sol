@@ -1,0 +1,449 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {Controlled} from "./Controlled.sol";
+import {IActiveSetView} from "./interfaces/IActiveSetView.sol";
+import {IController} from "./interfaces/IController.sol";
+import {IFeeIntake} from "./interfaces/IFeeIntake.sol";
+import {IFeeVault} from "./interfaces/IFeeVault.sol";
+import {IRoundsManager} from "./interfaces/IRoundsManager.sol";
+import {ITicketBroker} from "./interfaces/ITicketBroker.sol";
+import {ContractIds} from "./libraries/ContractIds.sol";
+import {TicketLib} from "./libraries/TicketLib.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+
+/// @title TicketBroker
+/// @notice Probabilistic micropayments with deposits, reserves and batched redemption. See
+/// {ITicketBroker} and `docs/ticket-broker.md`.
+/// @dev Gas: a sender's deposit, reserve and unlock round share one slot; a used ticket costs one
+/// slot; the RoundsManager and BondingManager addresses are cached here (see `syncDependencies`)
+/// instead of asked of the Controller on every redemption; tickets are read from packed calldata.
+contract TicketBroker is ITicketBroker, Controlled {
+    using TicketLib for bytes;
+
+    /// @notice A sender's funds and unlock state, one slot.
+    struct Sender {
+        uint112 deposit;
+        uint112 reserve;
+        /// @dev Zero while locked; else the first round a withdrawal is possible. Kept after a
+        /// withdrawal so that the sender's tickets keep failing with `SenderUnlocked`.
+        uint32 withdrawRound;
+    }
+
+    /// @notice A sender's reserve as of the first reserve claim of `round`: the base of every
+    /// orchestrator's allocation for that round, so late claims can't dilute earlier ones.
+    struct ReserveSnapshot {
+        uint32 round;
+        uint112 reserve;
+        uint256 totalActiveStake;
+    }
+
+    /// @custom:storage-location erc7201:streamflow.storage.TicketBroker
+    struct TicketBrokerStorage {
+        // slot 0: read on every redemption
+        IRoundsManager roundsManager;
+        uint32 ticketValidityPeriod;
+        uint32 unlockPeriod;
+        // slot 1
+        IFeeIntake bondingManager;
+        mapping(address sender => Sender) senders;
+        mapping(address sender => ReserveSnapshot) reserveSnapshots;
+        mapping(address sender => mapping(uint256 round => mapping(address recipient => uint256)))
+            reserveClaimed;
+        mapping(bytes32 ticketHash => bool) usedTickets;
+    }
+
+    // keccak256(abi.encode(uint256(keccak256("streamflow.storage.TicketBroker")) - 1)) & ~bytes32(uint256(0xff))
+    bytes32 internal constant STORAGE_SLOT =
+        0x87b831a58831efecb262f82895a006e5979f10a61d768b23f298b445c6ab5400;
+
+    /// @param controller_ The Controller of this deployment.
+    constructor(IController controller_) Controlled(controller_) {}
+
+    /// @notice Sets the periods. Dependencies are wired by `syncDependencies` once registered.
+    /// @param ticketValidityPeriod_ Rounds a ticket stays valid.
+    /// @param unlockPeriod_ Rounds between unlock and withdrawal; at least the validity period.
+    function initialize(uint256 ticketValidityPeriod_, uint256 unlockPeriod_) external initializer {
+        _setPeriods(ticketValidityPeriod_, unlockPeriod_);
+    }
+
+    // ------------------------------------------------------------------ funding
+
+    /// @inheritdoc ITicketBroker
+    function fundDeposit() external payable whenNotPaused {
+        _fund(msg.sender, msg.value, 0);
+    }
+
+    /// @inheritdoc ITicketBroker
+    function fundReserve() external payable whenNotPaused {
+        _fund(msg.sender, 0, msg.value);
+    }
+
+    /// @inheritdoc ITicketBroker
+    function fundDepositAndReserve(uint256 depositAmount, uint256 reserveAmount)
+        external
+        payable
+        whenNotPaused
+    {
+        _checkValue(depositAmount, reserveAmount);
+        _fund(msg.sender, depositAmount, reserveAmount);
+    }
+
+    /// @inheritdoc ITicketBroker
+    function fundDepositAndReserveFor(address sender, uint256 depositAmount, uint256 reserveAmount)
+        external
+        payable
+        whenNotPaused
+    {
+        _checkValue(depositAmount, reserveAmount);
+        _fund(sender, depositAmount, reserveAmount);
+    }
+
+    function _checkValue(uint256 depositAmount, uint256 reserveAmount) private view {
+        if (msg.value != depositAmount + reserveAmount) {
+            revert FundingMismatch(msg.value, depositAmount + reserveAmount);
+        }
+    }
+
+    /// @dev Adds funds and nothing else: the unlock state is the sender's alone.
+    function _fund(address sender, uint256 depositAmount, uint256 reserveAmount) private {
+        if (sender == address(0)) revert FundingForZeroAddress();
+        if (msg.value == 0) revert ZeroFunding();
+        Sender storage s = _storage().senders[sender];
+        s.deposit = SafeCast.toUint112(s.deposit + depositAmount);
+        s.reserve = SafeCast.toUint112(s.reserve + reserveAmount);
+        emit Funded(sender, msg.sender, depositAmount, reserveAmount);
+    }
+
+    // ------------------------------------------------------------------ unlock and withdraw
+
+    /// @inheritdoc ITicketBroker
+    function unlock() external whenNotPaused {
+        TicketBrokerStorage storage $ = _storage();
+        Sender storage s = $.senders[msg.sender];
+        if (s.withdrawRound != 0) revert UnlockInProgress(s.withdrawRound);
+        if (s.deposit == 0 && s.reserve == 0) revert NothingToUnlock();
+        uint256 withdrawRound = $.roundsManager.currentRound() + $.unlockPeriod;
+        s.withdrawRound = SafeCast.toUint32(withdrawRound);
+        emit Unlocked(msg.sender, withdrawRound);
+    }
+
+    /// @inheritdoc ITicketBroker
+    function cancelUnlock() external whenNotPaused {
+        Sender storage s = _storage().senders[msg.sender];
+        if (s.withdrawRound == 0) revert NotUnlocking();
+        s.withdrawRound = 0;
+        emit UnlockCancelled(msg.sender);
+    }
+
+    /// @inheritdoc ITicketBroker
+    function withdraw() external whenNotPaused {
+        TicketBrokerStorage storage $ = _storage();
+        Sender storage s = $.senders[msg.sender];
+        uint256 withdrawRound = s.withdrawRound;
+        if (withdrawRound == 0) revert NotUnlocking();
+        uint256 round = $.roundsManager.currentRound();
+        if (round < withdrawRound) revert WithdrawTooEarly(round, withdrawRound);
+        uint256 deposit = s.deposit;
+        uint256 reserve = s.reserve;
+        s.deposit = 0;
+        s.reserve = 0;
+        emit Withdrawn(msg.sender, deposit, reserve);
+        _send(msg.sender, deposit + reserve);
+    }
+
+    // ------------------------------------------------------------------ fee vault
+
+    /// @inheritdoc IFeeVault
+    function payFees(address payable to, uint256 amount) external whenNotPaused {
+        if (msg.sender != address(_storage().bondingManager)) {
+            revert NotRegisteredCaller(msg.sender, ContractIds.BONDING_MANAGER);
+        }
+        emit FeesPaid(to, amount);
+        _send(to, amount);
+    }
+
+    function _send(address to, uint256 amount) private {
+        if (amount == 0) return;
+        (bool ok,) = to.call{value: amount}("");
+        if (!ok) revert TransferFailed(to, amount);
+    }
+
+    // ------------------------------------------------------------------ redemption
+
+    /// @inheritdoc ITicketBroker
+    function redeemWinningTicket(bytes calldata ticket) external whenNotPaused {
+        TicketBrokerStorage storage $ = _storage();
+        uint256 round = $.roundsManager.currentRound();
+        (uint256 faceValue, uint256 creationRound) = _redeem($, ticket, msg.sender, round);
+        $.bondingManager.creditFees(msg.sender, faceValue, creationRound);
+    }
+
+    /// @inheritdoc ITicketBroker
+    function batchRedeemWinningTickets(bytes calldata tickets)
+        external
+        whenNotPaused
+        returns (bytes4[] memory failures)
+    {
+        uint256 length = tickets.length;
+        if (length % TicketLib.TICKET_LENGTH != 0) revert MalformedBatch(length);
+        uint256 n = length / TicketLib.TICKET_LENGTH;
+        TicketBrokerStorage storage $ = _storage();
+        uint256 round = $.roundsManager.currentRound();
+
+        failures = new bytes4[](n);
+        // Fees per creation round; a batch spans at most `ticketValidityPeriod` creation rounds.
+        uint256[] memory groupRound = new uint256[](n);
+        uint256[] memory groupFees = new uint256[](n);
+        uint256 groups;
+        for (uint256 i; i < n; ++i) {
+            bytes calldata t = tickets[i * TicketLib.TICKET_LENGTH:(i + 1) * TicketLib.TICKET_LENGTH];
+            try this.redeemFromBatch(t, msg.sender, round) returns (
+                uint256 faceValue, uint256 creationRound
+            ) {
+                uint256 g;
+                while (g < groups && groupRound[g] != creationRound) ++g;
+                if (g == groups) {
+                    groupRound[g] = creationRound;
+                    ++groups;
+                }
+                groupFees[g] += faceValue;
+            } catch (bytes memory reason) {
+                // An empty revert (out of gas, say) is reported as 0xffffffff, never as success.
+                // forge-lint: disable-next-line(unsafe-typecast) -- keeps the selector, the intent
+                failures[i] = reason.length < 4 ? bytes4(0xffffffff) : bytes4(reason);
+                emit TicketRedemptionFailed(i, reason);
+            }
+        }
+        IFeeIntake bondingManager = $.bondingManager;
+        for (uint256 g; g < groups; ++g) {
+            bondingManager.creditFees(msg.sender, groupFees[g], groupRound[g]);
+        }
+    }
+
+    /// @inheritdoc ITicketBroker
+    function redeemFromBatch(bytes calldata ticket, address recipient, uint256 currentRound)
+        external
+        returns (uint256 faceValue, uint256 creationRound)
+    {
+        if (msg.sender != address(this)) revert OnlySelf(msg.sender);
+        return _redeem(_storage(), ticket, recipient, currentRound);
+    }
+
+    /// @dev Checks one ticket, pays it in full from the sender's funds and marks it used, or reverts
+    /// leaving everything as it was. Crediting the fees is the caller's job.
+    function _redeem(TicketBrokerStorage storage $, bytes calldata t, address caller, uint256 round)
+        private
+        returns (uint256 faceValue, uint256 creationRound)
+    {
+        if (t.length < TicketLib.HEADER_LENGTH) revert MalformedTicket(t.length);
+        address recipient = t.recipient();
+        if (recipient != caller) revert WrongRecipient(recipient, caller);
+        address sender = t.sender();
+        if (sender == address(0)) revert ZeroSender();
+        if (!t.randMatches()) revert InvalidRecipientRand(t.recipientRandHash());
+
+        creationRound = t.creationRound();
+        if (creationRound > round) revert FutureCreationRound(creationRound, round);
+        if (round >= creationRound + $.ticketValidityPeriod) revert TicketExpired(creationRound, round);
+        bytes32 recorded = $.roundsManager.blockHashForRound(creationRound);
+        if (recorded == bytes32(0)) revert UnknownCreationRound(creationRound);
+        if (recorded != t.creationRoundBlockHash()) {
+            revert CreationRoundBlockHashMismatch(creationRound, t.creationRoundBlockHash());
+        }
+
+        bytes32 ticketHash_ = TicketLib.digest(TicketLib.domainSeparator(address(this)), t.structHash());
+        if ($.usedTickets[ticketHash_]) revert TicketUsed(ticketHash_);
+        address signer = TicketLib.recover(ticketHash_, t.signature());
+        if (signer != sender) revert InvalidSignature(signer, sender);
+        if (!t.isWinning()) revert TicketNotWinning();
+
+        IFeeIntake bondingManager = $.bondingManager;
+        if (!bondingManager.isActiveOrchestrator(recipient, creationRound)) {
+            revert RecipientNotActive(recipient, creationRound);
+        }
+
+        Sender memory s = $.senders[sender];
+        if (s.withdrawRound != 0 && round >= s.withdrawRound) revert SenderUnlocked(sender, s.withdrawRound);
+        faceValue = t.faceValue();
+        if (faceValue <= s.deposit) {
+            // forge-lint: disable-next-line(unsafe-typecast) -- faceValue <= deposit, a uint112
+            s.deposit -= uint112(faceValue);
+        } else {
+            uint256 fromReserve = faceValue - s.deposit;
+            _claimReserve($, address(bondingManager), sender, recipient, round, s, fromReserve);
+            s.deposit = 0;
+            // forge-lint: disable-next-line(unsafe-typecast) -- _claimReserve ensured fromReserve <= reserve
+            s.reserve -= uint112(fromReserve);
+        }
+        $.senders[sender] = s;
+        $.usedTickets[ticketHash_] = true;
+        emit TicketRedeemed(ticketHash_, sender, recipient, faceValue, creationRound);
+    }
+
+    /// @dev Takes `amount` from `sender`'s reserve for `recipient` in `round`, within the recipient's
+    /// stake-weighted allocation of the reserve as of the round's first claim; reverts with
+    /// `InsufficientFunds` (the ticket stays unused) if the deposit and the allocation fall short.
+    function _claimReserve(
+        TicketBrokerStorage storage $,
+        address bondingManager,
+        address sender,
+        address recipient,
+        uint256 round,
+        Sender memory s,
+        uint256 amount
+    ) private {
+        (uint256 stake, uint256 totalActiveStake) =
+            IActiveSetView(bondingManager).activeStake(recipient, round);
+        ReserveSnapshot storage snap = $.reserveSnapshots[sender];
+        uint256 base;
+        if (snap.round != round) {
+            base = s.reserve;
+            snap.round = SafeCast.toUint32(round);
+            snap.reserve = s.reserve;
+            snap.totalActiveStake = totalActiveStake;
+        } else {
+            base = snap.reserve;
+            totalActiveStake = snap.totalActiveStake;
+        }
+        uint256 claimed = $.reserveClaimed[sender][round][recipient];
+        uint256 available = _available(base, stake, totalActiveStake, claimed, s.reserve);
+        if (amount > available) revert InsufficientFunds(s.deposit + available, s.deposit + amount);
+        $.reserveClaimed[sender][round][recipient] = claimed + amount;
+        emit ReserveClaimed(sender, recipient, round, amount);
+    }
+
+    /// @dev `min(base * stake / totalActiveStake - claimed, reserve)`, zero when nothing is left.
+    function _available(
+        uint256 base,
+        uint256 stake,
+        uint256 totalActiveStake,
+        uint256 claimed,
+        uint256 reserve
+    ) private pure returns (uint256) {
+        if (totalActiveStake == 0 || stake > totalActiveStake) return 0;
+        uint256 allocation = Math.mulDiv(base, stake, totalActiveStake);
+        if (allocation <= claimed) return 0;
+        return Math.min(allocation - claimed, reserve);
+    }
+
+    // ------------------------------------------------------------------ governance and wiring
+
+    /// @inheritdoc ITicketBroker
+    function setTicketValidityPeriod(uint256 period) external onlyGovernance {
+        _setPeriods(period, _storage().unlockPeriod);
+    }
+
+    /// @inheritdoc ITicketBroker
+    function setUnlockPeriod(uint256 period) external onlyGovernance {
+        _setPeriods(_storage().ticketValidityPeriod, period);
+    }
+
+    function _setPeriods(uint256 validity, uint256 unlockPeriod_) private {
+        if (validity == 0 || validity > type(uint32).max) revert InvalidPeriod(validity);
+        if (unlockPeriod_ == 0 || unlockPeriod_ > type(uint32).max) revert InvalidPeriod(unlockPeriod_);
+        if (unlockPeriod_ < validity) revert UnlockPeriodTooShort(unlockPeriod_, validity);
+        TicketBrokerStorage storage $ = _storage();
+        if ($.ticketValidityPeriod != validity) {
+            // forge-lint: disable-next-line(unsafe-typecast) -- checked against uint32 max above
+            $.ticketValidityPeriod = uint32(validity);
+            emit TicketValidityPeriodSet(validity);
+        }
+        if ($.unlockPeriod != unlockPeriod_) {
+            // forge-lint: disable-next-line(unsafe-typecast) -- checked against uint32 max above
+            $.unlockPeriod = uint32(unlockPeriod_);
+            emit UnlockPeriodSet(unlockPeriod_);
+        }
+    }
+
+    /// @inheritdoc ITicketBroker
+    function syncDependencies() external {
+        address rounds = controller.getContract(ContractIds.ROUNDS_MANAGER);
+        address bonding = controller.getContract(ContractIds.BONDING_MANAGER);
+        if (rounds == address(0)) revert DependencyNotRegistered(ContractIds.ROUNDS_MANAGER);
+        if (bonding == address(0)) revert DependencyNotRegistered(ContractIds.BONDING_MANAGER);
+        TicketBrokerStorage storage $ = _storage();
+        $.roundsManager = IRoundsManager(rounds);
+        $.bondingManager = IFeeIntake(bonding);
+        emit DependenciesSynced(rounds, bonding);
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /// @inheritdoc ITicketBroker
+    function getSender(address sender)
+        external
+        view
+        returns (uint256 deposit, uint256 reserve, uint256 withdrawRound)
+    {
+        Sender memory s = _storage().senders[sender];
+        return (s.deposit, s.reserve, s.withdrawRound);
+    }
+
+    /// @inheritdoc ITicketBroker
+    function remainingReserveAllocation(address sender, address recipient, uint256 round)
+        external
+        view
+        returns (uint256)
+    {
+        TicketBrokerStorage storage $ = _storage();
+        (uint256 stake, uint256 totalActiveStake) =
+            IActiveSetView(address($.bondingManager)).activeStake(recipient, round);
+        ReserveSnapshot memory snap = $.reserveSnapshots[sender];
+        uint256 reserve = $.senders[sender].reserve;
+        uint256 base = reserve;
+        if (snap.round == round) {
+            base = snap.reserve;
+            totalActiveStake = snap.totalActiveStake;
+        }
+        return _available(base, stake, totalActiveStake, $.reserveClaimed[sender][round][recipient], reserve);
+    }
+
+    /// @inheritdoc ITicketBroker
+    function claimedReserve(address sender, address recipient, uint256 round)
+        external
+        view
+        returns (uint256)
+    {
+        return _storage().reserveClaimed[sender][round][recipient];
+    }
+
+    /// @inheritdoc ITicketBroker
+    function isUsedTicket(bytes32 ticketHash_) external view returns (bool) {
+        return _storage().usedTickets[ticketHash_];
+    }
+
+    /// @inheritdoc ITicketBroker
+    function ticketHash(bytes calldata ticket) external view returns (bytes32) {
+        if (ticket.length < TicketLib.HEADER_LENGTH) revert MalformedTicket(ticket.length);
+        return TicketLib.digest(TicketLib.domainSeparator(address(this)), ticket.structHash());
+    }
+
+    /// @inheritdoc ITicketBroker
+    function domainSeparator() external view returns (bytes32) {
+        return TicketLib.domainSeparator(address(this));
+    }
+
+    /// @inheritdoc ITicketBroker
+    function ticketValidityPeriod() external view returns (uint256) {
+        return _storage().ticketValidityPeriod;
+    }
+
+    /// @inheritdoc ITicketBroker
+    function unlockPeriod() external view returns (uint256) {
+        return _storage().unlockPeriod;
+    }
+
+    /// @inheritdoc ITicketBroker
+    function dependencies() external view returns (address roundsManager, address bondingManager) {
+        TicketBrokerStorage storage $ = _storage();
+        return (address($.roundsManager), address($.bondingManager));
+    }
+
+    function _storage() internal pure returns (TicketBrokerStorage storage $) {
+        assembly {
+            $.slot := STORAGE_SLOT
+        }
+    }
+}
