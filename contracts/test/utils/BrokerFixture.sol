@@ -20,12 +20,15 @@ abstract contract BrokerFixture is Deployers, BrokerDeployer {
     uint256 internal constant ALWAYS = type(uint256).max;
 
     TicketBroker internal broker;
+    address internal brokerImplementation;
     FeeIntakeStub internal staking;
+    address internal stakingImplementation;
 
     function deployBroker() internal {
         deployProtocol();
         IController c = IController(address(d.controller));
         FeeIntakeStub stubImpl = new FeeIntakeStub(c);
+        stakingImplementation = address(stubImpl);
         staking = FeeIntakeStub(
             address(
                 new ControlledProxy(
@@ -34,11 +37,11 @@ abstract contract BrokerFixture is Deployers, BrokerDeployer {
             )
         );
         d.controller.setContract(ContractIds.BONDING_MANAGER, address(staking));
-        broker =
-        _deployTicketBroker(
+        BrokerDeployment memory b = _deployTicketBroker(
             d.controller, BrokerConfig({ticketValidityPeriod: VALIDITY, unlockPeriod: UNLOCK})
-        )
-        .broker;
+        );
+        broker = b.broker;
+        brokerImplementation = b.implementation;
     }
 
     // ------------------------------------------------------------------ rounds
@@ -47,6 +50,25 @@ abstract contract BrokerFixture is Deployers, BrokerDeployer {
     function nextRound() internal {
         vm.roll(d.rounds.currentRoundStartBlock() + ROUND_LENGTH);
         d.rounds.initializeRound();
+    }
+
+    /// @dev Marks every account a redemption touches as cold again, so that a measured call costs
+    /// what it would as the first call of a transaction.
+    function coolAll() internal {
+        vm.cool(address(broker));
+        vm.cool(brokerImplementation);
+        vm.cool(address(staking));
+        vm.cool(stakingImplementation);
+        vm.cool(address(d.rounds));
+        vm.cool(d.roundsImplementation);
+        vm.cool(address(d.controller));
+    }
+
+    /// @dev Calldata gas of a transaction with `data` as input (4 per zero byte, 16 per other).
+    function calldataGas(bytes memory data) internal pure returns (uint256 gas) {
+        for (uint256 i; i < data.length; ++i) {
+            gas += data[i] == 0 ? 4 : 16;
+        }
     }
 
     function initRound() internal {
