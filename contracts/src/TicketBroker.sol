@@ -172,12 +172,31 @@ contract TicketBroker is ITicketBroker, Controlled {
 
     // ------------------------------------------------------------------ redemption
 
+    /// @notice What a redemption reads once per transaction, and a one-entry cache of the last
+    /// creation round looked up (its recorded block hash and whether the recipient was active then),
+    /// so a batch asks the RoundsManager and the staking contract once per creation round.
+    struct Context {
+        IRoundsManager roundsManager;
+        IFeeIntake bondingManager;
+        address recipient;
+        uint256 round;
+        uint256 validity;
+        uint256 cachedRound;
+        bytes32 cachedBlockHash;
+        bool cachedActive;
+    }
+
     /// @inheritdoc ITicketBroker
     function redeemWinningTicket(bytes calldata ticket) external whenNotPaused {
         TicketBrokerStorage storage $ = _storage();
-        uint256 round = $.roundsManager.currentRound();
-        (uint256 faceValue, uint256 creationRound) = _redeem($, ticket, msg.sender, round);
-        $.bondingManager.creditFees(msg.sender, faceValue, creationRound);
+        Context memory c = _context($);
+        (bytes memory err, uint256 faceValue, uint256 creationRound) = _redeem($, c, ticket);
+        if (err.length != 0) {
+            assembly ("memory-safe") {
+                revert(add(err, 0x20), mload(err))
+            }
+        }
+        c.bondingManager.creditFees(msg.sender, faceValue, creationRound);
     }
 
     /// @inheritdoc ITicketBroker
@@ -186,132 +205,166 @@ contract TicketBroker is ITicketBroker, Controlled {
         whenNotPaused
         returns (bytes4[] memory failures)
     {
-        uint256 length = tickets.length;
-        if (length % TicketLib.TICKET_LENGTH != 0) revert MalformedBatch(length);
-        uint256 n = length / TicketLib.TICKET_LENGTH;
+        if (tickets.length % TicketLib.TICKET_LENGTH != 0) {
+            revert MalformedBatch(tickets.length);
+        }
+        uint256 n = tickets.length / TicketLib.TICKET_LENGTH;
         TicketBrokerStorage storage $ = _storage();
-        uint256 round = $.roundsManager.currentRound();
-
+        Context memory c = _context($);
         failures = new bytes4[](n);
-        // Fees per creation round; a batch spans at most `ticketValidityPeriod` creation rounds.
-        uint256[] memory groupRound = new uint256[](n);
-        uint256[] memory groupFees = new uint256[](n);
-        uint256 groups;
+        FeeGroups memory fees = FeeGroups(new uint256[](n), new uint256[](n), 0);
         for (uint256 i; i < n; ++i) {
-            bytes calldata t = tickets[i * TicketLib.TICKET_LENGTH:(i + 1) * TicketLib.TICKET_LENGTH];
-            try this.redeemFromBatch(t, msg.sender, round) returns (
-                uint256 faceValue, uint256 creationRound
-            ) {
-                uint256 g;
-                while (g < groups && groupRound[g] != creationRound) ++g;
-                if (g == groups) {
-                    groupRound[g] = creationRound;
-                    ++groups;
-                }
-                groupFees[g] += faceValue;
-            } catch (bytes memory reason) {
-                // An empty revert (out of gas, say) is reported as 0xffffffff, never as success.
-                // forge-lint: disable-next-line(unsafe-typecast) -- keeps the selector, the intent
-                failures[i] = reason.length < 4 ? bytes4(0xffffffff) : bytes4(reason);
-                emit TicketRedemptionFailed(i, reason);
+            (bytes memory err, uint256 faceValue, uint256 creationRound) = _redeem($, c, _at(tickets, i));
+            if (err.length == 0) {
+                _addFees(fees, creationRound, faceValue);
+            } else {
+                // forge-lint: disable-next-line(unsafe-typecast) -- keeps the error's selector, on purpose
+                failures[i] = bytes4(err);
+                emit TicketRedemptionFailed(i, err);
             }
         }
-        IFeeIntake bondingManager = $.bondingManager;
-        for (uint256 g; g < groups; ++g) {
-            bondingManager.creditFees(msg.sender, groupFees[g], groupRound[g]);
+        for (uint256 g; g < fees.count; ++g) {
+            c.bondingManager.creditFees(msg.sender, fees.amount[g], fees.round[g]);
         }
     }
 
-    /// @inheritdoc ITicketBroker
-    function redeemFromBatch(bytes calldata ticket, address recipient, uint256 currentRound)
-        external
-        returns (uint256 faceValue, uint256 creationRound)
-    {
-        if (msg.sender != address(this)) revert OnlySelf(msg.sender);
-        return _redeem(_storage(), ticket, recipient, currentRound);
+    /// @notice A batch's fees per creation round; a batch spans at most `ticketValidityPeriod` rounds.
+    struct FeeGroups {
+        uint256[] round;
+        uint256[] amount;
+        uint256 count;
     }
 
-    /// @dev Checks one ticket, pays it in full from the sender's funds and marks it used, or reverts
-    /// leaving everything as it was. Crediting the fees is the caller's job.
-    function _redeem(TicketBrokerStorage storage $, bytes calldata t, address caller, uint256 round)
+    function _addFees(FeeGroups memory fees, uint256 creationRound, uint256 faceValue) private pure {
+        uint256 g;
+        while (g < fees.count && fees.round[g] != creationRound) ++g;
+        if (g == fees.count) {
+            fees.round[g] = creationRound;
+            ++fees.count;
+        }
+        fees.amount[g] += faceValue;
+    }
+
+    function _at(bytes calldata tickets, uint256 i) private pure returns (bytes calldata) {
+        return tickets[i * TicketLib.TICKET_LENGTH:(i + 1) * TicketLib.TICKET_LENGTH];
+    }
+
+    function _context(TicketBrokerStorage storage $) private view returns (Context memory c) {
+        c.roundsManager = $.roundsManager;
+        c.validity = $.ticketValidityPeriod;
+        c.bondingManager = $.bondingManager;
+        c.recipient = msg.sender;
+        c.round = c.roundsManager.currentRound();
+    }
+
+    /// @dev Checks one ticket, then pays it in full from the sender's funds and marks it used. Never
+    /// reverts on a bad ticket: it returns the custom error it would revert with (ABI-encoded) and
+    /// changes nothing, so one bad ticket can't sink a batch. All checks come before any write.
+    function _redeem(TicketBrokerStorage storage $, Context memory c, bytes calldata t)
         private
-        returns (uint256 faceValue, uint256 creationRound)
+        returns (bytes memory err, uint256 faceValue, uint256 creationRound)
     {
-        if (t.length < TicketLib.HEADER_LENGTH) revert MalformedTicket(t.length);
+        if (t.length < TicketLib.HEADER_LENGTH) {
+            return (_err1(MalformedTicket.selector, t.length), 0, 0);
+        }
         address recipient = t.recipient();
-        if (recipient != caller) revert WrongRecipient(recipient, caller);
+        if (recipient != c.recipient) {
+            return (abi.encodeWithSelector(WrongRecipient.selector, recipient, c.recipient), 0, 0);
+        }
         address sender = t.sender();
-        if (sender == address(0)) revert ZeroSender();
-        if (!t.randMatches()) revert InvalidRecipientRand(t.recipientRandHash());
+        if (sender == address(0)) return (abi.encodeWithSelector(ZeroSender.selector), 0, 0);
+        if (!t.randMatches()) {
+            return (_err1(InvalidRecipientRand.selector, uint256(t.recipientRandHash())), 0, 0);
+        }
 
         creationRound = t.creationRound();
-        if (creationRound > round) revert FutureCreationRound(creationRound, round);
-        if (round >= creationRound + $.ticketValidityPeriod) revert TicketExpired(creationRound, round);
-        bytes32 recorded = $.roundsManager.blockHashForRound(creationRound);
-        if (recorded == bytes32(0)) revert UnknownCreationRound(creationRound);
-        if (recorded != t.creationRoundBlockHash()) {
-            revert CreationRoundBlockHashMismatch(creationRound, t.creationRoundBlockHash());
+        if (creationRound > c.round) {
+            return (_err2(FutureCreationRound.selector, creationRound, c.round), 0, 0);
+        }
+        if (c.round >= creationRound + c.validity) {
+            return (_err2(TicketExpired.selector, creationRound, c.round), 0, 0);
+        }
+        if (creationRound != c.cachedRound) {
+            c.cachedRound = creationRound;
+            c.cachedBlockHash = c.roundsManager.blockHashForRound(creationRound);
+            c.cachedActive = c.bondingManager.isActiveOrchestrator(c.recipient, creationRound);
+        }
+        if (c.cachedBlockHash == bytes32(0)) {
+            return (_err1(UnknownCreationRound.selector, creationRound), 0, 0);
+        }
+        if (c.cachedBlockHash != t.creationRoundBlockHash()) {
+            return (
+                _err2(
+                    CreationRoundBlockHashMismatch.selector,
+                    creationRound,
+                    uint256(t.creationRoundBlockHash())
+                ),
+                0,
+                0
+            );
         }
 
-        bytes32 ticketHash_ = TicketLib.digest(TicketLib.domainSeparator(address(this)), t.structHash());
-        if ($.usedTickets[ticketHash_]) revert TicketUsed(ticketHash_);
-        address signer = TicketLib.recover(ticketHash_, t.signature());
-        if (signer != sender) revert InvalidSignature(signer, sender);
-        if (!t.isWinning()) revert TicketNotWinning();
-
-        IFeeIntake bondingManager = $.bondingManager;
-        if (!bondingManager.isActiveOrchestrator(recipient, creationRound)) {
-            revert RecipientNotActive(recipient, creationRound);
+        bytes32 h = TicketLib.digest(TicketLib.domainSeparator(address(this)), t.structHash());
+        if ($.usedTickets[h]) return (_err1(TicketUsed.selector, uint256(h)), 0, 0);
+        address signer;
+        (signer, err) = TicketLib.recover(h, t.signature());
+        if (err.length != 0) return (err, 0, 0);
+        if (signer != sender) {
+            return (abi.encodeWithSelector(InvalidSignature.selector, signer, sender), 0, 0);
+        }
+        if (!t.isWinning()) return (abi.encodeWithSelector(TicketNotWinning.selector), 0, 0);
+        if (!c.cachedActive) {
+            return (abi.encodeWithSelector(RecipientNotActive.selector, recipient, creationRound), 0, 0);
         }
 
         Sender memory s = $.senders[sender];
-        if (s.withdrawRound != 0 && round >= s.withdrawRound) revert SenderUnlocked(sender, s.withdrawRound);
+        if (s.withdrawRound != 0 && c.round >= s.withdrawRound) {
+            return (abi.encodeWithSelector(SenderUnlocked.selector, sender, uint256(s.withdrawRound)), 0, 0);
+        }
         faceValue = t.faceValue();
         if (faceValue <= s.deposit) {
             // forge-lint: disable-next-line(unsafe-typecast) -- faceValue <= deposit, a uint112
             s.deposit -= uint112(faceValue);
         } else {
-            uint256 fromReserve = faceValue - s.deposit;
-            _claimReserve($, address(bondingManager), sender, recipient, round, s, fromReserve);
-            s.deposit = 0;
-            // forge-lint: disable-next-line(unsafe-typecast) -- _claimReserve ensured fromReserve <= reserve
-            s.reserve -= uint112(fromReserve);
+            err = _payFromReserve($, c, sender, s, faceValue);
+            if (err.length != 0) return (err, 0, 0);
         }
         $.senders[sender] = s;
-        $.usedTickets[ticketHash_] = true;
-        emit TicketRedeemed(ticketHash_, sender, recipient, faceValue, creationRound);
+        $.usedTickets[h] = true;
+        emit TicketRedeemed(h, sender, recipient, faceValue, creationRound);
     }
 
-    /// @dev Takes `amount` from `sender`'s reserve for `recipient` in `round`, within the recipient's
-    /// stake-weighted allocation of the reserve as of the round's first claim; reverts with
-    /// `InsufficientFunds` (the ticket stays unused) if the deposit and the allocation fall short.
-    function _claimReserve(
+    /// @dev Pays what the deposit can't of `faceValue` out of `sender`'s reserve, within the recipient's
+    /// stake-weighted allocation of the reserve as of the round's first claim. Updates `s` in memory;
+    /// returns `InsufficientFunds` (writing nothing) if the deposit and the allocation fall short.
+    function _payFromReserve(
         TicketBrokerStorage storage $,
-        address bondingManager,
+        Context memory c,
         address sender,
-        address recipient,
-        uint256 round,
         Sender memory s,
-        uint256 amount
-    ) private {
+        uint256 faceValue
+    ) private returns (bytes memory err) {
+        uint256 amount = faceValue - s.deposit;
         (uint256 stake, uint256 totalActiveStake) =
-            IActiveSetView(bondingManager).activeStake(recipient, round);
+            IActiveSetView(address(c.bondingManager)).activeStake(c.recipient, c.round);
         ReserveSnapshot storage snap = $.reserveSnapshots[sender];
-        uint256 base;
-        if (snap.round != round) {
-            base = s.reserve;
-            snap.round = SafeCast.toUint32(round);
+        bool fresh = snap.round != c.round;
+        uint256 base = fresh ? s.reserve : snap.reserve;
+        if (!fresh) totalActiveStake = snap.totalActiveStake;
+        uint256 claimed = $.reserveClaimed[sender][c.round][c.recipient];
+        uint256 available = _available(base, stake, totalActiveStake, claimed, s.reserve);
+        if (amount > available) return _err2(InsufficientFunds.selector, s.deposit + available, faceValue);
+
+        if (fresh) {
+            snap.round = SafeCast.toUint32(c.round);
             snap.reserve = s.reserve;
             snap.totalActiveStake = totalActiveStake;
-        } else {
-            base = snap.reserve;
-            totalActiveStake = snap.totalActiveStake;
         }
-        uint256 claimed = $.reserveClaimed[sender][round][recipient];
-        uint256 available = _available(base, stake, totalActiveStake, claimed, s.reserve);
-        if (amount > available) revert InsufficientFunds(s.deposit + available, s.deposit + amount);
-        $.reserveClaimed[sender][round][recipient] = claimed + amount;
-        emit ReserveClaimed(sender, recipient, round, amount);
+        $.reserveClaimed[sender][c.round][c.recipient] = claimed + amount;
+        s.deposit = 0;
+        // forge-lint: disable-next-line(unsafe-typecast) -- amount <= available <= reserve, a uint112
+        s.reserve -= uint112(amount);
+        emit ReserveClaimed(sender, c.recipient, c.round, amount);
     }
 
     /// @dev `min(base * stake / totalActiveStake - claimed, reserve)`, zero when nothing is left.
@@ -326,6 +379,14 @@ contract TicketBroker is ITicketBroker, Controlled {
         uint256 allocation = Math.mulDiv(base, stake, totalActiveStake);
         if (allocation <= claimed) return 0;
         return Math.min(allocation - claimed, reserve);
+    }
+
+    function _err1(bytes4 selector, uint256 a) private pure returns (bytes memory) {
+        return abi.encodeWithSelector(selector, a);
+    }
+
+    function _err2(bytes4 selector, uint256 a, uint256 b) private pure returns (bytes memory) {
+        return abi.encodeWithSelector(selector, a, b);
     }
 
     // ------------------------------------------------------------------ governance and wiring

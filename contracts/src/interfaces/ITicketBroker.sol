@@ -198,10 +198,6 @@ interface ITicketBroker is IFeeVault {
     /// @param length The batch's length in bytes.
     error MalformedBatch(uint256 length);
 
-    /// @notice An internal entry point was called from outside.
-    /// @param caller The caller.
-    error OnlySelf(address caller);
-
     // ------------------------------------------------------------------ errors: governance
 
     /// @notice The unlock period would be shorter than the ticket validity period, letting a sender
@@ -264,17 +260,6 @@ interface ITicketBroker is IFeeVault {
     /// @param tickets Packed tickets of 257 bytes each, concatenated.
     /// @return failures One entry per ticket: zero if redeemed, else the error's selector.
     function batchRedeemWinningTickets(bytes calldata tickets) external returns (bytes4[] memory failures);
-
-    /// @notice Internal entry point of the batch (an external self-call so that one ticket's revert is
-    /// caught and undone on its own). Only callable by the broker itself.
-    /// @param ticket The packed ticket.
-    /// @param recipient The batch's caller.
-    /// @param currentRound The current round.
-    /// @return faceValue The amount paid.
-    /// @return creationRound The ticket's creation round.
-    function redeemFromBatch(bytes calldata ticket, address recipient, uint256 currentRound)
-        external
-        returns (uint256 faceValue, uint256 creationRound);
 
     // ------------------------------------------------------------------ governance and wiring
 

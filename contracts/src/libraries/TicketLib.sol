@@ -173,12 +173,24 @@ library TicketLib {
 
     // ------------------------------------------------------------------ signature and draw
 
-    /// @notice Recovers the signer of `digest_` from a 65-byte, low-s `r ‖ s ‖ v` signature; reverts
-    /// with the matching {ITicketBroker} error on any other encoding. Returns zero if recovery fails.
-    function recover(bytes32 digest_, bytes calldata sig) internal view returns (address) {
+    /// @notice Recovers the signer of `digest_` from a 65-byte, low-s `r ‖ s ‖ v` signature. Never
+    /// reverts: any other encoding returns the matching {ITicketBroker} error as `err` (ABI-encoded,
+    /// empty on success), so that a batch can skip the ticket. `signer` is zero if recovery fails.
+    function recover(bytes32 digest_, bytes calldata sig)
+        internal
+        view
+        returns (address signer, bytes memory err)
+    {
         if (sig.length != SIGNATURE_LENGTH) {
-            if (sig.length == 64) revert ITicketBroker.CompactSignatureUnsupported();
-            revert ITicketBroker.InvalidSignatureLength(sig.length);
+            if (sig.length == 64) {
+                return
+                    (address(0), abi.encodeWithSelector(ITicketBroker.CompactSignatureUnsupported.selector));
+            }
+            return
+                (
+                    address(0),
+                    abi.encodeWithSelector(ITicketBroker.InvalidSignatureLength.selector, sig.length)
+                );
         }
         bytes32 r;
         bytes32 s;
@@ -188,9 +200,13 @@ library TicketLib {
             s := calldataload(add(sig.offset, 32))
             v := byte(0, calldataload(add(sig.offset, 64)))
         }
-        if (uint256(s) > HALF_ORDER) revert ITicketBroker.SignatureHighS(s);
-        if (v != 27 && v != 28) revert ITicketBroker.InvalidSignatureV(v);
-        return ecrecover(digest_, v, r, s);
+        if (uint256(s) > HALF_ORDER) {
+            return (address(0), abi.encodeWithSelector(ITicketBroker.SignatureHighS.selector, s));
+        }
+        if (v != 27 && v != 28) {
+            return (address(0), abi.encodeWithSelector(ITicketBroker.InvalidSignatureV.selector, v));
+        }
+        signer = ecrecover(digest_, v, r, s);
     }
 
     /// @notice The lottery draw: `uint256(keccak256(signature ‖ recipientRand)) < winProb`.

@@ -643,13 +643,6 @@ contract TicketBrokerTest is BrokerFixture {
         expectRedeemRevert(t, abi.encodeWithSelector(IControlled.ProtocolIsPaused.selector));
     }
 
-    function test_RevertWhen_RedeemFromBatchCalledDirectly() public {
-        uint256 r = round();
-        vm.prank(orch);
-        vm.expectRevert(abi.encodeWithSelector(ITicketBroker.OnlySelf.selector, orch));
-        broker.redeemFromBatch(new bytes(257), orch, r);
-    }
-
     // ------------------------------------------------------------------ batch
 
     function test_BatchRedeemsAndCreditsOncePerRound() public {
