@@ -178,7 +178,7 @@ library TicketLib {
     /// empty on success), so that a batch can skip the ticket. `signer` is zero if recovery fails.
     function recover(bytes32 digest_, bytes calldata sig)
         internal
-        view
+        pure
         returns (address signer, bytes memory err)
     {
         if (sig.length != SIGNATURE_LENGTH) {

@@ -44,7 +44,7 @@ contract TicketBrokerHandler {
     mapping(bytes32 => bool) public ghostRedeemed;
     mapping(address sender => uint256) internal ghostSnapRound;
     mapping(address sender => uint256) internal ghostSnapReserve;
-    mapping(address sender => mapping(uint256 round => mapping(address recipient => uint256))) public
+    mapping(address sender => mapping(uint256 rnd => mapping(address recipient => uint256))) public
         ghostClaimed;
     uint256 public ghostCredited;
     uint256 public ghostPaid;
@@ -189,6 +189,7 @@ contract TicketBrokerHandler {
         vm.prank(orchs[t.recipient]);
         try broker.redeemWinningTicket(t.packed) {}
         catch (bytes memory reason) {
+            // forge-lint: disable-next-line(unsafe-typecast) -- the error selector, on purpose
             ++ghostFailures[bytes4(reason)];
         }
         _absorbLogs();
@@ -219,11 +220,11 @@ contract TicketBrokerHandler {
     function claimFees(uint256 orchSeed, uint256 roundBack) external {
         address orch = orchs[orchSeed % ORCHS];
         uint256 r = rounds.currentRound();
-        uint256 round = r - roundBack % r;
-        uint256 owed = staking.feesOf(orch, round);
+        uint256 rnd = r - roundBack % r;
+        uint256 owed = staking.feesOf(orch, rnd);
         if (owed == 0) return;
         vm.prank(orch);
-        staking.claimFees(round);
+        staking.claimFees(rnd);
         ghostPaid += owed;
     }
 
@@ -244,14 +245,14 @@ contract TicketBrokerHandler {
 
     // ------------------------------------------------------------------ ledger
 
-    function _setStakes(uint256 round, uint256 seed) internal {
-        seed = seed == 0 ? 0 : uint256(keccak256(abi.encode(seed)));
+    function _setStakes(uint256 rnd, uint256 entropy) internal {
+        entropy = entropy == 0 ? 0 : uint256(keccak256(abi.encode(entropy)));
         for (uint256 i; i < ORCHS; ++i) {
             // mostly active, sometimes not; stakes differ between orchestrators and rounds
             uint256 stake =
-                (seed >> (8 * i)) % 8 == 0 && seed != 0 ? 0 : 100 * (i + 1) + (seed >> (8 * i)) % 50;
+                (entropy >> (8 * i)) % 8 == 0 && entropy != 0 ? 0 : 100 * (i + 1) + (entropy >> (8 * i)) % 50;
             vm.prank(governance);
-            staking.setStake(orchs[i], round, stake);
+            staking.setStake(orchs[i], rnd, stake);
         }
     }
 
@@ -266,15 +267,15 @@ contract TicketBrokerHandler {
             if (sig == claimedSig) {
                 address sender = address(uint160(uint256(logs[i].topics[1])));
                 address recipient = address(uint160(uint256(logs[i].topics[2])));
-                uint256 round = uint256(logs[i].topics[3]);
+                uint256 rnd = uint256(logs[i].topics[3]);
                 uint256 amount = abi.decode(logs[i].data, (uint256));
-                if (ghostSnapRound[sender] != round) {
-                    ghostSnapRound[sender] = round;
+                if (ghostSnapRound[sender] != rnd) {
+                    ghostSnapRound[sender] = rnd;
                     ghostSnapReserve[sender] = ghostReserve[sender];
                 }
-                ghostClaimed[sender][round][recipient] += amount;
-                (uint256 stake, uint256 total) = staking.activeStake(recipient, round);
-                if (ghostClaimed[sender][round][recipient] > ghostSnapReserve[sender] * stake / total) {
+                ghostClaimed[sender][rnd][recipient] += amount;
+                (uint256 stake, uint256 total) = staking.activeStake(recipient, rnd);
+                if (ghostClaimed[sender][rnd][recipient] > ghostSnapReserve[sender] * stake / total) {
                     ++ghostOverAllocations;
                 }
                 // the deposit was emptied first, then the reserve paid the rest

@@ -40,7 +40,7 @@ contract TicketBrokerGasTest is BrokerFixture {
     }
 
     /// @dev A winning ticket from sender `i` to `orch`, created in the current round.
-    function winning(uint256 i) internal returns (bytes memory) {
+    function winning(uint256 i) internal returns (bytes memory packed) {
         for (uint256 rand = 1;; ++rand) {
             TicketLib.Ticket memory t = makeTicket(
                 senders[i], orch, FACE_VALUE, WIN_PROB, ++nonce, uint256(keccak256(abi.encode(rand)))
