@@ -41,12 +41,17 @@ contract TicketBroker is ITicketBroker, Controlled {
 
     /// @custom:storage-location erc7201:streamflow.storage.TicketBroker
     struct TicketBrokerStorage {
-        // slot 0: read on every redemption
+        // slot 0, read on every redemption: the RoundsManager and the round cache. The current
+        // round is `cachedRound` while `block.number < cachedRoundEndBlock` (see `_context`).
         IRoundsManager roundsManager;
+        uint32 cachedRound;
+        uint64 cachedRoundEndBlock;
+        // slot 1, read on every redemption
+        IFeeIntake bondingManager;
         uint32 ticketValidityPeriod;
         uint32 unlockPeriod;
-        // slot 1
-        IFeeIntake bondingManager;
+        // slot 2: zero, or the block hash the RoundsManager recorded for `cachedRound`
+        bytes32 cachedRoundBlockHash;
         mapping(address sender => Sender) senders;
         mapping(address sender => ReserveSnapshot) reserveSnapshots;
         mapping(address sender => mapping(uint256 round => mapping(address recipient => uint256)))
@@ -249,12 +254,42 @@ contract TicketBroker is ITicketBroker, Controlled {
         return tickets[i * TicketLib.TICKET_LENGTH:(i + 1) * TicketLib.TICKET_LENGTH];
     }
 
-    function _context(TicketBrokerStorage storage $) private view returns (Context memory c) {
+    /// @dev Reads the dependencies and the current round. The round comes from the broker's own
+    /// cache while the cached round lasts, so that a redemption usually makes no RoundsManager call
+    /// at all; the first redemption of a round refreshes it. Sound because a round's last block is
+    /// fixed once the round has started: the RoundsManager applies a round-length change only from
+    /// the next round boundary (`syncDependencies` drops the cache, e.g. after an upgrade of it).
+    function _context(TicketBrokerStorage storage $) private returns (Context memory c) {
         c.roundsManager = $.roundsManager;
-        c.validity = $.ticketValidityPeriod;
         c.bondingManager = $.bondingManager;
+        c.validity = $.ticketValidityPeriod;
         c.recipient = msg.sender;
-        c.round = c.roundsManager.currentRound();
+        if (block.number < $.cachedRoundEndBlock) {
+            c.round = $.cachedRound;
+        } else {
+            IRoundsManager rm = c.roundsManager;
+            c.round = rm.currentRound();
+            uint256 end = rm.currentRoundStartBlock() + rm.roundLength();
+            $.cachedRound = SafeCast.toUint32(c.round);
+            $.cachedRoundEndBlock = SafeCast.toUint64(end);
+            $.cachedRoundBlockHash = rm.blockHashForRound(c.round);
+        }
+    }
+
+    /// @dev The block hash recorded for `creationRound`: from the cache for the current round, else
+    /// from the RoundsManager. A current round initialized after the cache refresh is filled in once.
+    function _blockHashFor(TicketBrokerStorage storage $, Context memory c, uint256 creationRound)
+        private
+        returns (bytes32 h)
+    {
+        if (creationRound == c.round) {
+            h = $.cachedRoundBlockHash;
+            if (h != bytes32(0)) return h;
+            h = c.roundsManager.blockHashForRound(creationRound);
+            if (h != bytes32(0)) $.cachedRoundBlockHash = h;
+            return h;
+        }
+        return c.roundsManager.blockHashForRound(creationRound);
     }
 
     /// @dev Checks one ticket, then pays it in full from the sender's funds and marks it used. Never
@@ -286,7 +321,7 @@ contract TicketBroker is ITicketBroker, Controlled {
         }
         if (creationRound != c.cachedRound) {
             c.cachedRound = creationRound;
-            c.cachedBlockHash = c.roundsManager.blockHashForRound(creationRound);
+            c.cachedBlockHash = _blockHashFor($, c, creationRound);
             c.cachedActive = c.bondingManager.isActiveOrchestrator(c.recipient, creationRound);
         }
         if (c.cachedBlockHash == bytes32(0)) {
@@ -427,6 +462,9 @@ contract TicketBroker is ITicketBroker, Controlled {
         TicketBrokerStorage storage $ = _storage();
         $.roundsManager = IRoundsManager(rounds);
         $.bondingManager = IFeeIntake(bonding);
+        $.cachedRound = 0;
+        $.cachedRoundEndBlock = 0;
+        $.cachedRoundBlockHash = bytes32(0);
         emit DependenciesSynced(rounds, bonding);
     }
 
@@ -494,6 +532,12 @@ contract TicketBroker is ITicketBroker, Controlled {
     /// @inheritdoc ITicketBroker
     function unlockPeriod() external view returns (uint256) {
         return _storage().unlockPeriod;
+    }
+
+    /// @inheritdoc ITicketBroker
+    function roundCache() external view returns (uint256 round, uint256 endBlock, bytes32 blockHash) {
+        TicketBrokerStorage storage $ = _storage();
+        return ($.cachedRound, $.cachedRoundEndBlock, $.cachedRoundBlockHash);
     }
 
     /// @inheritdoc ITicketBroker

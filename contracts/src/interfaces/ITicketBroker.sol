@@ -328,6 +328,13 @@ interface ITicketBroker is IFeeVault {
     /// @return The period.
     function unlockPeriod() external view returns (uint256);
 
+    /// @notice The broker's cache of the current round, refreshed by the first redemption of a round;
+    /// redemptions use it instead of asking the RoundsManager.
+    /// @return round The cached round.
+    /// @return endBlock The first block after it; the cache is stale from there.
+    /// @return blockHash The block hash recorded for `round`, or zero if not known yet.
+    function roundCache() external view returns (uint256 round, uint256 endBlock, bytes32 blockHash);
+
     /// @notice The cached dependency addresses.
     /// @return roundsManager The RoundsManager proxy.
     /// @return bondingManager The BondingManager proxy.

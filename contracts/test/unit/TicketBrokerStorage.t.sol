@@ -27,8 +27,9 @@ contract TicketBrokerStorageTest is BrokerFixture {
         vm.prank(sender);
         broker.fundDepositAndReserve{value: 3}(1, 2);
         bytes32 base = erc7201("streamflow.storage.TicketBroker");
-        // senders is the third slot of the namespace (slot 0: rounds + periods, slot 1: staking)
-        bytes32 slot = keccak256(abi.encode(sender, uint256(base) + 2));
+        // senders is the fourth slot of the namespace (0: rounds + round cache, 1: staking + periods,
+        // 2: cached block hash)
+        bytes32 slot = keccak256(abi.encode(sender, uint256(base) + 3));
         uint256 word = uint256(vm.load(address(broker), slot));
         assertEq(word & type(uint112).max, 1);
         assertEq((word >> 112) & type(uint112).max, 2);
