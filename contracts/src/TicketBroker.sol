@@ -186,6 +186,7 @@ contract TicketBroker is ITicketBroker, Controlled {
         address recipient;
         uint256 round;
         uint256 validity;
+        bytes32 domainSeparator;
         uint256 cachedRound;
         bytes32 cachedBlockHash;
         bool cachedActive;
@@ -264,6 +265,7 @@ contract TicketBroker is ITicketBroker, Controlled {
         c.bondingManager = $.bondingManager;
         c.validity = $.ticketValidityPeriod;
         c.recipient = msg.sender;
+        c.domainSeparator = TicketLib.domainSeparator(address(this));
         if (block.number < $.cachedRoundEndBlock) {
             c.round = $.cachedRound;
         } else {
@@ -339,7 +341,7 @@ contract TicketBroker is ITicketBroker, Controlled {
             );
         }
 
-        bytes32 h = TicketLib.digest(TicketLib.domainSeparator(address(this)), t.structHash());
+        bytes32 h = TicketLib.digest(c.domainSeparator, t.structHash());
         if ($.usedTickets[h]) return (_err1(TicketUsed.selector, uint256(h)), 0, 0);
         address signer;
         (signer, err) = TicketLib.recover(h, t.signature());
@@ -352,19 +354,22 @@ contract TicketBroker is ITicketBroker, Controlled {
             return (abi.encodeWithSelector(RecipientNotActive.selector, recipient, creationRound), 0, 0);
         }
 
-        Sender memory s = $.senders[sender];
+        Sender storage sp = $.senders[sender];
+        Sender memory s = sp;
         if (s.withdrawRound != 0 && c.round >= s.withdrawRound) {
             return (abi.encodeWithSelector(SenderUnlocked.selector, sender, uint256(s.withdrawRound)), 0, 0);
         }
         faceValue = t.faceValue();
         if (faceValue <= s.deposit) {
-            // forge-lint: disable-next-line(unsafe-typecast) -- faceValue <= deposit, a uint112
-            s.deposit -= uint112(faceValue);
+            // One write, only the deposit changes; faceValue <= deposit, a uint112.
+            // forge-lint: disable-next-line(unsafe-typecast)
+            sp.deposit = uint112(s.deposit - faceValue);
         } else {
             err = _payFromReserve($, c, sender, s, faceValue);
             if (err.length != 0) return (err, 0, 0);
+            sp.deposit = 0;
+            sp.reserve = s.reserve;
         }
-        $.senders[sender] = s;
         $.usedTickets[h] = true;
         emit TicketRedeemed(h, sender, recipient, faceValue, creationRound);
     }
@@ -396,7 +401,6 @@ contract TicketBroker is ITicketBroker, Controlled {
             snap.totalActiveStake = totalActiveStake;
         }
         $.reserveClaimed[sender][c.round][c.recipient] = claimed + amount;
-        s.deposit = 0;
         // forge-lint: disable-next-line(unsafe-typecast) -- amount <= available <= reserve, a uint112
         s.reserve -= uint112(amount);
         emit ReserveClaimed(sender, c.recipient, c.round, amount);
