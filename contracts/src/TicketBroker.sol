@@ -41,17 +41,19 @@ contract TicketBroker is ITicketBroker, Controlled {
 
     /// @custom:storage-location erc7201:streamflow.storage.TicketBroker
     struct TicketBrokerStorage {
-        // slot 0, read on every redemption: the RoundsManager and the round cache. The current
-        // round is `cachedRound` while `block.number < cachedRoundEndBlock` (see `_context`).
-        IRoundsManager roundsManager;
-        uint32 cachedRound;
-        uint64 cachedRoundEndBlock;
-        // slot 1, read on every redemption
+        // slot 0, the only one every redemption reads: the staking contract, the round cache (the
+        // current round is `cachedRound` while `block.number < cachedRoundEndBlock`, see `_context`)
+        // and the validity period.
         IFeeIntake bondingManager;
-        uint32 ticketValidityPeriod;
-        uint32 unlockPeriod;
-        // slot 2: zero, or the block hash the RoundsManager recorded for `cachedRound`
+        uint32 cachedRound;
+        uint40 cachedRoundEndBlock;
+        uint24 ticketValidityPeriod;
+        // slot 1, read for tickets of the current round: zero, or the block hash the RoundsManager
+        // recorded for `cachedRound`
         bytes32 cachedRoundBlockHash;
+        // slot 2, read on a round change and for tickets of earlier rounds
+        IRoundsManager roundsManager;
+        uint32 unlockPeriod;
         mapping(address sender => Sender) senders;
         mapping(address sender => ReserveSnapshot) reserveSnapshots;
         mapping(address sender => mapping(uint256 round => mapping(address recipient => uint256)))
@@ -181,7 +183,6 @@ contract TicketBroker is ITicketBroker, Controlled {
     /// creation round looked up (its recorded block hash and whether the recipient was active then),
     /// so a batch asks the RoundsManager and the staking contract once per creation round.
     struct Context {
-        IRoundsManager roundsManager;
         IFeeIntake bondingManager;
         address recipient;
         uint256 round;
@@ -261,7 +262,6 @@ contract TicketBroker is ITicketBroker, Controlled {
     /// fixed once the round has started: the RoundsManager applies a round-length change only from
     /// the next round boundary (`syncDependencies` drops the cache, e.g. after an upgrade of it).
     function _context(TicketBrokerStorage storage $) private returns (Context memory c) {
-        c.roundsManager = $.roundsManager;
         c.bondingManager = $.bondingManager;
         c.validity = $.ticketValidityPeriod;
         c.recipient = msg.sender;
@@ -269,11 +269,11 @@ contract TicketBroker is ITicketBroker, Controlled {
         if (block.number < $.cachedRoundEndBlock) {
             c.round = $.cachedRound;
         } else {
-            IRoundsManager rm = c.roundsManager;
+            IRoundsManager rm = $.roundsManager;
             c.round = rm.currentRound();
             uint256 end = rm.currentRoundStartBlock() + rm.roundLength();
             $.cachedRound = SafeCast.toUint32(c.round);
-            $.cachedRoundEndBlock = SafeCast.toUint64(end);
+            $.cachedRoundEndBlock = SafeCast.toUint40(end);
             $.cachedRoundBlockHash = rm.blockHashForRound(c.round);
         }
     }
@@ -287,11 +287,11 @@ contract TicketBroker is ITicketBroker, Controlled {
         if (creationRound == c.round) {
             h = $.cachedRoundBlockHash;
             if (h != bytes32(0)) return h;
-            h = c.roundsManager.blockHashForRound(creationRound);
+            h = $.roundsManager.blockHashForRound(creationRound);
             if (h != bytes32(0)) $.cachedRoundBlockHash = h;
             return h;
         }
-        return c.roundsManager.blockHashForRound(creationRound);
+        return $.roundsManager.blockHashForRound(creationRound);
     }
 
     /// @dev Checks one ticket, then pays it in full from the sender's funds and marks it used. Never
@@ -441,13 +441,13 @@ contract TicketBroker is ITicketBroker, Controlled {
     }
 
     function _setPeriods(uint256 validity, uint256 unlockPeriod_) private {
-        if (validity == 0 || validity > type(uint32).max) revert InvalidPeriod(validity);
+        if (validity == 0 || validity > type(uint24).max) revert InvalidPeriod(validity);
         if (unlockPeriod_ == 0 || unlockPeriod_ > type(uint32).max) revert InvalidPeriod(unlockPeriod_);
         if (unlockPeriod_ < validity) revert UnlockPeriodTooShort(unlockPeriod_, validity);
         TicketBrokerStorage storage $ = _storage();
         if ($.ticketValidityPeriod != validity) {
-            // forge-lint: disable-next-line(unsafe-typecast) -- checked against uint32 max above
-            $.ticketValidityPeriod = uint32(validity);
+            // forge-lint: disable-next-line(unsafe-typecast) -- checked against uint24 max above
+            $.ticketValidityPeriod = uint24(validity);
             emit TicketValidityPeriodSet(validity);
         }
         if ($.unlockPeriod != unlockPeriod_) {

@@ -206,7 +206,8 @@ interface ITicketBroker is IFeeVault {
     /// @param ticketValidityPeriod The ticket validity period.
     error UnlockPeriodTooShort(uint256 unlockPeriod, uint256 ticketValidityPeriod);
 
-    /// @notice A period of zero rounds, or one that does not fit 32 bits, was given.
+    /// @notice A period of zero rounds, or one too large to store (24 bits for the ticket validity, 32
+    /// for the unlock period), was given.
     /// @param period The rejected value.
     error InvalidPeriod(uint256 period);
 

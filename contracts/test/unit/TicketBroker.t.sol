@@ -121,6 +121,8 @@ contract TicketBrokerTest is BrokerFixture {
         uint256 huge = uint256(type(uint32).max) + 1;
         vm.expectRevert(abi.encodeWithSelector(ITicketBroker.InvalidPeriod.selector, huge));
         broker.setUnlockPeriod(huge);
+        vm.expectRevert(abi.encodeWithSelector(ITicketBroker.InvalidPeriod.selector, 1 << 24));
+        broker.setTicketValidityPeriod(1 << 24);
     }
 
     function test_RevertWhen_SetPeriodNotGovernance() public {
