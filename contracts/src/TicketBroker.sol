@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {Controlled} from "./Controlled.sol";
+import {TicketBrokerState} from "./TicketBrokerState.sol";
 import {IActiveSetView} from "./interfaces/IActiveSetView.sol";
 import {IController} from "./interfaces/IController.sol";
 import {IFeeIntake} from "./interfaces/IFeeIntake.sol";
@@ -9,6 +10,7 @@ import {IFeeVault} from "./interfaces/IFeeVault.sol";
 import {IRoundsManager} from "./interfaces/IRoundsManager.sol";
 import {ITicketBroker} from "./interfaces/ITicketBroker.sol";
 import {ContractIds} from "./libraries/ContractIds.sol";
+import {ReserveLib} from "./libraries/ReserveLib.sol";
 import {TicketLib} from "./libraries/TicketLib.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
@@ -19,51 +21,8 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 /// @dev Gas: a sender's deposit, reserve and unlock round share one slot; a used ticket costs one
 /// slot; the RoundsManager and BondingManager addresses are cached here (see `syncDependencies`)
 /// instead of asked of the Controller on every redemption; tickets are read from packed calldata.
-contract TicketBroker is ITicketBroker, Controlled {
+contract TicketBroker is TicketBrokerState, Controlled {
     using TicketLib for bytes;
-
-    /// @notice A sender's funds and unlock state, one slot.
-    struct Sender {
-        uint112 deposit;
-        uint112 reserve;
-        /// @dev Zero while locked; else the first round a withdrawal is possible. Kept after a
-        /// withdrawal so that the sender's tickets keep failing with `SenderUnlocked`.
-        uint32 withdrawRound;
-    }
-
-    /// @notice A sender's reserve as of the first reserve claim of `round`: the base of every
-    /// orchestrator's allocation for that round, so late claims can't dilute earlier ones.
-    struct ReserveSnapshot {
-        uint32 round;
-        uint112 reserve;
-        uint256 totalActiveStake;
-    }
-
-    /// @custom:storage-location erc7201:streamflow.storage.TicketBroker
-    struct TicketBrokerStorage {
-        // slot 0, the only one every redemption reads: the staking contract, the round cache (the
-        // current round is `cachedRound` while `block.number < cachedRoundEndBlock`, see `_context`)
-        // and the validity period.
-        IFeeIntake bondingManager;
-        uint32 cachedRound;
-        uint40 cachedRoundEndBlock;
-        uint24 ticketValidityPeriod;
-        // slot 1, read for tickets of the current round: zero, or the block hash the RoundsManager
-        // recorded for `cachedRound`
-        bytes32 cachedRoundBlockHash;
-        // slot 2, read on a round change and for tickets of earlier rounds
-        IRoundsManager roundsManager;
-        uint32 unlockPeriod;
-        mapping(address sender => Sender) senders;
-        mapping(address sender => ReserveSnapshot) reserveSnapshots;
-        mapping(address sender => mapping(uint256 round => mapping(address recipient => uint256)))
-            reserveClaimed;
-        mapping(bytes32 ticketHash => bool) usedTickets;
-    }
-
-    // keccak256(abi.encode(uint256(keccak256("streamflow.storage.TicketBroker")) - 1)) & ~bytes32(uint256(0xff))
-    bytes32 internal constant STORAGE_SLOT =
-        0x87b831a58831efecb262f82895a006e5979f10a61d768b23f298b445c6ab5400;
 
     /// @param controller_ The Controller of this deployment.
     constructor(IController controller_) Controlled(controller_) {}
@@ -392,7 +351,7 @@ contract TicketBroker is ITicketBroker, Controlled {
         uint256 base = fresh ? s.reserve : snap.reserve;
         if (!fresh) totalActiveStake = snap.totalActiveStake;
         uint256 claimed = $.reserveClaimed[sender][c.round][c.recipient];
-        uint256 available = _available(base, stake, totalActiveStake, claimed, s.reserve);
+        uint256 available = ReserveLib.available(base, stake, totalActiveStake, claimed, s.reserve);
         if (amount > available) return _err2(InsufficientFunds.selector, s.deposit + available, faceValue);
 
         if (fresh) {
@@ -404,20 +363,6 @@ contract TicketBroker is ITicketBroker, Controlled {
         // forge-lint: disable-next-line(unsafe-typecast) -- amount <= available <= reserve, a uint112
         s.reserve -= uint112(amount);
         emit ReserveClaimed(sender, c.recipient, c.round, amount);
-    }
-
-    /// @dev `min(base * stake / totalActiveStake - claimed, reserve)`, zero when nothing is left.
-    function _available(
-        uint256 base,
-        uint256 stake,
-        uint256 totalActiveStake,
-        uint256 claimed,
-        uint256 reserve
-    ) private pure returns (uint256) {
-        if (totalActiveStake == 0 || stake > totalActiveStake) return 0;
-        uint256 allocation = Math.mulDiv(base, stake, totalActiveStake);
-        if (allocation <= claimed) return 0;
-        return Math.min(allocation - claimed, reserve);
     }
 
     function _err1(bytes4 selector, uint256 a) private pure returns (bytes memory) {
@@ -470,89 +415,5 @@ contract TicketBroker is ITicketBroker, Controlled {
         $.cachedRoundEndBlock = 0;
         $.cachedRoundBlockHash = bytes32(0);
         emit DependenciesSynced(rounds, bonding);
-    }
-
-    // ------------------------------------------------------------------ views
-
-    /// @inheritdoc ITicketBroker
-    function getSender(address sender)
-        external
-        view
-        returns (uint256 deposit, uint256 reserve, uint256 withdrawRound)
-    {
-        Sender memory s = _storage().senders[sender];
-        return (s.deposit, s.reserve, s.withdrawRound);
-    }
-
-    /// @inheritdoc ITicketBroker
-    function remainingReserveAllocation(address sender, address recipient, uint256 round)
-        external
-        view
-        returns (uint256)
-    {
-        TicketBrokerStorage storage $ = _storage();
-        (uint256 stake, uint256 totalActiveStake) =
-            IActiveSetView(address($.bondingManager)).activeStake(recipient, round);
-        ReserveSnapshot memory snap = $.reserveSnapshots[sender];
-        uint256 reserve = $.senders[sender].reserve;
-        uint256 base = reserve;
-        if (snap.round == round) {
-            base = snap.reserve;
-            totalActiveStake = snap.totalActiveStake;
-        }
-        return _available(base, stake, totalActiveStake, $.reserveClaimed[sender][round][recipient], reserve);
-    }
-
-    /// @inheritdoc ITicketBroker
-    function claimedReserve(address sender, address recipient, uint256 round)
-        external
-        view
-        returns (uint256)
-    {
-        return _storage().reserveClaimed[sender][round][recipient];
-    }
-
-    /// @inheritdoc ITicketBroker
-    function isUsedTicket(bytes32 ticketHash_) external view returns (bool) {
-        return _storage().usedTickets[ticketHash_];
-    }
-
-    /// @inheritdoc ITicketBroker
-    function ticketHash(bytes calldata ticket) external view returns (bytes32) {
-        if (ticket.length < TicketLib.HEADER_LENGTH) revert MalformedTicket(ticket.length);
-        return TicketLib.digest(TicketLib.domainSeparator(address(this)), ticket.structHash());
-    }
-
-    /// @inheritdoc ITicketBroker
-    function domainSeparator() external view returns (bytes32) {
-        return TicketLib.domainSeparator(address(this));
-    }
-
-    /// @inheritdoc ITicketBroker
-    function ticketValidityPeriod() external view returns (uint256) {
-        return _storage().ticketValidityPeriod;
-    }
-
-    /// @inheritdoc ITicketBroker
-    function unlockPeriod() external view returns (uint256) {
-        return _storage().unlockPeriod;
-    }
-
-    /// @inheritdoc ITicketBroker
-    function roundCache() external view returns (uint256 round, uint256 endBlock, bytes32 blockHash) {
-        TicketBrokerStorage storage $ = _storage();
-        return ($.cachedRound, $.cachedRoundEndBlock, $.cachedRoundBlockHash);
-    }
-
-    /// @inheritdoc ITicketBroker
-    function dependencies() external view returns (address roundsManager, address bondingManager) {
-        TicketBrokerStorage storage $ = _storage();
-        return (address($.roundsManager), address($.bondingManager));
-    }
-
-    function _storage() internal pure returns (TicketBrokerStorage storage $) {
-        assembly {
-            $.slot := STORAGE_SLOT
-        }
     }
 }

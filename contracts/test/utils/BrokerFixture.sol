@@ -52,18 +52,6 @@ abstract contract BrokerFixture is Deployers, BrokerDeployer {
         d.rounds.initializeRound();
     }
 
-    /// @dev Marks every account a redemption touches as cold again, so that a measured call costs
-    /// what it would as the first call of a transaction.
-    function coolAll() internal {
-        vm.cool(address(broker));
-        vm.cool(brokerImplementation);
-        vm.cool(address(staking));
-        vm.cool(stakingImplementation);
-        vm.cool(address(d.rounds));
-        vm.cool(d.roundsImplementation);
-        vm.cool(address(d.controller));
-    }
-
     /// @dev Calldata gas of a transaction with `data` as input (4 per zero byte, 16 per other).
     function calldataGas(bytes memory data) internal pure returns (uint256 gas) {
         for (uint256 i; i < data.length; ++i) {
