@@ -14,10 +14,10 @@ contract TicketBrokerInvariantTest is BrokerFixture {
     function setUp() public {
         deployBroker();
         initRound();
-        handler = new TicketBrokerHandler(broker, staking, d.rounds, governance, ROUND_LENGTH);
+        handler = new TicketBrokerHandler(broker, staking, d.rounds, governance);
         handler.seed();
         targetContract(address(handler));
-        bytes4[] memory selectors = new bytes4[](9);
+        bytes4[] memory selectors = new bytes4[](11);
         selectors[0] = handler.fund.selector;
         selectors[1] = handler.unlock.selector;
         selectors[2] = handler.cancelUnlock.selector;
@@ -27,6 +27,8 @@ contract TicketBrokerInvariantTest is BrokerFixture {
         selectors[6] = handler.redeemBatch.selector;
         selectors[7] = handler.claimFees.selector;
         selectors[8] = handler.advanceRound.selector;
+        selectors[9] = handler.setRoundLength.selector;
+        selectors[10] = handler.rollBlocks.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
     }
 
@@ -54,6 +56,12 @@ contract TicketBrokerInvariantTest is BrokerFixture {
 
     function invariant_NoWithdrawalWhileTicketsLive() public view {
         assertEq(handler.ghostWithdrawalsWithLiveTickets(), 0);
+    }
+
+    /// @dev The broker's round cache never disagrees with the RoundsManager while it claims to be fresh.
+    function invariant_RoundCacheNeverStale() public view {
+        (uint256 r, uint256 end,) = broker.roundCache();
+        if (block.number < end) assertEq(r, d.rounds.currentRound(), "cached round");
     }
 
     /// @dev Shows how much of the protocol a run reached (`forge test -vv`).

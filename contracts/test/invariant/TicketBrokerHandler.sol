@@ -21,7 +21,6 @@ contract TicketBrokerHandler {
     FeeIntakeStub public immutable staking;
     RoundsManager public immutable rounds;
     address public immutable governance;
-    uint256 public immutable roundLength;
 
     address[SENDERS] public senders;
     uint256[SENDERS] internal keys;
@@ -57,18 +56,11 @@ contract TicketBrokerHandler {
     uint256 public ghostBatchFailures;
     mapping(bytes4 => uint256) public ghostFailures;
 
-    constructor(
-        TicketBroker broker_,
-        FeeIntakeStub staking_,
-        RoundsManager rounds_,
-        address governance_,
-        uint256 len
-    ) {
+    constructor(TicketBroker broker_, FeeIntakeStub staking_, RoundsManager rounds_, address governance_) {
         broker = broker_;
         staking = staking_;
         rounds = rounds_;
         governance = governance_;
-        roundLength = len;
         for (uint256 i; i < SENDERS; ++i) {
             uint256 key = uint256(keccak256(abi.encode("invariant sender", i)));
             keys[i] = key;
@@ -228,8 +220,20 @@ contract TicketBrokerHandler {
         ghostPaid += owed;
     }
 
+    /// @dev Governance changes the round length (effective from the next round).
+    function setRoundLength(uint256 len) external {
+        vm.prank(governance);
+        rounds.setRoundLength(5 + len % 60);
+    }
+
+    /// @dev Time passes inside a round, or into the next one without anyone initializing it.
+    function rollBlocks(uint256 blocks) external {
+        vm.roll(block.number + 1 + blocks % rounds.roundLength());
+    }
+
     function advanceRound(uint256 stakeSeed) external {
-        vm.roll(rounds.currentRoundStartBlock() + roundLength);
+        vm.roll(rounds.currentRoundStartBlock() + rounds.roundLength());
+        if (rounds.currentRoundInitialized()) return;
         rounds.initializeRound();
         _setStakes(rounds.currentRound(), stakeSeed);
         // forget expired tickets so the pool keeps room for new ones

@@ -707,6 +707,66 @@ contract TicketBrokerTest is BrokerFixture {
         assertEq(failures.length, 0);
     }
 
+    // ------------------------------------------------------------------ round cache
+
+    function test_RoundCacheFollowsRounds() public {
+        fund(10 ether, 0);
+        redeemAs(orch, ticket(1 ether, 1));
+        (uint256 r, uint256 end, bytes32 h) = broker.roundCache();
+        assertEq(r, round());
+        assertEq(end, d.rounds.currentRoundStartBlock() + ROUND_LENGTH);
+        assertEq(h, d.rounds.blockHashForRound(round()));
+        nextRound();
+        staking.setStake(orch, round(), 100);
+        redeemAs(orch, ticket(1 ether, 2));
+        (r,,) = broker.roundCache();
+        assertEq(r, round());
+    }
+
+    function test_RoundCacheHonoursRoundLengthChange() public {
+        fund(10 ether, 0);
+        redeemAs(orch, ticket(1 ether, 1));
+        d.rounds.setRoundLength(10); // from the next round on
+        uint256 r1 = round();
+        nextRound(); // round r1 + 1 has the new length
+        staking.setStake(orch, round(), 100);
+        bytes memory t = ticket(1 ether, 2);
+        redeemAs(orch, t);
+        (, uint256 end,) = broker.roundCache();
+        assertEq(end, d.rounds.currentRoundStartBlock() + 10);
+        // ten blocks later it is round r1 + 2 for the RoundsManager, and for the broker too:
+        vm.roll(end);
+        assertEq(round(), r1 + 2);
+        d.rounds.initializeRound();
+        staking.setStake(orch, round(), 100);
+        redeemAs(orch, ticket(1 ether, 3));
+        (uint256 r,,) = broker.roundCache();
+        assertEq(r, r1 + 2);
+    }
+
+    function test_RoundCacheFillsBlockHashOnceRoundIsInitialized() public {
+        fund(10 ether, 0);
+        bytes memory older = ticket(1 ether, 1);
+        vm.roll(d.rounds.currentRoundStartBlock() + ROUND_LENGTH); // next round, not initialized
+        redeemAs(orch, older); // refreshes the cache before the round has a block hash
+        (,, bytes32 h) = broker.roundCache();
+        assertEq(h, bytes32(0));
+        d.rounds.initializeRound();
+        staking.setStake(orch, round(), 100);
+        redeemAs(orch, ticket(1 ether, 2));
+        (,, h) = broker.roundCache();
+        assertEq(h, d.rounds.blockHashForRound(round()));
+    }
+
+    function test_SyncDependenciesDropsRoundCache() public {
+        fund(10 ether, 0);
+        redeemAs(orch, ticket(1 ether, 1));
+        broker.syncDependencies();
+        (uint256 r, uint256 end, bytes32 h) = broker.roundCache();
+        assertEq(r + end, 0);
+        assertEq(h, bytes32(0));
+    }
+
     // ------------------------------------------------------------------ fee vault
 
     function test_PayFeesThroughStaking() public {
