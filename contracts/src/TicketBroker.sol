@@ -12,7 +12,6 @@ import {ITicketBroker} from "./interfaces/ITicketBroker.sol";
 import {ContractIds} from "./libraries/ContractIds.sol";
 import {ReserveLib} from "./libraries/ReserveLib.sol";
 import {TicketLib} from "./libraries/TicketLib.sol";
-import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 /// @title TicketBroker
