@@ -343,14 +343,19 @@ contract TicketBroker is TicketBrokerState, Controlled {
         uint256 faceValue
     ) private returns (bytes memory err) {
         uint256 amount = faceValue - s.deposit;
-        (uint256 stake, uint256 totalActiveStake) =
-            IActiveSetView(address(c.bondingManager)).activeStake(c.recipient, c.round);
         ReserveSnapshot storage snap = $.reserveSnapshots[sender];
         bool fresh = snap.round != c.round;
-        uint256 base = fresh ? s.reserve : snap.reserve;
-        if (!fresh) totalActiveStake = snap.totalActiveStake;
+        uint256 totalActiveStake = fresh
+            ? IActiveSetView(address(c.bondingManager)).totalActiveStake(c.round)
+            : snap.totalActiveStake;
         uint256 claimed = $.reserveClaimed[sender][c.round][c.recipient];
-        uint256 available = ReserveLib.available(base, stake, totalActiveStake, claimed, s.reserve);
+        uint256 available = ReserveLib.available(
+            fresh ? s.reserve : snap.reserve,
+            IActiveSetView(address(c.bondingManager)).activeStake(c.recipient, c.round),
+            totalActiveStake,
+            claimed,
+            s.reserve
+        );
         if (amount > available) return _err2(InsufficientFunds.selector, s.deposit + available, faceValue);
 
         if (fresh) {

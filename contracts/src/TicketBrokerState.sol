@@ -74,17 +74,16 @@ abstract contract TicketBrokerState is ITicketBroker {
         returns (uint256)
     {
         TicketBrokerStorage storage $ = _storage();
-        (uint256 stake, uint256 totalActiveStake) =
-            IActiveSetView(address($.bondingManager)).activeStake(recipient, round);
+        IActiveSetView staking = IActiveSetView(address($.bondingManager));
         ReserveSnapshot memory snap = $.reserveSnapshots[sender];
         uint256 reserve = $.senders[sender].reserve;
-        uint256 base = reserve;
-        if (snap.round == round) {
-            base = snap.reserve;
-            totalActiveStake = snap.totalActiveStake;
-        }
+        bool fresh = snap.round != round;
         return ReserveLib.available(
-            base, stake, totalActiveStake, $.reserveClaimed[sender][round][recipient], reserve
+            fresh ? reserve : snap.reserve,
+            staking.activeStake(recipient, round),
+            fresh ? staking.totalActiveStake(round) : snap.totalActiveStake,
+            $.reserveClaimed[sender][round][recipient],
+            reserve
         );
     }
 

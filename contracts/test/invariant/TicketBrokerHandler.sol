@@ -278,7 +278,8 @@ contract TicketBrokerHandler {
                     ghostSnapReserve[sender] = ghostReserve[sender];
                 }
                 ghostClaimed[sender][rnd][recipient] += amount;
-                (uint256 stake, uint256 total) = staking.activeStake(recipient, rnd);
+                uint256 stake = staking.activeStake(recipient, rnd);
+                uint256 total = staking.totalActiveStake(rnd);
                 if (ghostClaimed[sender][rnd][recipient] > ghostSnapReserve[sender] * stake / total) {
                     ++ghostOverAllocations;
                 }

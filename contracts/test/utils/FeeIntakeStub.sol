@@ -43,12 +43,13 @@ contract FeeIntakeStub is IFeeIntake, IActiveSetView, Controlled {
     }
 
     /// @inheritdoc IActiveSetView
-    function activeStake(address orchestrator, uint256 round)
-        external
-        view
-        returns (uint256 stake, uint256 totalActiveStake)
-    {
-        return (_stake[round][orchestrator], _totalStake[round]);
+    function activeStake(address orchestrator, uint256 round) external view returns (uint256) {
+        return _stake[round][orchestrator];
+    }
+
+    /// @inheritdoc IActiveSetView
+    function totalActiveStake(uint256 round) external view returns (uint256) {
+        return _totalStake[round];
     }
 
     /// @inheritdoc IFeeIntake
