@@ -134,4 +134,52 @@ contract TicketBrokerFuzzTest is BrokerFixture {
             assertEq(err, abi.encodeWithSelector(ITicketBroker.InvalidSignatureLength.selector, len));
         }
     }
+
+    /// @dev A batch has exactly the outcome of the same tickets redeemed one by one: same per-ticket
+    /// results, same balances, same fees; bad tickets (losing, bad rand, replayed, unaffordable) are
+    /// skipped without affecting the others.
+    function testFuzz_BatchEqualsSingles(uint256 seed, uint256 deposit) public {
+        deposit = bound(deposit, 0, 6 ether);
+        vm.prank(sender);
+        broker.fundDepositAndReserve{value: deposit + 1 ether}(deposit, 1 ether);
+        staking.setStake(orch, round(), 1);
+        staking.setStake(other, round(), 3);
+        uint256 n = 1 + seed % 8;
+        bytes[] memory tickets = new bytes[](n);
+        for (uint256 i; i < n; ++i) {
+            uint256 kind = uint256(keccak256(abi.encode(seed, i))) % 5;
+            if (kind == 4 && i > 0) {
+                tickets[i] = tickets[i - 1]; // a replay
+                continue;
+            }
+            // forge-lint: disable-next-line(unsafe-typecast) -- i < 8
+            uint32 nonce = uint32(i);
+            TicketLib.Ticket memory tk = makeTicket(sender, orch, 1 ether, kind == 1 ? 0 : ALWAYS, nonce, i);
+            tickets[i] = TicketLib.pack(tk, kind == 2 ? i + 1 : i, signTicket(senderKey, tk));
+        }
+
+        uint256 snap = vm.snapshotState();
+        bytes4[] memory singles = new bytes4[](n);
+        for (uint256 i; i < n; ++i) {
+            (bool ok, bytes memory err) = redeem(tickets[i]);
+            if (!ok) singles[i] = selectorOf(err);
+        }
+        (uint256 d1, uint256 r1,) = broker.getSender(sender);
+        uint256 fees1 = staking.feesOf(orch, round());
+        vm.revertToState(snap);
+
+        bytes memory batch;
+        for (uint256 i; i < n; ++i) {
+            batch = bytes.concat(batch, tickets[i]);
+        }
+        vm.prank(orch);
+        bytes4[] memory failures = broker.batchRedeemWinningTickets(batch);
+        for (uint256 i; i < n; ++i) {
+            assertEq(failures[i], singles[i]);
+        }
+        (uint256 d2, uint256 r2,) = broker.getSender(sender);
+        assertEq(d2, d1);
+        assertEq(r2, r1);
+        assertEq(staking.feesOf(orch, round()), fees1);
+    }
 }
