@@ -94,4 +94,23 @@ contract TicketBrokerBatchTest is TicketBrokerTestBase {
         );
         broker.payFees(payable(address(this)), 1);
     }
+
+    function test_RevertWhen_PayFeesTransferFails() public {
+        fund(3 ether, 0);
+        redeemAs(orch, ticket(1 ether, 1));
+        address refuser = address(new NoReceive());
+        vm.prank(address(staking));
+        vm.expectRevert(abi.encodeWithSelector(ITicketBroker.TransferFailed.selector, refuser, 1 ether));
+        broker.payFees(payable(refuser), 1 ether);
+    }
+
+    function test_RevertWhen_PayFeesPaused() public {
+        d.controller.pause();
+        vm.prank(address(staking));
+        vm.expectRevert(IControlled.ProtocolIsPaused.selector);
+        broker.payFees(payable(orch), 1);
+    }
 }
+
+/// @dev Refuses ETH.
+contract NoReceive {}
