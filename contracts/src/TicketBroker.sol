@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {Controlled} from "./Controlled.sol";
+import {TicketBrokerState} from "./TicketBrokerState.sol";
+import {IActiveSetView} from "./interfaces/IActiveSetView.sol";
+import {IController} from "./interfaces/IController.sol";
+import {IFeeIntake} from "./interfaces/IFeeIntake.sol";
+import {IFeeVault} from "./interfaces/IFeeVault.sol";
+import {IRoundsManager} from "./interfaces/IRoundsManager.sol";
+import {ITicketBroker} from "./interfaces/ITicketBroker.sol";
+import {ContractIds} from "./libraries/ContractIds.sol";
+import {ReserveLib} from "./libraries/ReserveLib.sol";
+import {TicketLib} from "./libraries/TicketLib.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+
+/// @title TicketBroker
+/// @notice Probabilistic micropayments with deposits, reserves and batched redemption. See
+/// {ITicketBroker} and `docs/ticket-broker.md`.
+/// @dev Gas: a sender's deposit, reserve and unlock round share one slot; a used ticket costs one
+/// slot; the RoundsManager and BondingManager addresses are cached here (see `syncDependencies`)
+/// instead of asked of the Controller on every redemption; tickets are read from packed calldata.
+contract TicketBroker is TicketBrokerState, Controlled {
+    using TicketLib for bytes;
+
+    /// @param controller_ The Controller of this deployment.
+    constructor(IController controller_) Controlled(controller_) {}
+
+    /// @notice Sets the periods. Dependencies are wired by `syncDependencies` once registered.
+    /// @param ticketValidityPeriod_ Rounds a ticket stays valid.
+    /// @param unlockPeriod_ Rounds between unlock and withdrawal; at least the validity period.
+    function initialize(uint256 ticketValidityPeriod_, uint256 unlockPeriod_) external initializer {
+        _setPeriods(ticketValidityPeriod_, unlockPeriod_);
+    }
+
+    // ------------------------------------------------------------------ funding
+
+    /// @inheritdoc ITicketBroker
+    function fundDeposit() external payable whenNotPaused {
+        _fund(msg.sender, msg.value, 0);
+    }
+
+    /// @inheritdoc ITicketBroker
+    function fundReserve() external payable whenNotPaused {
+        _fund(msg.sender, 0, msg.value);
+    }
+
+    /// @inheritdoc ITicketBroker
+    function fundDepositAndReserve(uint256 depositAmount, uint256 reserveAmount)
+        external
+        payable
+        whenNotPaused
+    {
+        _checkValue(depositAmount, reserveAmount);
+        _fund(msg.sender, depositAmount, reserveAmount);
+    }
+
+    /// @inheritdoc ITicketBroker
+    function fundDepositAndReserveFor(address sender, uint256 depositAmount, uint256 reserveAmount)
+        external
+        payable
+        whenNotPaused
+    {
+        _checkValue(depositAmount, reserveAmount);
+        _fund(sender, depositAmount, reserveAmount);
+    }
+
+    function _checkValue(uint256 depositAmount, uint256 reserveAmount) private view {
+        if (msg.value != depositAmount + reserveAmount) {
+            revert FundingMismatch(msg.value, depositAmount + reserveAmount);
+        }
+    }
+
+    /// @dev Adds funds and nothing else: the unlock state is the sender's alone.
+    function _fund(address sender, uint256 depositAmount, uint256 reserveAmount) private {
+        if (sender == address(0)) revert FundingForZeroAddress();
+        if (msg.value == 0) revert ZeroFunding();
+        Sender storage s = _storage().senders[sender];
+        s.deposit = SafeCast.toUint112(s.deposit + depositAmount);
+        s.reserve = SafeCast.toUint112(s.reserve + reserveAmount);
+        emit Funded(sender, msg.sender, depositAmount, reserveAmount);
+    }
+
+    // ------------------------------------------------------------------ unlock and withdraw
+
+    /// @inheritdoc ITicketBroker
+    function unlock() external whenNotPaused {
+        TicketBrokerStorage storage $ = _storage();
+        Sender storage s = $.senders[msg.sender];
+        if (s.withdrawRound != 0) revert UnlockInProgress(s.withdrawRound);
+        if (s.deposit == 0 && s.reserve == 0) revert NothingToUnlock();
+        uint256 withdrawRound = $.roundsManager.currentRound() + $.unlockPeriod;
+        s.withdrawRound = SafeCast.toUint32(withdrawRound);
+        emit Unlocked(msg.sender, withdrawRound);
+    }
+
+    /// @inheritdoc ITicketBroker
+    function cancelUnlock() external whenNotPaused {
+        Sender storage s = _storage().senders[msg.sender];
+        if (s.withdrawRound == 0) revert NotUnlocking();
+        s.withdrawRound = 0;
+        emit UnlockCancelled(msg.sender);
+    }
+
+    /// @inheritdoc ITicketBroker
+    function withdraw() external whenNotPaused {
+        TicketBrokerStorage storage $ = _storage();
+        Sender storage s = $.senders[msg.sender];
+        uint256 withdrawRound = s.withdrawRound;
+        if (withdrawRound == 0) revert NotUnlocking();
+        uint256 round = $.roundsManager.currentRound();
+        if (round < withdrawRound) revert WithdrawTooEarly(round, withdrawRound);
+        uint256 deposit = s.deposit;
+        uint256 reserve = s.reserve;
+        s.deposit = 0;
+        s.reserve = 0;
+        emit Withdrawn(msg.sender, deposit, reserve);
+        _send(msg.sender, deposit + reserve);
+    }
+
+    // ------------------------------------------------------------------ fee vault
+
+    /// @inheritdoc IFeeVault
+    function payFees(address payable to, uint256 amount) external whenNotPaused {
+        if (msg.sender != address(_storage().bondingManager)) {
+            revert NotRegisteredCaller(msg.sender, ContractIds.BONDING_MANAGER);
+        }
+        emit FeesPaid(to, amount);
+        _send(to, amount);
+    }
+
+    function _send(address to, uint256 amount) private {
+        if (amount == 0) return;
+        (bool ok,) = to.call{value: amount}("");
+        if (!ok) revert TransferFailed(to, amount);
+    }
+
+    // ------------------------------------------------------------------ redemption
+
+    /// @notice What a redemption reads once per transaction, and a one-entry cache of the last
+    /// creation round looked up (its recorded block hash and whether the recipient was active then),
+    /// so a batch asks the RoundsManager and the staking contract once per creation round.
+    struct Context {
+        IFeeIntake bondingManager;
+        address recipient;
+        uint256 round;
+        uint256 validity;
+        bytes32 domainSeparator;
+        uint256 cachedRound;
+        bytes32 cachedBlockHash;
+        bool cachedActive;
+    }
+
+    /// @inheritdoc ITicketBroker
+    function redeemWinningTicket(bytes calldata ticket) external whenNotPaused {
+        TicketBrokerStorage storage $ = _storage();
+        Context memory c = _context($);
+        (bytes memory err, uint256 faceValue, uint256 creationRound) = _redeem($, c, ticket);
+        if (err.length != 0) {
+            assembly ("memory-safe") {
+                revert(add(err, 0x20), mload(err))
+            }
+        }
+        c.bondingManager.creditFees(msg.sender, faceValue, creationRound);
+    }
+
+    /// @inheritdoc ITicketBroker
+    function batchRedeemWinningTickets(bytes calldata tickets)
+        external
+        whenNotPaused
+        returns (bytes4[] memory failures)
+    {
+        if (tickets.length % TicketLib.TICKET_LENGTH != 0) {
+            revert MalformedBatch(tickets.length);
+        }
+        uint256 n = tickets.length / TicketLib.TICKET_LENGTH;
+        TicketBrokerStorage storage $ = _storage();
+        Context memory c = _context($);
+        failures = new bytes4[](n);
+        FeeGroups memory fees = FeeGroups(new uint256[](n), new uint256[](n), 0);
+        for (uint256 i; i < n; ++i) {
+            (bytes memory err, uint256 faceValue, uint256 creationRound) = _redeem($, c, _at(tickets, i));
+            if (err.length == 0) {
+                _addFees(fees, creationRound, faceValue);
+            } else {
+                // forge-lint: disable-next-line(unsafe-typecast) -- keeps the error's selector, on purpose
+                failures[i] = bytes4(err);
+                emit TicketRedemptionFailed(i, err);
+            }
+        }
+        for (uint256 g; g < fees.count; ++g) {
+            c.bondingManager.creditFees(msg.sender, fees.amount[g], fees.round[g]);
+        }
+    }
+
+    /// @notice A batch's fees per creation round; a batch spans at most `ticketValidityPeriod` rounds.
+    struct FeeGroups {
+        uint256[] round;
+        uint256[] amount;
+        uint256 count;
+    }
+
+    function _addFees(FeeGroups memory fees, uint256 creationRound, uint256 faceValue) private pure {
+        uint256 g;
+        while (g < fees.count && fees.round[g] != creationRound) ++g;
+        if (g == fees.count) {
+            fees.round[g] = creationRound;
+            ++fees.count;
+        }
+        fees.amount[g] += faceValue;
+    }
+
+    function _at(bytes calldata tickets, uint256 i) private pure returns (bytes calldata) {
+        return tickets[i * TicketLib.TICKET_LENGTH:(i + 1) * TicketLib.TICKET_LENGTH];
+    }
+
+    /// @dev Reads the dependencies and the current round. The round comes from the broker's own
+    /// cache while the cached round lasts, so that a redemption usually makes no RoundsManager call
+    /// at all; the first redemption of a round refreshes it. Sound because a round's last block is
+    /// fixed once the round has started: the RoundsManager applies a round-length change only from
+    /// the next round boundary (`syncDependencies` drops the cache, e.g. after an upgrade of it).
+    function _context(TicketBrokerStorage storage $) private returns (Context memory c) {
+        c.bondingManager = $.bondingManager;
+        c.validity = $.ticketValidityPeriod;
+        c.recipient = msg.sender;
+        c.domainSeparator = TicketLib.domainSeparator(address(this));
+        if (block.number < $.cachedRoundEndBlock) {
+            c.round = $.cachedRound;
+        } else {
+            IRoundsManager rm = $.roundsManager;
+            c.round = rm.currentRound();
+            uint256 end = rm.currentRoundStartBlock() + rm.roundLength();
+            $.cachedRound = SafeCast.toUint32(c.round);
+            $.cachedRoundEndBlock = SafeCast.toUint40(end);
+            $.cachedRoundBlockHash = rm.blockHashForRound(c.round);
+        }
+    }
+
+    /// @dev The block hash recorded for `creationRound`: from the cache for the current round, else
+    /// from the RoundsManager. A current round initialized after the cache refresh is filled in once.
+    function _blockHashFor(TicketBrokerStorage storage $, Context memory c, uint256 creationRound)
+        private
+        returns (bytes32 h)
+    {
+        if (creationRound == c.round) {
+            h = $.cachedRoundBlockHash;
+            if (h != bytes32(0)) return h;
+            h = $.roundsManager.blockHashForRound(creationRound);
+            if (h != bytes32(0)) $.cachedRoundBlockHash = h;
+            return h;
+        }
+        return $.roundsManager.blockHashForRound(creationRound);
+    }
+
+    /// @dev Checks one ticket, then pays it in full from the sender's funds and marks it used. Never
+    /// reverts on a bad ticket: it returns the custom error it would revert with (ABI-encoded) and
+    /// changes nothing, so one bad ticket can't sink a batch. All checks come before any write.
+    function _redeem(TicketBrokerStorage storage $, Context memory c, bytes calldata t)
+        private
+        returns (bytes memory err, uint256 faceValue, uint256 creationRound)
+    {
+        if (t.length < TicketLib.HEADER_LENGTH) {
+            return (_err1(MalformedTicket.selector, t.length), 0, 0);
+        }
+        address recipient = t.recipient();
+        if (recipient != c.recipient) {
+            return (abi.encodeWithSelector(WrongRecipient.selector, recipient, c.recipient), 0, 0);
+        }
+        address sender = t.sender();
+        if (sender == address(0)) return (abi.encodeWithSelector(ZeroSender.selector), 0, 0);
+        if (!t.randMatches()) {
+            return (_err1(InvalidRecipientRand.selector, uint256(t.recipientRandHash())), 0, 0);
+        }
+
+        creationRound = t.creationRound();
+        if (creationRound > c.round) {
+            return (_err2(FutureCreationRound.selector, creationRound, c.round), 0, 0);
+        }
+        if (c.round >= creationRound + c.validity) {
+            return (_err2(TicketExpired.selector, creationRound, c.round), 0, 0);
+        }
+        if (creationRound != c.cachedRound) {
+            c.cachedRound = creationRound;
+            c.cachedBlockHash = _blockHashFor($, c, creationRound);
+            c.cachedActive = c.bondingManager.isActiveOrchestrator(c.recipient, creationRound);
+        }
+        if (c.cachedBlockHash == bytes32(0)) {
+            return (_err1(UnknownCreationRound.selector, creationRound), 0, 0);
+        }
+        if (c.cachedBlockHash != t.creationRoundBlockHash()) {
+            return (
+                _err2(
+                    CreationRoundBlockHashMismatch.selector,
+                    creationRound,
+                    uint256(t.creationRoundBlockHash())
+                ),
+                0,
+                0
+            );
+        }
+
+        bytes32 h = TicketLib.digest(c.domainSeparator, t.structHash());
+        if ($.usedTickets[h]) return (_err1(TicketUsed.selector, uint256(h)), 0, 0);
+        address signer;
+        (signer, err) = TicketLib.recover(h, t.signature());
+        if (err.length != 0) return (err, 0, 0);
+        if (signer != sender) {
+            return (abi.encodeWithSelector(InvalidSignature.selector, signer, sender), 0, 0);
+        }
+        if (!t.isWinning()) return (abi.encodeWithSelector(TicketNotWinning.selector), 0, 0);
+        if (!c.cachedActive) {
+            return (abi.encodeWithSelector(RecipientNotActive.selector, recipient, creationRound), 0, 0);
+        }
+
+        Sender storage sp = $.senders[sender];
+        Sender memory s = sp;
+        if (s.withdrawRound != 0 && c.round >= s.withdrawRound) {
+            return (abi.encodeWithSelector(SenderUnlocked.selector, sender, uint256(s.withdrawRound)), 0, 0);
+        }
+        faceValue = t.faceValue();
+        if (faceValue <= s.deposit) {
+            // One write, only the deposit changes; faceValue <= deposit, a uint112.
+            // forge-lint: disable-next-line(unsafe-typecast)
+            sp.deposit = uint112(s.deposit - faceValue);
+        } else {
+            err = _payFromReserve($, c, sender, s, faceValue);
+            if (err.length != 0) return (err, 0, 0);
+            sp.deposit = 0;
+            sp.reserve = s.reserve;
+        }
+        $.usedTickets[h] = true;
+        emit TicketRedeemed(h, sender, recipient, faceValue, creationRound);
+    }
+
+    /// @dev Pays what the deposit can't of `faceValue` out of `sender`'s reserve, within the recipient's
+    /// stake-weighted allocation of the reserve as of the round's first claim. Updates `s` in memory;
+    /// returns `InsufficientFunds` (writing nothing) if the deposit and the allocation fall short.
+    function _payFromReserve(
+        TicketBrokerStorage storage $,
+        Context memory c,
+        address sender,
+        Sender memory s,
+        uint256 faceValue
+    ) private returns (bytes memory err) {
+        uint256 amount = faceValue - s.deposit;
+        ReserveSnapshot storage snap = $.reserveSnapshots[sender];
+        bool fresh = snap.round != c.round;
+        uint256 totalActiveStake = fresh
+            ? IActiveSetView(address(c.bondingManager)).totalActiveStake(c.round)
+            : snap.totalActiveStake;
+        uint256 claimed = $.reserveClaimed[sender][c.round][c.recipient];
+        uint256 available = ReserveLib.available(
+            fresh ? s.reserve : snap.reserve,
+            IActiveSetView(address(c.bondingManager)).activeStake(c.recipient, c.round),
+            totalActiveStake,
+            claimed,
+            s.reserve
+        );
+        if (amount > available) return _err2(InsufficientFunds.selector, s.deposit + available, faceValue);
+
+        if (fresh) {
+            snap.round = SafeCast.toUint32(c.round);
+            snap.reserve = s.reserve;
+            snap.totalActiveStake = totalActiveStake;
+        }
+        $.reserveClaimed[sender][c.round][c.recipient] = claimed + amount;
+        // forge-lint: disable-next-line(unsafe-typecast) -- amount <= available <= reserve, a uint112
+        s.reserve -= uint112(amount);
+        emit ReserveClaimed(sender, c.recipient, c.round, amount);
+    }
+
+    function _err1(bytes4 selector, uint256 a) private pure returns (bytes memory) {
+        return abi.encodeWithSelector(selector, a);
+    }
+
+    function _err2(bytes4 selector, uint256 a, uint256 b) private pure returns (bytes memory) {
+        return abi.encodeWithSelector(selector, a, b);
+    }
+
+    // ------------------------------------------------------------------ governance and wiring
+
+    /// @inheritdoc ITicketBroker
+    function setTicketValidityPeriod(uint256 period) external onlyGovernance {
+        _setPeriods(period, _storage().unlockPeriod);
+    }
+
+    /// @inheritdoc ITicketBroker
+    function setUnlockPeriod(uint256 period) external onlyGovernance {
+        _setPeriods(_storage().ticketValidityPeriod, period);
+    }
+
+    function _setPeriods(uint256 validity, uint256 unlockPeriod_) private {
+        if (validity == 0 || validity > type(uint24).max) revert InvalidPeriod(validity);
+        if (unlockPeriod_ == 0 || unlockPeriod_ > type(uint32).max) revert InvalidPeriod(unlockPeriod_);
+        if (unlockPeriod_ < validity) revert UnlockPeriodTooShort(unlockPeriod_, validity);
+        TicketBrokerStorage storage $ = _storage();
+        if ($.ticketValidityPeriod != validity) {
+            // forge-lint: disable-next-line(unsafe-typecast) -- checked against uint24 max above
+            $.ticketValidityPeriod = uint24(validity);
+            emit TicketValidityPeriodSet(validity);
+        }
+        if ($.unlockPeriod != unlockPeriod_) {
+            // forge-lint: disable-next-line(unsafe-typecast) -- checked against uint32 max above
+            $.unlockPeriod = uint32(unlockPeriod_);
+            emit UnlockPeriodSet(unlockPeriod_);
+        }
+    }
+
+    /// @inheritdoc ITicketBroker
+    function syncDependencies() external {
+        address rounds = controller.getContract(ContractIds.ROUNDS_MANAGER);
+        address bonding = controller.getContract(ContractIds.BONDING_MANAGER);
+        if (rounds == address(0)) revert DependencyNotRegistered(ContractIds.ROUNDS_MANAGER);
+        if (bonding == address(0)) revert DependencyNotRegistered(ContractIds.BONDING_MANAGER);
+        TicketBrokerStorage storage $ = _storage();
+        $.roundsManager = IRoundsManager(rounds);
+        $.bondingManager = IFeeIntake(bonding);
+        $.cachedRound = 0;
+        $.cachedRoundEndBlock = 0;
+        $.cachedRoundBlockHash = bytes32(0);
+        emit DependenciesSynced(rounds, bonding);
+    }
+}

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {Controlled} from "../../src/Controlled.sol";
+import {IActiveSetView} from "../../src/interfaces/IActiveSetView.sol";
+import {IController} from "../../src/interfaces/IController.sol";
+import {IFeeIntake} from "../../src/interfaces/IFeeIntake.sol";
+import {IFeeVault} from "../../src/interfaces/IFeeVault.sol";
+import {ContractIds} from "../../src/libraries/ContractIds.sol";
+
+/// @title FeeIntakeStub
+/// @notice TEST STAND-IN for the BondingManager, only as much of staking as the TicketBroker needs:
+/// an active set per round with stakes, set by governance (no bonding, no token), fee credits per
+/// (orchestrator, round), and a fee claim that has the broker pay out. Deployed behind a
+/// `ControlledProxy` and registered under `BONDING_MANAGER`, like the real one will be, so the
+/// broker's gas figures include a real proxy hop. The integrator swaps in the real BondingManager.
+contract FeeIntakeStub is IFeeIntake, IActiveSetView, Controlled {
+    /// @notice Fees were credited.
+    event FeesCredited(address indexed orchestrator, uint256 indexed round, uint256 amount);
+
+    /// @notice Nothing to claim.
+    error NoFees(address orchestrator, uint256 round);
+
+    mapping(uint256 round => mapping(address orchestrator => uint256)) private _stake;
+    mapping(uint256 round => uint256) private _totalStake;
+    mapping(address orchestrator => mapping(uint256 round => uint256)) private _fees;
+    /// @notice Test bookkeeping: all fees ever paid out through the broker.
+    uint256 public totalPaid;
+
+    constructor(IController controller_) Controlled(controller_) {}
+
+    function initialize() external initializer {}
+
+    /// @notice Sets `orchestrator`'s stake in `round` (zero: not active). Only governance.
+    function setStake(address orchestrator, uint256 round, uint256 stake) external onlyGovernance {
+        _totalStake[round] = _totalStake[round] - _stake[round][orchestrator] + stake;
+        _stake[round][orchestrator] = stake;
+    }
+
+    /// @inheritdoc IFeeIntake
+    function isActiveOrchestrator(address orchestrator, uint256 round) external view returns (bool) {
+        return _stake[round][orchestrator] != 0;
+    }
+
+    /// @inheritdoc IActiveSetView
+    function activeStake(address orchestrator, uint256 round) external view returns (uint256) {
+        return _stake[round][orchestrator];
+    }
+
+    /// @inheritdoc IActiveSetView
+    function totalActiveStake(uint256 round) external view returns (uint256) {
+        return _totalStake[round];
+    }
+
+    /// @inheritdoc IFeeIntake
+    function creditFees(address orchestrator, uint256 amount, uint256 creationRound)
+        external
+        onlyRegistered(ContractIds.TICKET_BROKER)
+    {
+        _fees[orchestrator][creationRound] += amount;
+        emit FeesCredited(orchestrator, creationRound, amount);
+    }
+
+    /// @notice Fees credited to `orchestrator` for `round` and not yet claimed.
+    function feesOf(address orchestrator, uint256 round) external view returns (uint256) {
+        return _fees[orchestrator][round];
+    }
+
+    /// @notice Pays the caller its fees of `round` through the broker's `payFees`.
+    function claimFees(uint256 round) external {
+        uint256 amount = _fees[msg.sender][round];
+        if (amount == 0) revert NoFees(msg.sender, round);
+        _fees[msg.sender][round] = 0;
+        totalPaid += amount;
+        IFeeVault(controller.getContract(ContractIds.TICKET_BROKER)).payFees(payable(msg.sender), amount);
+    }
+}
