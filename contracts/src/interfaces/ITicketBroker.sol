@@ -78,7 +78,7 @@ interface ITicketBroker is IFeeVault {
     /// the Controller.
     /// @param roundsManager The RoundsManager proxy.
     /// @param bondingManager The BondingManager proxy.
-    event DependenciesSynced(address roundsManager, address bondingManager);
+    event DependenciesSynced(address indexed roundsManager, address indexed bondingManager);
 
     // ------------------------------------------------------------------ errors: funding
 
@@ -307,9 +307,9 @@ interface ITicketBroker is IFeeVault {
     function claimedReserve(address sender, address recipient, uint256 round) external view returns (uint256);
 
     /// @notice Whether a ticket was redeemed.
-    /// @param ticketHash The ticket's EIP-712 digest.
+    /// @param digest The ticket's EIP-712 digest.
     /// @return True once redeemed.
-    function isUsedTicket(bytes32 ticketHash) external view returns (bool);
+    function isUsedTicket(bytes32 digest) external view returns (bool);
 
     /// @notice The EIP-712 digest a sender signs for a packed ticket (only its first 192 bytes matter).
     /// @param ticket The packed ticket.
