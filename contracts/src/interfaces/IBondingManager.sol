@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {IFeeIntake} from "./IFeeIntake.sol";
+
+/// @title IBondingManager
+/// @notice Staking and delegation of LPT. An address bonded to itself is an orchestrator; bonded to
+/// another it is a delegator. Orchestrators whose pool (own + delegated stake) reaches
+/// `minActiveStake` are active from the next round, with no cap on their number. Rewards (minted per
+/// round by `reward`) and fees (credited by the TicketBroker) are split by `rewardCut` and
+/// `feeShare`; everyone's earnings are O(1) to claim through cumulative per-pool factors, and every
+/// stake change claims first. Changes to the cuts take effect only after the unbonding period.
+/// @dev Round-scoped values (active stake, totals) change from the *next* round: what counts in the
+/// current round is fixed at its start. All amounts are LPT wei unless said otherwise; fees are ETH
+/// wei, held by the TicketBroker (`IFeeVault`) until withdrawn.
+interface IBondingManager is IFeeIntake {
+    /// @notice What an orchestrator's pool looks like now.
+    struct OrchestratorView {
+        bool registered;
+        uint256 totalStake;
+        uint256 leavingWeight;
+        uint256 rewardCut;
+        uint256 feeShare;
+        uint256 nextRewardCut;
+        uint256 nextFeeShare;
+        uint256 cutEffectiveRound;
+        uint256 lastRewardRound;
+        uint256 delegatorCount;
+        uint256 freezeCount;
+    }
+
+    // ------------------------------------------------------------------ events
+
+    /// @notice Stake was bonded.
+    event Bonded(address indexed delegator, address indexed orchestrator, address payer, uint256 amount);
+    /// @notice Stake moved from one orchestrator to another.
+    event Redelegated(address indexed delegator, address indexed from, address indexed to, uint256 amount);
+    /// @notice Stake was unbonded into lock `lockId`.
+    event Unbonded(
+        address indexed delegator,
+        address indexed orchestrator,
+        uint256 lockId,
+        uint256 amount,
+        uint256 withdrawRound
+    );
+    /// @notice Lock `lockId` was bonded again to `orchestrator`.
+    event Rebonded(address indexed delegator, address indexed orchestrator, uint256 lockId, uint256 amount);
+    /// @notice Lock `lockId` was closed: `amount` LPT returned and `fees` booked to the delegator.
+    event StakeWithdrawn(address indexed delegator, uint256 lockId, uint256 amount, uint256 fees);
+    /// @notice A delegator's earnings were claimed into its stake (`stake` after) and fee balance.
+    event EarningsClaimed(
+        address indexed delegator, address indexed orchestrator, uint256 stake, uint256 fees
+    );
+    /// @notice Fees were paid out of the TicketBroker to `to`.
+    event FeesWithdrawn(address indexed delegator, address indexed to, uint256 amount);
+    /// @notice A first self-bond made `orchestrator` an orchestrator.
+    event OrchestratorRegistered(address indexed orchestrator);
+    /// @notice New cuts were announced, in force from `effectiveRound`.
+    event CutsAnnounced(
+        address indexed orchestrator, uint256 rewardCut, uint256 feeShare, uint256 effectiveRound
+    );
+    /// @notice Cuts came into force in `round` (emitted at the first touch of the pool from then on).
+    event CutsApplied(address indexed orchestrator, uint256 rewardCut, uint256 feeShare, uint256 round);
+    /// @notice The stake `orchestrator` counts in the active set from `round` changed (0: inactive).
+    event ActiveStakeChanged(address indexed orchestrator, uint256 activeStake, uint256 round);
+    /// @notice `orchestrator` minted its rewards for `round`.
+    event Reward(address indexed orchestrator, uint256 round, uint256 amount, uint256 orchestratorCut);
+    /// @notice Fees of tickets created in `creationRound` were credited to `orchestrator`'s pool.
+    event FeesCredited(
+        address indexed orchestrator, uint256 creationRound, uint256 amount, uint256 orchestratorCut
+    );
+    /// @notice `orchestrator`'s pool was slashed by `penalty`; `finderFee` went to `finder`, the rest
+    /// was burned.
+    event Slashed(address indexed orchestrator, address indexed finder, uint256 penalty, uint256 finderFee);
+    /// @notice Withdrawals of `orchestrator`'s pool were frozen (`count` open freezes).
+    event Frozen(address indexed orchestrator, uint256 count);
+    /// @notice A freeze was lifted (`count` still open).
+    event Unfrozen(address indexed orchestrator, uint256 count);
+    /// @notice Governance set the unbonding period.
+    event UnbondingPeriodSet(uint256 unbondingPeriod);
+    /// @notice Governance set the minimum active stake.
+    event MinActiveStakeSet(uint256 minActiveStake);
+
+    // ------------------------------------------------------------------ errors
+
+    /// @notice A zero amount was given where a positive one is needed.
+    error ZeroAmount();
+    /// @notice `account` is not a registered orchestrator (nor the caller itself).
+    error NotOrchestrator(address account);
+    /// @notice `account` has no delegate, so nobody may bond on its behalf.
+    error NotDelegated(address account);
+    /// @notice The request needs `want` bonded stake; there is `have`.
+    error InsufficientStake(uint256 have, uint256 want);
+    /// @notice The lock does not exist or is already closed.
+    error UnknownLock(uint256 lockId);
+    /// @notice The lock only becomes withdrawable in `withdrawRound`.
+    error LockNotWithdrawable(uint256 lockId, uint256 withdrawRound);
+    /// @notice The lock's stake moved to another orchestrator; it only carries fees.
+    error FeeOnlyLock(uint256 lockId);
+    /// @notice `orchestrator`'s pool is frozen by an open challenge.
+    error StakeFrozen(address orchestrator);
+    /// @notice `orchestrator`'s pool is not frozen.
+    error NotFrozen(address orchestrator);
+    /// @notice The caller still has `stake` bonded (rebond from unbonded needs none).
+    error StillBonded(uint256 stake);
+    /// @notice The caller is already delegated to `orchestrator`.
+    error AlreadyDelegated(address orchestrator);
+    /// @notice A cut above `PPM` was given.
+    error InvalidCut(uint256 value);
+    /// @notice `orchestrator` is not active in `round`.
+    error NotActive(address orchestrator, uint256 round);
+    /// @notice `orchestrator` already minted its rewards in `round`.
+    error AlreadyRewarded(address orchestrator, uint256 round);
+    /// @notice Fees were credited for a round after the current one.
+    error FutureCreationRound(uint256 creationRound, uint256 currentRound);
+    /// @notice A fee withdrawal of `want` exceeds the `have` available.
+    error InsufficientFees(uint256 have, uint256 want);
+    /// @notice A penalty or finder fee above `PPM` was given.
+    error InvalidPenalty(uint256 value);
+    /// @notice The unbonding period must be between 1 and `MAX_UNBONDING_PERIOD` rounds.
+    error InvalidUnbondingPeriod(uint256 unbondingPeriod);
+    /// @notice The minimum active stake must be positive.
+    error InvalidMinActiveStake(uint256 minActiveStake);
+
+    // ------------------------------------------------------------------ moving stake
+
+    /// @notice Bonds `amount` of the caller's LPT to `to`: to itself to become (or stay) an
+    /// orchestrator, to a registered orchestrator to delegate. If the caller is delegated elsewhere,
+    /// its whole stake moves to `to` as by `redelegate`. Claims earnings first.
+    /// @param amount LPT to pull from the caller (may be zero when only moving).
+    /// @param to The orchestrator.
+    function bond(uint256 amount, address to) external;
+
+    /// @notice Bonds `amount` of the caller's LPT on behalf of `owner`, to `owner`'s current
+    /// delegate. Never sets or changes anyone's delegate.
+    /// @param amount LPT to pull from the caller.
+    /// @param owner The delegator credited; must already have a delegate.
+    function bondFor(uint256 amount, address owner) external;
+
+    /// @notice Moves the caller's whole bonded stake to `to`, instantly. The old pool keeps it as
+    /// fee-sharing weight until the unbonding period ends (a fee-only lock, see `withdrawStake`).
+    /// @param to A registered orchestrator, or the caller itself.
+    /// @return lockId The fee-only lock left in the old pool.
+    function redelegate(address to) external returns (uint256 lockId);
+
+    /// @notice Unbonds `amount` of the caller's stake into a lock withdrawable after
+    /// `unbondingPeriod` rounds. Until then the lock still shares the pool's fees (not rewards).
+    /// @param amount LPT to unbond.
+    /// @return lockId The caller's new lock.
+    function unbond(uint256 amount) external returns (uint256 lockId);
+
+    /// @notice Bonds lock `lockId` again, to the caller's current delegate.
+    /// @param lockId The lock.
+    function rebond(uint256 lockId) external;
+
+    /// @notice Bonds lock `lockId` to `to` when the caller has no stake bonded.
+    /// @param to A registered orchestrator, or the caller itself.
+    /// @param lockId The lock.
+    function rebondFromUnbonded(address to, uint256 lockId) external;
+
+    /// @notice Closes lock `lockId` once withdrawable: returns its LPT and books its fees.
+    /// @param lockId The lock.
+    function withdrawStake(uint256 lockId) external;
+
+    // ------------------------------------------------------------------ earnings
+
+    /// @notice Claims the caller's rewards (into its stake) and fees (into its fee balance).
+    function claimEarnings() external;
+
+    /// @notice Pays `amount` of the caller's fee balance to `to`, out of the TicketBroker.
+    /// @param to The recipient.
+    /// @param amount Wei.
+    function withdrawFees(address payable to, uint256 amount) external;
+
+    /// @notice Announces new cuts for the caller's pool. They take effect `unbondingPeriod` rounds
+    /// from now, or at once while nobody else is delegated to the caller.
+    /// @param rewardCut PPM of rewards the orchestrator keeps.
+    /// @param feeShare PPM of fees that go to the pool (the rest to the orchestrator).
+    function announceCuts(uint256 rewardCut, uint256 feeShare) external;
+
+    /// @notice Mints the caller's rewards for the current round (once per round, active
+    /// orchestrators only) and compounds them into its pool.
+    /// @return amount LPT minted.
+    function reward() external returns (uint256 amount);
+
+    /// @notice Brings `orchestrator`'s pool up to date: applies cuts whose round came, drops expired
+    /// fee tails, and re-evaluates its activity against the current `minActiveStake`. Anyone.
+    /// @param orchestrator The orchestrator.
+    function checkpoint(address orchestrator) external;
+
+    // ------------------------------------------------------------------ fault verifier
+
+    /// @notice Slashes `penaltyPpm` of `orchestrator`'s bonded pool, pro rata over it and its
+    /// delegators; pays `finderFeePpm` of the penalty to `finder` and burns the rest. Only the
+    /// registered FaultVerifier.
+    /// @return penalty LPT removed from the pool.
+    function slash(address orchestrator, uint256 penaltyPpm, address finder, uint256 finderFeePpm)
+        external
+        returns (uint256 penalty);
+
+    /// @notice Freezes withdrawals from `orchestrator`'s pool (locks of it). Only the FaultVerifier.
+    function freeze(address orchestrator) external;
+
+    /// @notice Lifts one freeze of `orchestrator`'s pool. Only the FaultVerifier.
+    function unfreeze(address orchestrator) external;
+
+    // ------------------------------------------------------------------ governance
+
+    /// @notice Sets the unbonding period in rounds. Only governance.
+    function setUnbondingPeriod(uint256 unbondingPeriod_) external;
+
+    /// @notice Sets the minimum pool stake to be active. Applies to each orchestrator at its next
+    /// touch (any stake change, reward, or `checkpoint`). Only governance.
+    function setMinActiveStake(uint256 minActiveStake_) external;
+
+    // ------------------------------------------------------------------ views
+
+    /// @notice The stake `orchestrator` counts in the active set in `round` (0 if inactive).
+    function activeStake(address orchestrator, uint256 round) external view returns (uint256);
+
+    /// @notice The total active stake in `round`.
+    function totalActiveStake(uint256 round) external view returns (uint256);
+
+    /// @notice The number of active orchestrators in `round`.
+    function activeOrchestratorCount(uint256 round) external view returns (uint256);
+
+    /// @notice `delegator`'s delegate, stake including unclaimed rewards, and fees (claimed and not).
+    function delegatorInfo(address delegator)
+        external
+        view
+        returns (address delegate, uint256 stake, uint256 fees);
+
+    /// @notice `delegator`'s earnings not yet claimed: rewards (stake growth) and fees.
+    function pendingEarnings(address delegator) external view returns (uint256 rewards, uint256 fees);
+
+    /// @notice The state of `orchestrator`'s pool.
+    function orchestratorInfo(address orchestrator) external view returns (OrchestratorView memory);
+
+    /// @notice Lock `lockId` of `delegator`: its orchestrator, LPT, round and whether it is fee-only.
+    function lockInfo(address delegator, uint256 lockId)
+        external
+        view
+        returns (address orchestrator, uint256 amount, uint256 round, bool feeOnly);
+
+    /// @notice The unbonding period in rounds.
+    function unbondingPeriod() external view returns (uint256);
+
+    /// @notice The minimum pool stake to be active.
+    function minActiveStake() external view returns (uint256);
+}
