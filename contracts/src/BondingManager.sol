@@ -356,6 +356,11 @@ contract BondingManager is IBondingManager, Controlled {
     }
 
     /// @inheritdoc IBondingManager
+    function isOrchestrator(address account) external view returns (bool) {
+        return _storage().orchestrators[account].registered;
+    }
+
+    /// @inheritdoc IBondingManager
     function orchestratorInfo(address orchestrator) external view returns (OrchestratorView memory v) {
         StakeLedger.Orchestrator storage o = _storage().orchestrators[orchestrator];
         v.registered = o.registered;

@@ -233,6 +233,9 @@ interface IBondingManager is IFeeIntake {
     /// @notice `delegator`'s earnings not yet claimed: rewards (stake growth) and fees.
     function pendingEarnings(address delegator) external view returns (uint256 rewards, uint256 fees);
 
+    /// @notice Whether `account` is a registered orchestrator (bonded to itself).
+    function isOrchestrator(address account) external view returns (bool);
+
     /// @notice The state of `orchestrator`'s pool.
     function orchestratorInfo(address orchestrator) external view returns (OrchestratorView memory);
 
