@@ -8,11 +8,11 @@ import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol
 /// @title StakeLedger
 /// @notice The O(1) earnings and stake accounting of one orchestrator pool and its delegators.
 /// @dev Cumulative factors, LIP-36 style, extended with slashing and a fee "exit lag":
-/// - `crf` (cumulative reward factor, scaled by `PREC`) multiplies every bonded delegator's stake:
+/// - `crf` (cumulative reward factor, scaled by `PREC`; fee factors are scaled by `FEE_PREC`) multiplies every bonded delegator's stake:
 ///   a reward grows it by `(T + delegatorsReward) / T`, a slash shrinks it by `(T - penalty) / T`.
 ///   A delegator's stake is `bonded * crf / crfCheckpoint`, so both are pro rata and O(1).
-/// - `cffStake` accumulates `feePerToken * crf / PREC`, so a bonded delegator's fees since its
-///   checkpoint are `bonded * (cffStake - cffCheckpoint) / crfCheckpoint` (stake compounds).
+/// - `cffStake` accumulates `feePerToken * crf`, so a bonded delegator's fees since its
+///   checkpoint are `bonded * (cffStake - cffCheckpoint) / (crfCheckpoint * FEE_PREC)` (stake compounds).
 /// - `cffToken` accumulates plain `feePerToken`; it pays the *leaving weight*: stake that left the
 ///   pool (unbonded or redelegated) keeps a fee share until its exit round (`unbondingPeriod`
 ///   rounds later), so fees of tickets created while it was bonded still reach it (the guard against
@@ -26,6 +26,9 @@ library StakeLedger {
     uint256 internal constant PPM = 1_000_000;
     /// @notice Fixed-point scale of the cumulative factors.
     uint256 internal constant PREC = 1e18;
+    /// @notice Fixed-point scale of fees per token (`cffToken`), fine enough that a delegator's
+    /// rounding loss per credit stays below one wei.
+    uint256 internal constant FEE_PREC = 1e27;
     /// @notice The reward factor of a fresh pool (1.0).
     uint96 internal constant INITIAL_CRF = 1e18;
 
@@ -140,7 +143,7 @@ library StakeLedger {
         } else {
             end = o.exits[l.exitIndex].cffToken;
         }
-        fees = Math.mulDiv(l.amount, end - l.cffTokenCheckpoint, PREC);
+        fees = Math.mulDiv(l.amount, end - l.cffTokenCheckpoint, FEE_PREC);
     }
 
     // ------------------------------------------------------------------ delegators
@@ -155,10 +158,10 @@ library StakeLedger {
         if (bonded == 0) return (0, 0);
         uint256 crfCp = d.crfCheckpoint;
         if (d.epoch != o.epoch) {
-            return (0, Math.mulDiv(bonded, o.wipedCffStake[d.epoch] - d.cffCheckpoint, crfCp));
+            return (0, Math.mulDiv(bonded, o.wipedCffStake[d.epoch] - d.cffCheckpoint, crfCp * FEE_PREC));
         }
         stake = Math.min(Math.mulDiv(bonded, o.crf, crfCp), o.totalStake);
-        fees = Math.mulDiv(bonded, o.cffStake - d.cffCheckpoint, crfCp);
+        fees = Math.mulDiv(bonded, o.cffStake - d.cffCheckpoint, crfCp * FEE_PREC);
     }
 
     /// @dev Brings a delegator's checkpoint to now: compounds its stake, books its fees.
@@ -181,9 +184,9 @@ library StakeLedger {
     function creditPool(Orchestrator storage o, uint256 amount) internal returns (bool) {
         uint256 weight = uint256(o.totalStake) + o.leavingWeight;
         if (weight == 0) return false;
-        uint256 perToken = Math.mulDiv(amount, PREC, weight);
+        uint256 perToken = Math.mulDiv(amount, FEE_PREC, weight);
         o.cffToken += perToken;
-        o.cffStake += Math.mulDiv(perToken, o.crf, PREC);
+        o.cffStake += perToken * o.crf;
         return true;
     }
 
