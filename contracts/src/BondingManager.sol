@@ -17,10 +17,11 @@ import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol
 
 /// @title BondingManager
 /// @notice Staking, delegation, the open active set and earnings. See {IBondingManager}.
-/// @dev Nothing loops over orchestrators or delegators. The active set is two checkpointed traces:
-/// each orchestrator's active stake by round, and the packed totals `(stake << 48) | count` by
-/// round, both written for `currentRound + 1` whenever a pool changes. Earnings use the cumulative
-/// factors of {StakeLedger}.
+/// @dev Nothing loops over orchestrators or delegators. The active set is kept incrementally: each
+/// orchestrator's active stake and the totals (stake, count) are one-slot `RoundValue`s written for
+/// `currentRound + 1` whenever a pool changes (exact for the current and next round, and back to the
+/// previous write); whether an orchestrator is active has a full per-round history, written only
+/// when it flips. Earnings use the cumulative factors of {StakeLedger}.
 ///
 /// Fee theft guard (docs/staking.md): `creditFees` splits fees by the fee share in force in the
 /// tickets' creation round, over a pool that still counts, for `unbondingPeriod` rounds, the weight
@@ -29,13 +30,15 @@ import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol
 /// holding tickets until delegators leave gains the orchestrator nothing.
 contract BondingManager is IBondingManager, Controlled {
     using StakeLedger for StakeLedger.Orchestrator;
+    using StakeLedger for StakeLedger.RoundValue;
     using Checkpoints for Checkpoints.Trace208;
 
     /// @custom:storage-location erc7201:streamflow.storage.BondingManager
     struct BondingManagerStorage {
         uint64 unbondingPeriod;
         uint128 minActiveStake;
-        Checkpoints.Trace208 totals;
+        StakeLedger.RoundValue totalStake;
+        StakeLedger.RoundValue totalCount;
         mapping(address orchestrator => StakeLedger.Orchestrator) orchestrators;
         mapping(address delegator => StakeLedger.Delegator) delegators;
         mapping(address delegator => mapping(uint256 lockId => StakeLedger.Lock)) locks;
@@ -49,8 +52,6 @@ contract BondingManager is IBondingManager, Controlled {
     uint256 public constant PPM = StakeLedger.PPM;
     /// @notice The longest unbonding period governance may set (bounds the fee-tail queue).
     uint256 public constant MAX_UNBONDING_PERIOD = 30;
-    uint256 private constant COUNT_BITS = 48;
-    uint256 private constant COUNT_MASK = type(uint48).max;
 
     /// @param controller_ The Controller of this deployment.
     constructor(IController controller_) Controlled(controller_) {}
@@ -212,12 +213,12 @@ contract BondingManager is IBondingManager, Controlled {
         BondingManagerStorage storage $ = _storage();
         uint256 round = _round();
         StakeLedger.Orchestrator storage o = _touch($, msg.sender, round);
-        uint48 key = SafeCast.toUint48(round);
-        uint256 stake = o.activeStake.upperLookupRecent(key);
+        (uint256 stake,) = o.active.valueAt(round);
         if (stake == 0) revert NotActive(msg.sender, round);
         if (o.lastRewardRound == round) revert AlreadyRewarded(msg.sender, round);
-        o.lastRewardRound = key;
-        amount = _minter().createReward(stake, $.totals.upperLookupRecent(key) >> COUNT_BITS);
+        o.lastRewardRound = SafeCast.toUint64(round);
+        (uint256 total,) = $.totalStake.valueAt(round);
+        amount = _minter().createReward(stake, total);
         (uint256 rewardCut,) = o.cutsAt(round);
         uint256 orchestratorCut = amount * rewardCut / PPM;
         if (!o.compound(amount - orchestratorCut)) orchestratorCut = amount;
@@ -314,23 +315,27 @@ contract BondingManager is IBondingManager, Controlled {
     /// @inheritdoc IFeeIntake
     function isActiveOrchestrator(address orchestrator, uint256 round) external view returns (bool) {
         return
-            _storage().orchestrators[orchestrator].activeStake.upperLookupRecent(SafeCast.toUint48(round))
-                != 0;
+            _storage().orchestrators[orchestrator].activity.upperLookupRecent(SafeCast.toUint48(round)) != 0;
     }
 
     /// @inheritdoc IBondingManager
-    function activeStake(address orchestrator, uint256 round) external view returns (uint256) {
-        return _storage().orchestrators[orchestrator].activeStake.upperLookupRecent(SafeCast.toUint48(round));
+    function activeStake(address orchestrator, uint256 round) external view returns (uint256 stake) {
+        StakeLedger.Orchestrator storage o = _storage().orchestrators[orchestrator];
+        bool known;
+        (stake, known) = o.active.valueAt(round);
+        if (known) return stake;
+        if (o.activity.upperLookupRecent(SafeCast.toUint48(round)) == 0) return 0;
+        revert HistoryUnavailable(round);
     }
 
     /// @inheritdoc IBondingManager
     function totalActiveStake(uint256 round) external view returns (uint256) {
-        return _storage().totals.upperLookupRecent(SafeCast.toUint48(round)) >> COUNT_BITS;
+        return _known(_storage().totalStake, round);
     }
 
     /// @inheritdoc IBondingManager
     function activeOrchestratorCount(uint256 round) external view returns (uint256) {
-        return _storage().totals.upperLookupRecent(SafeCast.toUint48(round)) & COUNT_MASK;
+        return _known(_storage().totalCount, round);
     }
 
     /// @inheritdoc IBondingManager
@@ -557,17 +562,22 @@ contract BondingManager is IBondingManager, Controlled {
     ) private {
         uint256 stake = o.totalStake;
         uint256 next = o.registered && stake >= $.minActiveStake ? stake : 0;
-        uint256 prev = o.activeStake.latest();
+        uint256 prev = o.active.next;
         if (next == prev) return;
-        uint48 key = SafeCast.toUint48(round + 1);
-        o.activeStake.push(key, SafeCast.toUint208(next));
-        uint256 packed = $.totals.latest();
-        uint256 count = packed & COUNT_MASK;
-        if (prev == 0) ++count;
-        else if (next == 0) --count;
-        uint256 total = (packed >> COUNT_BITS) + next - prev;
-        $.totals.push(key, SafeCast.toUint208((total << COUNT_BITS) | count));
+        o.active.setNext(round, next);
+        $.totalStake.setNext(round, $.totalStake.next + next - prev);
+        if (prev == 0 || next == 0) {
+            uint256 count = $.totalCount.next;
+            $.totalCount.setNext(round, prev == 0 ? count + 1 : count - 1);
+            o.activity.push(SafeCast.toUint48(round + 1), prev == 0 ? 1 : 0);
+        }
         emit ActiveStakeChanged(orch, next, round + 1);
+    }
+
+    function _known(StakeLedger.RoundValue storage v, uint256 round) private view returns (uint256 value) {
+        bool known;
+        (value, known) = v.valueAt(round);
+        if (!known) revert HistoryUnavailable(round);
     }
 
     function _setUnbondingPeriod(BondingManagerStorage storage $, uint256 value) private {

@@ -8,6 +8,7 @@ import {IMinter} from "./interfaces/IMinter.sol";
 import {IRoundsManager} from "./interfaces/IRoundsManager.sol";
 import {ContractIds} from "./libraries/ContractIds.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 /// @title Minter
 /// @notice Per-round inflation toward a target bonding rate. See {IMinter}.
@@ -16,12 +17,12 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 contract Minter is IMinter, Controlled {
     /// @custom:storage-location erc7201:streamflow.storage.Minter
     struct MinterStorage {
-        uint256 inflation;
-        uint256 inflationChange;
-        uint256 targetBondingRate;
-        uint256 lastRound;
-        uint256 mintable;
-        uint256 minted;
+        uint32 inflation; // rates are at most PPB, which fits 32 bits
+        uint32 inflationChange;
+        uint32 targetBondingRate;
+        uint64 lastRound;
+        uint128 mintable;
+        uint128 minted;
     }
 
     // keccak256(abi.encode(uint256(keccak256("streamflow.storage.Minter")) - 1)) & ~bytes32(uint256(0xff))
@@ -44,7 +45,7 @@ contract Minter is IMinter, Controlled {
     {
         _checkRate(inflation_);
         MinterStorage storage $ = _storage();
-        $.inflation = inflation_;
+        $.inflation = SafeCast.toUint32(inflation_);
         _setInflationChange($, inflationChange_);
         _setTargetBondingRate($, targetBondingRate_);
     }
@@ -65,7 +66,7 @@ contract Minter is IMinter, Controlled {
         uint256 alreadyMinted = $.minted;
         minted = Math.min(Math.mulDiv(mintable, stake, totalActiveStake), mintable - alreadyMinted);
         if (minted == 0) return 0;
-        $.minted = alreadyMinted + minted;
+        $.minted = SafeCast.toUint128(alreadyMinted + minted);
         emit RewardMinted(round, minted);
         token.mint(msg.sender, minted);
     }
@@ -112,26 +113,27 @@ contract Minter is IMinter, Controlled {
         uint256 steps = $.lastRound == 0 ? 1 : round - $.lastRound;
         uint256 rate = supply == 0 ? 0 : Math.mulDiv(bonded, PPB, supply);
         uint256 inflation_ = $.inflation;
+        uint256 target = $.targetBondingRate;
         uint256 delta = steps * $.inflationChange;
-        if (rate < $.targetBondingRate) inflation_ = Math.min(inflation_ + delta, PPB);
-        else if (rate > $.targetBondingRate) inflation_ = inflation_ > delta ? inflation_ - delta : 0;
+        if (rate < target) inflation_ = Math.min(inflation_ + delta, PPB);
+        else if (rate > target) inflation_ = inflation_ > delta ? inflation_ - delta : 0;
         uint256 mintable = Math.mulDiv(supply, inflation_, PPB);
-        $.inflation = inflation_;
-        $.lastRound = round;
-        $.mintable = mintable;
+        $.inflation = SafeCast.toUint32(inflation_);
+        $.lastRound = SafeCast.toUint64(round);
+        $.mintable = SafeCast.toUint128(mintable);
         $.minted = 0;
         emit RoundMintSet(round, inflation_, mintable);
     }
 
     function _setInflationChange(MinterStorage storage $, uint256 value) private {
         _checkRate(value);
-        $.inflationChange = value;
+        $.inflationChange = SafeCast.toUint32(value);
         emit InflationChangeSet(value);
     }
 
     function _setTargetBondingRate(MinterStorage storage $, uint256 value) private {
         _checkRate(value);
-        $.targetBondingRate = value;
+        $.targetBondingRate = SafeCast.toUint32(value);
         emit TargetBondingRateSet(value);
     }
 

@@ -119,6 +119,9 @@ interface IBondingManager is IFeeIntake {
     error InvalidPenalty(uint256 value);
     /// @notice The unbonding period must be between 1 and `MAX_UNBONDING_PERIOD` rounds.
     error InvalidUnbondingPeriod(uint256 unbondingPeriod);
+    /// @notice The stake or totals of `round` are no longer kept (only the current round, the next,
+    /// and back to the last change are; whether an orchestrator was active is kept for every round).
+    error HistoryUnavailable(uint256 round);
     /// @notice The minimum active stake must be positive.
     error InvalidMinActiveStake(uint256 minActiveStake);
 
@@ -215,13 +218,16 @@ interface IBondingManager is IFeeIntake {
 
     // ------------------------------------------------------------------ views
 
-    /// @notice The stake `orchestrator` counts in the active set in `round` (0 if inactive).
+    /// @notice The stake `orchestrator` counts in the active set in `round` (0 if inactive). Exact
+    /// for the current and next round and back to the pool's last change; reverts with
+    /// `HistoryUnavailable` for an older round in which it was active.
     function activeStake(address orchestrator, uint256 round) external view returns (uint256);
 
-    /// @notice The total active stake in `round`.
+    /// @notice The total active stake in `round` (current, next, or back to the last change).
     function totalActiveStake(uint256 round) external view returns (uint256);
 
-    /// @notice The number of active orchestrators in `round`.
+    /// @notice The number of active orchestrators in `round` (current, next, or back to the last
+    /// activation or deactivation).
     function activeOrchestratorCount(uint256 round) external view returns (uint256);
 
     /// @notice `delegator`'s delegate, stake including unclaimed rewards, and fees (claimed and not).

@@ -53,9 +53,19 @@ library StakeLedger {
         uint256 cffToken;
         uint64 exitHead;
         uint64 exitTail;
-        Checkpoints.Trace208 activeStake; // round => stake counted in the active set (0: inactive)
+        RoundValue active; // the stake counted in the active set (0: inactive), by round
+        Checkpoints.Trace208 activity; // round => 1 while active: full history, written only on a flip
         mapping(uint256 index => Exit) exits;
         mapping(uint256 epoch => uint256 cffStake) wipedCffStake;
+    }
+
+    /// @notice A value that changes from the round after a write, in one slot: `prev` holds in
+    /// round `round` (and back to the write before it), `next` from `round + 1` on. The first write
+    /// of a round rolls `next` into `prev`; later writes of the same round only replace `next`.
+    struct RoundValue {
+        uint48 round;
+        uint104 prev;
+        uint104 next;
     }
 
     /// @notice Leaving weight that exits the fee pool at `round`.
@@ -84,6 +94,26 @@ library StakeLedger {
         uint112 amount;
         uint64 exitIndex;
         uint256 cffTokenCheckpoint;
+    }
+
+    // ------------------------------------------------------------------ round values
+
+    /// @dev The value in `round`; `known` is false for rounds before the last write's round that
+    /// the slot no longer describes exactly.
+    function valueAt(RoundValue storage v, uint256 round) internal view returns (uint256 value, bool known) {
+        uint256 last = v.round;
+        if (round > last) return (v.next, true);
+        return (v.prev, round == last);
+    }
+
+    /// @dev Sets the value from `round + 1` on.
+    function setNext(RoundValue storage v, uint256 round, uint256 value) internal {
+        RoundValue memory m = v;
+        if (m.round != round) {
+            v.round = SafeCast.toUint48(round);
+            v.prev = m.next;
+        }
+        v.next = SafeCast.toUint104(value);
     }
 
     // ------------------------------------------------------------------ exits (fee tails)
