@@ -218,7 +218,10 @@ contract BondingManager is IBondingManager, Controlled {
         if (o.lastRewardRound == round) revert AlreadyRewarded(msg.sender, round);
         o.lastRewardRound = SafeCast.toUint64(round);
         (uint256 total,) = $.totalStake.valueAt(round);
-        amount = _minter().createReward(stake, total);
+        // Stake that left the pool during the round earns nothing: rewarding it would hand its share
+        // to whoever stayed (and could blow up the reward factor of a nearly empty pool).
+        uint256 bonded = o.totalStake;
+        amount = _minter().createReward(stake < bonded ? stake : bonded, total);
         (uint256 rewardCut,) = o.cutsAt(round);
         uint256 orchestratorCut = amount * rewardCut / PPM;
         if (!o.compound(amount - orchestratorCut)) orchestratorCut = amount;
