@@ -194,17 +194,13 @@ contract BondingManager is IBondingManager, Controlled {
         uint256 round = _round();
         StakeLedger.Orchestrator storage o = _touch($, msg.sender, round);
         if (!o.registered) revert NotOrchestrator(msg.sender);
-        if (o.delegatorCount == 0) {
-            o.setCuts(rewardCut, feeShare, round);
-            emit CutsAnnounced(msg.sender, rewardCut, feeShare, round);
-            emit CutsApplied(msg.sender, rewardCut, feeShare, round);
-        } else {
-            uint256 effective = round + $.unbondingPeriod;
-            o.nextRewardCut = SafeCast.toUint32(rewardCut);
-            o.nextFeeShare = SafeCast.toUint32(feeShare);
-            o.cutEffectiveRound = SafeCast.toUint64(effective);
-            emit CutsAnnounced(msg.sender, rewardCut, feeShare, effective);
-        }
+        // Nobody else to protect: from the next round (never the current one, whose tickets may
+        // belong to delegators that just left). Otherwise after a full unbonding period.
+        uint256 effective = round + (o.delegatorCount == 0 ? 1 : $.unbondingPeriod);
+        o.nextRewardCut = SafeCast.toUint32(rewardCut);
+        o.nextFeeShare = SafeCast.toUint32(feeShare);
+        o.cutEffectiveRound = SafeCast.toUint64(effective);
+        emit CutsAnnounced(msg.sender, rewardCut, feeShare, effective);
     }
 
     /// @inheritdoc IBondingManager

@@ -426,4 +426,96 @@ contract BondingManagerTest is StakingFixture {
         (,, uint256 r2,) = bm.lockInfo(alice, second);
         assertEq(r2, r1, "joins the queued exit round");
     }
+
+    // ------------------------------------------------------------------ pause, views, checkpoint
+
+    function test_RevertWhen_PausedEveryEntryPoint() public {
+        d.controller.pause();
+        bytes[] memory calls = new bytes[](12);
+        calls[0] = abi.encodeCall(bm.bond, (1, orch));
+        calls[1] = abi.encodeCall(bm.bondFor, (1, orch));
+        calls[2] = abi.encodeCall(bm.redelegate, (orch2));
+        calls[3] = abi.encodeCall(bm.unbond, (1));
+        calls[4] = abi.encodeCall(bm.rebond, (0));
+        calls[5] = abi.encodeCall(bm.rebondFromUnbonded, (orch, 0));
+        calls[6] = abi.encodeCall(bm.withdrawStake, (0));
+        calls[7] = abi.encodeCall(bm.claimEarnings, ());
+        calls[8] = abi.encodeCall(bm.withdrawFees, (payable(orch), 1));
+        calls[9] = abi.encodeCall(bm.announceCuts, (0, 0));
+        calls[10] = abi.encodeCall(bm.reward, ());
+        calls[11] = abi.encodeCall(bm.checkpoint, (orch));
+        for (uint256 i; i < calls.length; ++i) {
+            vm.prank(orch);
+            (bool ok, bytes memory ret) = address(bm).call(calls[i]);
+            assertFalse(ok);
+            assertEq(bytes4(ret), IControlled.ProtocolIsPaused.selector);
+        }
+    }
+
+    function test_RevertWhen_InitializeTwice() public {
+        vm.expectRevert();
+        bm.initialize(7, 1);
+    }
+
+    function test_Checkpoint_IsHarmlessWithoutChanges() public {
+        uint256 r = round();
+        bm.checkpoint(orch);
+        assertEq(bm.activeStake(orch, r + 1), SELF);
+        assertEq(bm.activeOrchestratorCount(r + 1), 2);
+    }
+
+    function test_ActiveStake_HistoryUnavailableForOldActiveRound() public {
+        nextRound();
+        uint256 r = round();
+        nextRound();
+        vm.prank(alice);
+        bm.bond(1 ether, orch); // rolls orch's active-stake slot past round r
+        nextRound();
+        vm.prank(alice);
+        bm.bond(1 ether, orch);
+        assertTrue(bm.isActiveOrchestrator(orch, r), "activity history is complete");
+        vm.expectRevert(abi.encodeWithSelector(IBondingManager.HistoryUnavailable.selector, r));
+        bm.activeStake(orch, r);
+        vm.expectRevert(abi.encodeWithSelector(IBondingManager.HistoryUnavailable.selector, r));
+        bm.totalActiveStake(r);
+        assertEq(bm.activeStake(orch, r - 2), 0, "inactive rounds are known");
+    }
+
+    function test_Views_ForUnknownAccounts() public view {
+        (address delegate, uint256 stake, uint256 fees) = bm.delegatorInfo(alice);
+        assertEq(delegate, address(0));
+        assertEq(stake, 0);
+        assertEq(fees, 0);
+        (uint256 rewards, uint256 pendingFees) = bm.pendingEarnings(alice);
+        assertEq(rewards, 0);
+        assertEq(pendingFees, 0);
+        assertFalse(bm.isOrchestrator(alice));
+        assertFalse(bm.isActiveOrchestrator(alice, round() + 1));
+        (address o,,,) = bm.lockInfo(alice, 0);
+        assertEq(o, address(0));
+    }
+
+    function test_SelfBondedOrchestratorCanMoveToAnother() public {
+        vm.prank(orch);
+        bm.bond(0, orch2);
+        (address delegate, uint256 stake,) = bm.delegatorInfo(orch);
+        assertEq(delegate, orch2);
+        assertEq(stake, SELF);
+        assertFalse(bm.isOrchestrator(orch));
+        assertEq(bm.activeOrchestratorCount(round() + 1), 1);
+        assertEq(bm.totalActiveStake(round() + 1), 2 * SELF);
+    }
+
+    function test_UnbondedDelegatorBondsElsewhere() public {
+        vm.startPrank(alice);
+        bm.bond(5 ether, orch);
+        bm.unbond(5 ether);
+        bm.bond(2 ether, orch2);
+        vm.stopPrank();
+        (address delegate, uint256 stake,) = bm.delegatorInfo(alice);
+        assertEq(delegate, orch2);
+        assertEq(stake, 2 ether);
+        assertEq(bm.orchestratorInfo(orch).delegatorCount, 0);
+        assertEq(bm.orchestratorInfo(orch2).delegatorCount, 1);
+    }
 }

@@ -26,20 +26,47 @@ contract BondingManagerEarningsTest is StakingFixture {
         finder = makeAddr("finder");
         fundAndBond(orch, SELF, orch);
         fundAndBond(orch2, SELF, orch2);
-        // No delegators yet: the cuts apply at once.
+        // No delegators yet: the cuts apply from the next round.
         vm.prank(orch);
         bm.announceCuts(100_000, 500_000); // keeps 10% of rewards, shares 50% of fees
+        nextRound();
         fund(alice, 100_000 ether);
         fund(bob, 100_000 ether);
     }
 
     // ------------------------------------------------------------------ cuts
 
-    function test_AnnounceCuts_ImmediateWithoutDelegators() public view {
+    function test_AnnounceCuts_NextRoundWithoutDelegators() public {
         IBondingManager.OrchestratorView memory v = bm.orchestratorInfo(orch);
         assertEq(v.rewardCut, 100_000);
         assertEq(v.feeShare, 500_000);
-        assertEq(v.cutEffectiveRound, 0);
+        uint256 r = round();
+        vm.expectEmit(address(bm));
+        emit IBondingManager.CutsAnnounced(orch, 0, 1_000_000, r + 1);
+        vm.prank(orch);
+        bm.announceCuts(0, 1_000_000);
+        assertEq(bm.orchestratorInfo(orch).feeShare, 500_000, "not in the current round");
+        nextRound();
+        assertEq(bm.orchestratorInfo(orch).feeShare, 1_000_000);
+        assertEq(bm.orchestratorInfo(orch).rewardCut, 0);
+    }
+
+    /// @dev Delegators leave, then the orchestrator (now alone) drops its fee share: tickets of the
+    /// round they were still bonded in keep the old share.
+    function test_FeeTheft_ImmediateCutChangeSparesCurrentRound() public {
+        vm.prank(alice);
+        bm.bond(SELF, orch);
+        uint256 creationRound = round();
+        vm.prank(alice);
+        uint256 lockId = bm.unbond(SELF);
+        vm.prank(orch);
+        bm.announceCuts(100_000, 0);
+        nextRound();
+        broker.credit(orch, 1 ether, creationRound);
+        advanceRounds(cfg.unbondingPeriod);
+        vm.prank(alice);
+        bm.withdrawStake(lockId);
+        assertApproxEqAbs(feesOf(alice), 0.25 ether, 10);
     }
 
     function test_AnnounceCuts_DelayedByUnbondingPeriod() public {
@@ -105,9 +132,11 @@ contract BondingManagerEarningsTest is StakingFixture {
     }
 
     function test_RevertWhen_RewardInactive() public {
+        address carol = makeAddr("carol");
+        fundAndBond(carol, SELF, carol); // active from the next round only
         uint256 r = round();
-        vm.prank(orch);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.NotActive.selector, orch, r));
+        vm.prank(carol);
+        vm.expectRevert(abi.encodeWithSelector(IBondingManager.NotActive.selector, carol, r));
         bm.reward();
     }
 
@@ -403,6 +432,7 @@ contract BondingManagerEarningsTest is StakingFixture {
         aliceStake = bound(aliceStake, 1, 100_000 ether);
         vm.prank(orch);
         bm.announceCuts(0, feeShare);
+        nextRound();
         vm.prank(alice);
         bm.bond(aliceStake, orch);
         broker.credit(orch, amount, round());
@@ -418,6 +448,7 @@ contract BondingManagerEarningsTest is StakingFixture {
         aliceStake = bound(aliceStake, 1, 100_000 ether);
         vm.prank(orch);
         bm.announceCuts(rewardCut, 0);
+        nextRound();
         vm.prank(alice);
         bm.bond(aliceStake, orch);
         nextRound();
