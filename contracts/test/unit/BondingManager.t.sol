@@ -448,7 +448,7 @@ contract BondingManagerTest is StakingFixture {
             vm.prank(orch);
             (bool ok, bytes memory ret) = address(bm).call(calls[i]);
             assertFalse(ok);
-            assertEq(bytes4(ret), IControlled.ProtocolIsPaused.selector);
+            assertEq(keccak256(ret), keccak256(abi.encodeWithSelector(IControlled.ProtocolIsPaused.selector)));
         }
     }
 
