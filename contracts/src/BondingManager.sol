@@ -515,30 +515,31 @@ contract BondingManager is IBondingManager, Controlled {
         uint256 round,
         bool feeOnly
     ) private returns (uint256 lockId) {
-        (uint64 index, uint64 exitRound) = o.scheduleExit(round + $.unbondingPeriod, amount);
+        (uint256 index, uint256 exitRound) = o.scheduleExit(round + $.unbondingPeriod, amount);
         lockId = d.nextLockId;
         d.nextLockId = SafeCast.toUint32(lockId + 1);
         $.locks[owner][lockId] = StakeLedger.Lock({
             orchestrator: orch,
-            round: exitRound,
+            round: SafeCast.toUint48(exitRound),
+            exitIndex: SafeCast.toUint40(index),
             feeOnly: feeOnly,
             amount: SafeCast.toUint112(amount),
-            exitIndex: index,
             cffTokenCheckpoint: o.cffToken
         });
         if (!feeOnly) emit Unbonded(owner, orch, lockId, amount, exitRound);
     }
 
-    /// @dev Settles `owner`'s earnings with `orch` and returns its stake.
+    /// @dev Settles `owner`'s earnings with `orch` and returns its stake (event only if it changed).
     function _claim(
         StakeLedger.Orchestrator storage o,
         StakeLedger.Delegator storage d,
         address owner,
         address orch
     ) private returns (uint256 stake) {
+        uint256 before = d.bonded;
         uint256 fees;
         (stake, fees) = o.settle(d);
-        emit EarningsClaimed(owner, orch, stake, fees);
+        if (fees != 0 || stake != before) emit EarningsClaimed(owner, orch, stake, fees);
     }
 
     /// @dev Brings a pool to `round`: drops expired fee tails and applies due cuts.

@@ -47,7 +47,8 @@ interface IBondingManager is IFeeIntake {
     event Rebonded(address indexed delegator, address indexed orchestrator, uint256 lockId, uint256 amount);
     /// @notice Lock `lockId` was closed: `amount` LPT returned and `fees` booked to the delegator.
     event StakeWithdrawn(address indexed delegator, uint256 lockId, uint256 amount, uint256 fees);
-    /// @notice A delegator's earnings were claimed into its stake (`stake` after) and fee balance.
+    /// @notice A delegator's earnings were claimed into its stake (`stake` after) and fee balance
+    /// (emitted when a claim changed something).
     event EarningsClaimed(
         address indexed delegator, address indexed orchestrator, uint256 stake, uint256 fees
     );

@@ -50,9 +50,9 @@ library StakeLedger {
         uint64 feeShareSince;
         bool registered; // self-bonded
         uint256 cffStake;
-        uint256 cffToken;
-        uint64 exitHead;
-        uint64 exitTail;
+        uint144 cffToken; // wraps: only differences over a lock's life are used (see `closeLock`)
+        uint56 exitHead;
+        uint56 exitTail;
         RoundValue active; // the stake counted in the active set (0: inactive), by round
         Checkpoints.Trace208 activity; // round => 1 while active: full history, written only on a flip
         mapping(uint256 index => Exit) exits;
@@ -70,9 +70,9 @@ library StakeLedger {
 
     /// @notice Leaving weight that exits the fee pool at `round`.
     struct Exit {
-        uint64 round;
-        uint192 amount;
-        uint256 cffToken; // `cffToken` when the exit was processed
+        uint48 round;
+        uint112 amount;
+        uint144 cffToken; // `cffToken` when the exit was processed
     }
 
     /// @notice A delegator's position, checkpointed at its last claim.
@@ -89,11 +89,11 @@ library StakeLedger {
     /// @notice An unbonding lock (or a fee-only tail left by a redelegation).
     struct Lock {
         address orchestrator;
-        uint64 round; // withdrawable from, and leaves the fee pool at, this round
+        uint48 round; // withdrawable from, and leaves the fee pool at, this round
+        uint40 exitIndex;
         bool feeOnly; // no tokens: the stake moved to another orchestrator
         uint112 amount;
-        uint64 exitIndex;
-        uint256 cffTokenCheckpoint;
+        uint144 cffTokenCheckpoint;
     }
 
     // ------------------------------------------------------------------ round values
@@ -121,11 +121,11 @@ library StakeLedger {
     /// @dev Removes from the fee pool the leaving weight whose exit round has come. Bounded by the
     /// unbonding period: entries are one per round, all within `unbondingPeriod` rounds of a touch.
     function processExits(Orchestrator storage o, uint256 round) internal {
-        uint64 head = o.exitHead;
-        uint64 tail = o.exitTail;
+        uint56 head = o.exitHead;
+        uint56 tail = o.exitTail;
         if (head == tail) return;
         uint256 leaving = o.leavingWeight;
-        uint256 cffToken = o.cffToken;
+        uint144 cffToken = o.cffToken;
         while (head < tail) {
             Exit storage e = o.exits[head];
             if (e.round > round) break;
@@ -141,19 +141,20 @@ library StakeLedger {
     /// later, which only happens after the unbonding period was shortened).
     function scheduleExit(Orchestrator storage o, uint256 round, uint256 amount)
         internal
-        returns (uint64 index, uint64 exitRound)
+        returns (uint256 index, uint256 exitRound)
     {
-        uint64 tail = o.exitTail;
-        exitRound = SafeCast.toUint64(round);
+        uint56 tail = o.exitTail;
+        exitRound = round;
         if (tail > o.exitHead) {
             Exit storage last = o.exits[tail - 1];
             if (last.round >= exitRound) {
-                last.amount += SafeCast.toUint192(amount);
+                last.amount += SafeCast.toUint112(amount);
                 o.leavingWeight += SafeCast.toUint112(amount);
                 return (tail - 1, last.round);
             }
         }
-        o.exits[tail] = Exit({round: exitRound, amount: SafeCast.toUint192(amount), cffToken: 0});
+        o.exits[tail] =
+            Exit({round: SafeCast.toUint48(exitRound), amount: SafeCast.toUint112(amount), cffToken: 0});
         o.exitTail = tail + 1;
         o.leavingWeight += SafeCast.toUint112(amount);
         return (tail, exitRound);
@@ -165,7 +166,7 @@ library StakeLedger {
         internal
         returns (uint256 fees)
     {
-        uint256 end;
+        uint144 end;
         if (l.round > round) {
             o.exits[l.exitIndex].amount -= l.amount;
             o.leavingWeight -= l.amount;
@@ -173,7 +174,15 @@ library StakeLedger {
         } else {
             end = o.exits[l.exitIndex].cffToken;
         }
-        fees = Math.mulDiv(l.amount, end - l.cffTokenCheckpoint, FEE_PREC);
+        // The factor wraps modulo 2^144; the difference is exact while it stays below 2^144, which
+        // the lock's own weight guarantees (the pool weight never drops below the lock's amount
+        // during its life) unless the lock is dust (under ~1e-10 LPT per 1M ETH of fees), and
+        // then it can only pay less.
+        uint144 diff;
+        unchecked {
+            diff = end - l.cffTokenCheckpoint;
+        }
+        fees = Math.mulDiv(l.amount, diff, FEE_PREC);
     }
 
     // ------------------------------------------------------------------ delegators
@@ -215,7 +224,11 @@ library StakeLedger {
         uint256 weight = uint256(o.totalStake) + o.leavingWeight;
         if (weight == 0) return false;
         uint256 perToken = Math.mulDiv(amount, FEE_PREC, weight);
-        o.cffToken += perToken;
+        // forge-lint: disable-next-line(unsafe-typecast)
+        uint144 step = uint144(perToken); // wraps on purpose, see `closeLock`
+        unchecked {
+            o.cffToken += step;
+        }
         o.cffStake += perToken * o.crf;
         return true;
     }

@@ -50,6 +50,8 @@ abstract contract StakingGasBase is StakingFixture {
         newcomer = makeAddr("newcomer");
         fund(alice, 10_000 ether);
         fundAndBond(newcomer, 2000 ether, newcomer);
+        vm.prank(orch);
+        bm.announceCuts(100_000, 500_000); // keeps 10% of rewards, shares 50% of fees
         nextRound();
     }
 
