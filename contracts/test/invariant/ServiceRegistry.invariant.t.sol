@@ -34,7 +34,7 @@ contract ServiceRegistryInvariantTest is StakingFixture {
                 for (uint256 i; i < handler.count(); ++i) {
                     address o = handler.orchestrators(i);
                     bool offers =
-                        handler.ghostServices(o) & (1 << s) != 0 && handler.ghostRegions(o) & (1 << r) != 0;
+                        (handler.ghostServices(o) >> s) & 1 != 0 && (handler.ghostRegions(o) >> r) & 1 != 0;
                     if (offers) ++want;
                 }
                 bytes32 service = handler.serviceIds(s);
@@ -42,8 +42,8 @@ contract ServiceRegistryInvariantTest is StakingFixture {
                 assertEq(registry.orchestratorCount(service, region), want);
                 address[] memory page = registry.orchestratorsFor(service, region, 0, 10);
                 for (uint256 k; k < page.length; ++k) {
-                    assertTrue(handler.ghostServices(page[k]) & (1 << s) != 0, "listed without the service");
-                    assertTrue(handler.ghostRegions(page[k]) & (1 << r) != 0, "listed outside the region");
+                    assertTrue((handler.ghostServices(page[k]) >> s) & 1 != 0, "listed without the service");
+                    assertTrue((handler.ghostRegions(page[k]) >> r) & 1 != 0, "listed outside the region");
                 }
             }
         }

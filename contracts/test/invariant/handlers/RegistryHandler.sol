@@ -36,7 +36,7 @@ contract RegistryHandler is Test {
         list = new bytes32[](_bits(mask));
         uint256 n;
         for (uint256 i; i < 3; ++i) {
-            if (mask & (1 << i) != 0) list[n++] = regionIds[i];
+            if ((mask >> i) & 1 != 0) list[n++] = regionIds[i];
         }
     }
 
@@ -44,7 +44,7 @@ contract RegistryHandler is Test {
         list = new IServiceRegistry.Service[](_bits(mask));
         uint256 n;
         for (uint256 i; i < 3; ++i) {
-            if (mask & (1 << i) != 0) {
+            if ((mask >> i) & 1 != 0) {
                 list[n++] = IServiceRegistry.Service({id: serviceIds[i], verifier: address(0)});
             }
         }
@@ -52,7 +52,7 @@ contract RegistryHandler is Test {
 
     function _bits(uint256 mask) internal pure returns (uint256 n) {
         for (uint256 i; i < 3; ++i) {
-            if (mask & (1 << i) != 0) ++n;
+            if ((mask >> i) & 1 != 0) ++n;
         }
     }
 
