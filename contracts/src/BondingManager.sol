@@ -110,6 +110,7 @@ contract BondingManager is IBondingManager, Controlled {
         StakeLedger.Delegator storage d = $.delegators[msg.sender];
         address orch = d.delegate;
         StakeLedger.Orchestrator storage o = _touch($, orch, round);
+        if (o.freezeCount != 0) revert StakeFrozen(orch);
         uint256 stake = _claim(o, d, msg.sender, orch);
         if (stake < amount) revert InsufficientStake(stake, amount);
         _removeStake($, o, d, orch, msg.sender, amount, round);
@@ -180,7 +181,8 @@ contract BondingManager is IBondingManager, Controlled {
         uint256 have = d.fees;
         if (amount == 0) revert ZeroAmount();
         if (have < amount) revert InsufficientFees(have, amount);
-        d.fees = SafeCast.toUint96(have - amount);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        d.fees = uint96(have - amount); // below `have`, itself a uint96
         emit FeesWithdrawn(msg.sender, to, amount);
         IFeeVault(controller.getContract(ContractIds.TICKET_BROKER)).payFees(to, amount);
     }
@@ -197,8 +199,10 @@ contract BondingManager is IBondingManager, Controlled {
         // Nobody else to protect: from the next round (never the current one, whose tickets may
         // belong to delegators that just left). Otherwise after a full unbonding period.
         uint256 effective = round + (o.delegatorCount == 0 ? 1 : $.unbondingPeriod);
-        o.nextRewardCut = SafeCast.toUint32(rewardCut);
-        o.nextFeeShare = SafeCast.toUint32(feeShare);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        o.nextRewardCut = uint32(rewardCut); // both checked against PPM above
+        // forge-lint: disable-next-line(unsafe-typecast)
+        o.nextFeeShare = uint32(feeShare);
         o.cutEffectiveRound = SafeCast.toUint64(effective);
         emit CutsAnnounced(msg.sender, rewardCut, feeShare, effective);
     }
@@ -423,6 +427,7 @@ contract BondingManager is IBondingManager, Controlled {
         address from = d.delegate;
         StakeLedger.Orchestrator storage oldPool = _touch($, from, round);
         uint256 stake = _claim(oldPool, d, owner, from);
+        if (stake != 0 && oldPool.freezeCount != 0) revert StakeFrozen(from);
         if (stake != 0) {
             _removeStake($, oldPool, d, from, owner, stake, round);
             lockId = _openLock($, oldPool, d, owner, from, stake, round, true);
@@ -499,9 +504,11 @@ contract BondingManager is IBondingManager, Controlled {
         uint256 round
     ) private {
         uint256 left = d.bonded - amount;
-        d.bonded = SafeCast.toUint112(left);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        d.bonded = uint112(left); // below the stored uint112
         if (left == 0 && owner != orch) o.delegatorCount -= 1;
-        o.totalStake -= SafeCast.toUint112(amount);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        o.totalStake -= uint112(amount); // at most the delegator's stake, itself at most the pool
         _syncActive($, o, orch, round);
     }
 
@@ -523,7 +530,8 @@ contract BondingManager is IBondingManager, Controlled {
             round: SafeCast.toUint48(exitRound),
             exitIndex: SafeCast.toUint40(index),
             feeOnly: feeOnly,
-            amount: SafeCast.toUint112(amount),
+            // forge-lint: disable-next-line(unsafe-typecast)
+            amount: uint112(amount), // a stake just taken out of a uint112 pool
             cffTokenCheckpoint: o.cffToken
         });
         if (!feeOnly) emit Unbonded(owner, orch, lockId, amount, exitRound);
@@ -582,7 +590,8 @@ contract BondingManager is IBondingManager, Controlled {
 
     function _setUnbondingPeriod(BondingManagerStorage storage $, uint256 value) private {
         if (value == 0 || value > MAX_UNBONDING_PERIOD) revert InvalidUnbondingPeriod(value);
-        $.unbondingPeriod = SafeCast.toUint64(value);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        $.unbondingPeriod = uint64(value); // at most MAX_UNBONDING_PERIOD
         emit UnbondingPeriodSet(value);
     }
 

@@ -202,7 +202,9 @@ interface IBondingManager is IFeeIntake {
         external
         returns (uint256 penalty);
 
-    /// @notice Freezes withdrawals from `orchestrator`'s pool (locks of it). Only the FaultVerifier.
+    /// @notice Freezes `orchestrator`'s pool while a challenge is open: no stake can leave it (no
+    /// unbond, redelegation or withdrawal of its locks), so all of it stays slashable. Only the
+    /// FaultVerifier.
     function freeze(address orchestrator) external;
 
     /// @notice Lifts one freeze of `orchestrator`'s pool. Only the FaultVerifier.

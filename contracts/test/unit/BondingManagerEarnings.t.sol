@@ -409,6 +409,29 @@ contract BondingManagerEarningsTest is StakingFixture {
         vm.stopPrank();
     }
 
+    function test_RevertWhen_LeavingFrozenPool() public {
+        vm.prank(alice);
+        bm.bond(SELF, orch);
+        vm.prank(faultVerifier);
+        bm.freeze(orch);
+        vm.startPrank(alice);
+        vm.expectRevert(abi.encodeWithSelector(IBondingManager.StakeFrozen.selector, orch));
+        bm.unbond(1 ether);
+        vm.expectRevert(abi.encodeWithSelector(IBondingManager.StakeFrozen.selector, orch));
+        bm.redelegate(orch2);
+        vm.expectRevert(abi.encodeWithSelector(IBondingManager.StakeFrozen.selector, orch));
+        bm.bond(1 ether, orch2);
+        bm.bond(1 ether, orch); // adding is fine
+        vm.stopPrank();
+        vm.prank(faultVerifier);
+        bm.slash(orch, 500_000, finder, 0);
+        assertApproxEqAbs(stakeOf(alice), (SELF + 1 ether) / 2, 10);
+        vm.prank(faultVerifier);
+        bm.unfreeze(orch);
+        vm.prank(alice);
+        bm.unbond(1 ether);
+    }
+
     function test_RevertWhen_FreezeNotVerifier() public {
         vm.expectRevert(
             abi.encodeWithSelector(

@@ -86,6 +86,11 @@ contract StakingHandler is Test {
         (, stake,) = bm.delegatorInfo(who);
     }
 
+    function _frozen(address who) internal view returns (bool) {
+        (address current,,) = bm.delegatorInfo(who);
+        return current != address(0) && bm.orchestratorInfo(current).freezeCount != 0;
+    }
+
     function _dropLock(address who, uint256 index) internal {
         uint256[] storage ids = lockIds[who];
         ids[index] = ids[ids.length - 1];
@@ -102,6 +107,7 @@ contract StakingHandler is Test {
         amount = bound(amount, 1, balance);
         (address current,,) = bm.delegatorInfo(a);
         if (current != address(0) && current != o && _stake(a) != 0) {
+            if (_frozen(a)) return;
             // Move first (as `bond` would) so the fee-only lock left behind is tracked.
             vm.prank(a);
             lockIds[a].push(bm.redelegate(o));
@@ -125,7 +131,7 @@ contract StakingHandler is Test {
     function unbond(uint256 who, uint256 amount) external {
         address a = _anyActor(who);
         uint256 stake = _stake(a);
-        if (stake == 0) return;
+        if (stake == 0 || _frozen(a)) return;
         amount = bound(amount, 1, stake);
         vm.prank(a);
         uint256 id = bm.unbond(amount);
@@ -168,7 +174,7 @@ contract StakingHandler is Test {
         address a = _delegator(who);
         address o = _orchestrator(to);
         (address current,,) = bm.delegatorInfo(a);
-        if (current == o || _stake(a) == 0) return;
+        if (current == o || _stake(a) == 0 || _frozen(a)) return;
         vm.prank(a);
         uint256 id = bm.redelegate(o);
         lockIds[a].push(id);
@@ -230,6 +236,22 @@ contract StakingHandler is Test {
         bm.slash(o, penaltyPpm, finder, bound(finderFeePpm, 0, 1_000_000));
         ghostSlashes++;
         calls["slash"]++;
+    }
+
+    function freeze(uint256 who) external {
+        address o = _orchestrator(who);
+        if (bm.orchestratorInfo(o).freezeCount >= 2) return;
+        vm.prank(faultVerifier);
+        bm.freeze(o);
+        calls["freeze"]++;
+    }
+
+    function unfreeze(uint256 who) external {
+        address o = _orchestrator(who);
+        if (bm.orchestratorInfo(o).freezeCount == 0) return;
+        vm.prank(faultVerifier);
+        bm.unfreeze(o);
+        calls["unfreeze"]++;
     }
 
     function advanceRound(uint256 n) external {
