@@ -466,6 +466,39 @@ contract BondingManagerEarningsTest is StakingFixture {
         assertApproxEqAbs(feesOf(alice) + feesOf(orch), amount, 2);
     }
 
+    /// @dev Whatever the stakes, fee share and timing: a delegator that was bonded when the tickets
+    /// were created and leaves before they are redeemed (within the unbonding period) receives
+    /// exactly its share as of the creation round.
+    function testFuzz_FeeTheft_LeaverKeepsCreationRoundShare(
+        uint256 aliceStake,
+        uint256 bobStake,
+        uint256 leaveAfter,
+        uint256 redeemAfter,
+        uint256 amount
+    ) public {
+        aliceStake = bound(aliceStake, 1 ether, 100_000 ether);
+        bobStake = bound(bobStake, 1 ether, 100_000 ether);
+        redeemAfter = bound(redeemAfter, 0, cfg.unbondingPeriod - 1);
+        leaveAfter = bound(leaveAfter, 0, redeemAfter);
+        amount = bound(amount, 1 gwei, 100 ether);
+        vm.prank(alice);
+        bm.bond(aliceStake, orch);
+        vm.prank(bob);
+        bm.bond(bobStake, orch);
+        uint256 creationRound = round();
+        uint256 want = (amount * 500_000 / PPM) * aliceStake / (SELF + aliceStake + bobStake);
+
+        advanceRounds(leaveAfter);
+        vm.prank(alice);
+        uint256 lockId = bm.unbond(aliceStake);
+        advanceRounds(redeemAfter - leaveAfter);
+        broker.credit(orch, amount, creationRound);
+        advanceRounds(cfg.unbondingPeriod);
+        vm.prank(alice);
+        bm.withdrawStake(lockId);
+        assertApproxEqAbs(feesOf(alice), want, 2);
+    }
+
     function testFuzz_RewardSplit(uint256 rewardCut, uint256 aliceStake) public {
         rewardCut = bound(rewardCut, 0, PPM);
         aliceStake = bound(aliceStake, 1, 100_000 ether);
