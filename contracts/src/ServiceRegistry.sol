@@ -81,22 +81,14 @@ contract ServiceRegistry is IServiceRegistry, Controlled {
 
     /// @inheritdoc IServiceRegistry
     function deregister() external whenNotPaused {
-        ServiceRegistryStorage storage $ = _storage();
-        Entry storage e = $.entries[msg.sender];
-        bytes32[] memory regions = e.regions;
-        bytes32[] memory services = e.services;
-        for (uint256 i; i < services.length; ++i) {
-            for (uint256 j; j < regions.length; ++j) {
-                _delist($, services[i], regions[j]);
-            }
-            delete e.verifiers[services[i]];
-        }
-        delete e.regions;
-        delete e.services;
-        delete e.serviceURI;
-        emit ServiceURISet(msg.sender, "");
-        emit RegionsSet(msg.sender, new bytes32[](0));
-        emit ServicesSet(msg.sender, new Service[](0));
+        _clear(msg.sender);
+    }
+
+    /// @inheritdoc IServiceRegistry
+    function delist(address account) external whenNotPaused {
+        IBondingManager bm = IBondingManager(controller.getContract(ContractIds.BONDING_MANAGER));
+        if (bm.isOrchestrator(account)) revert StillOrchestrator(account);
+        _clear(account);
     }
 
     /// @inheritdoc IServiceRegistry
@@ -194,7 +186,7 @@ contract ServiceRegistry is IServiceRegistry, Controlled {
         for (uint256 i; i < old.length; ++i) {
             if (_containsCalldata(regions, old[i])) continue;
             for (uint256 s; s < services.length; ++s) {
-                _delist($, services[s], old[i]);
+                _delist($, services[s], old[i], msg.sender);
             }
         }
         e.regions = regions;
@@ -222,19 +214,39 @@ contract ServiceRegistry is IServiceRegistry, Controlled {
             if (_contains(ids, old[i])) continue;
             delete e.verifiers[old[i]];
             for (uint256 r; r < regions.length; ++r) {
-                _delist($, old[i], regions[r]);
+                _delist($, old[i], regions[r], msg.sender);
             }
         }
         e.services = ids;
         emit ServicesSet(msg.sender, services);
     }
 
+    /// @dev Removes `who` from every set it is in and clears its entry.
+    function _clear(address who) private {
+        ServiceRegistryStorage storage $ = _storage();
+        Entry storage e = $.entries[who];
+        bytes32[] memory regions = e.regions;
+        bytes32[] memory services = e.services;
+        for (uint256 i; i < services.length; ++i) {
+            for (uint256 j; j < regions.length; ++j) {
+                _delist($, services[i], regions[j], who);
+            }
+            delete e.verifiers[services[i]];
+        }
+        delete e.regions;
+        delete e.services;
+        delete e.serviceURI;
+        emit ServiceURISet(who, "");
+        emit RegionsSet(who, new bytes32[](0));
+        emit ServicesSet(who, new Service[](0));
+    }
+
     function _list(ServiceRegistryStorage storage $, bytes32 service, bytes32 region) private {
         if ($.listings[_key(service, region)].add(msg.sender)) emit Listed(service, region, msg.sender);
     }
 
-    function _delist(ServiceRegistryStorage storage $, bytes32 service, bytes32 region) private {
-        if ($.listings[_key(service, region)].remove(msg.sender)) emit Delisted(service, region, msg.sender);
+    function _delist(ServiceRegistryStorage storage $, bytes32 service, bytes32 region, address who) private {
+        if ($.listings[_key(service, region)].remove(who)) emit Delisted(service, region, who);
     }
 
     function _contains(bytes32[] memory list, bytes32 value) private pure returns (bool) {

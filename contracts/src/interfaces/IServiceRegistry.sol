@@ -35,6 +35,8 @@ interface IServiceRegistry {
 
     /// @notice The caller is not a registered orchestrator of the BondingManager.
     error NotOrchestrator(address account);
+    /// @notice `account` is still an orchestrator, so only it may change its entry.
+    error StillOrchestrator(address account);
     /// @notice The service is not in governance's list.
     error UnknownService(bytes32 id);
     /// @notice The same service or region was given twice.
@@ -61,6 +63,10 @@ interface IServiceRegistry {
 
     /// @notice Removes the caller from every (service, region) set and clears its entry.
     function deregister() external;
+
+    /// @notice Removes `account` from every (service, region) set and clears its entry, once it is no
+    /// longer an orchestrator of the BondingManager. Anyone may call it, to keep the index clean.
+    function delist(address account) external;
 
     /// @notice Adds, updates (`known`) or retires (`!known`) a service. Only governance. Retiring
     /// keeps existing listings; orchestrators drop it at their next `setServices`.

@@ -486,7 +486,8 @@ contract BondingManagerEarningsTest is StakingFixture {
         vm.prank(bob);
         bm.bond(bobStake, orch);
         uint256 creationRound = round();
-        uint256 want = (amount * 500_000 / PPM) * aliceStake / (SELF + aliceStake + bobStake);
+        uint256 pool = amount * 500_000 / PPM; // as the contract rounds it
+        uint256 want = pool * aliceStake / (SELF + aliceStake + bobStake);
 
         advanceRounds(leaveAfter);
         vm.prank(alice);

@@ -121,6 +121,24 @@ contract ServiceRegistryTest is StakingFixture {
         assertEq(registry.serviceURI(orch), "");
     }
 
+    function test_Delist_FormerOrchestrator() public {
+        vm.prank(orch);
+        registry.register("u", regions(EU), services(H264, address(0)));
+        vm.prank(orch);
+        bm.redelegate(orch2); // no longer an orchestrator
+        vm.expectEmit(address(registry));
+        emit IServiceRegistry.Delisted(H264, EU, orch);
+        vm.prank(makeAddr("anyone"));
+        registry.delist(orch);
+        assertEq(registry.orchestratorCount(H264, EU), 0);
+        assertEq(registry.serviceURI(orch), "");
+    }
+
+    function test_RevertWhen_DelistOrchestrator() public {
+        vm.expectRevert(abi.encodeWithSelector(IServiceRegistry.StillOrchestrator.selector, orch));
+        registry.delist(orch);
+    }
+
     function test_OrchestratorsFor_Pages() public {
         vm.prank(orch);
         registry.register("u", regions(EU), services(H264, address(0)));
