@@ -192,7 +192,9 @@ contract BondingManager is BondingManagerCore {
         uint256 round = _round();
         StakeLedger.Orchestrator storage o = _touch($, msg.sender, round);
         (uint256 stake,) = o.active.valueAt(round);
-        if (stake == 0) revert NotActive(msg.sender, round);
+        // A pool whose orchestrator moved its self-bond away earns nothing more (its cut would land
+        // in a delegator record that now belongs to another pool).
+        if (stake == 0 || !o.registered) revert NotActive(msg.sender, round);
         if (o.lastRewardRound == round) revert AlreadyRewarded(msg.sender, round);
         o.lastRewardRound = SafeCast.toUint64(round);
         (uint256 total,) = $.totalStake.valueAt(round);
@@ -214,6 +216,7 @@ contract BondingManager is BondingManagerCore {
     }
 
     /// @inheritdoc IFeeIntake
+    /// @dev Not pausable: it is accounting only, and the TicketBroker gates redemptions itself.
     function creditFees(address orchestrator, uint256 amount, uint256 creationRound)
         external
         onlyRegistered(ContractIds.TICKET_BROKER)

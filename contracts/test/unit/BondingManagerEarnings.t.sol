@@ -140,6 +140,19 @@ contract BondingManagerEarningsTest is StakingFixture {
         bm.reward();
     }
 
+    function test_RevertWhen_RewardAfterLeavingOwnPool() public {
+        vm.prank(alice);
+        bm.bond(SELF, orch);
+        nextRound();
+        vm.prank(orch);
+        bm.redelegate(orch2);
+        assertTrue(bm.isActiveOrchestrator(orch, round()), "still in this round's set");
+        uint256 r = round();
+        vm.prank(orch);
+        vm.expectRevert(abi.encodeWithSelector(IBondingManager.NotActive.selector, orch, r));
+        bm.reward();
+    }
+
     function test_Reward_UnclaimedIsNeverMinted() public {
         nextRound();
         uint256 supply = d.token.totalSupply();

@@ -184,7 +184,8 @@ contract StakingHandler is Test {
     function reward(uint256 who) external {
         address o = _orchestrator(who);
         uint256 r = rounds.currentRound();
-        if (!bm.isActiveOrchestrator(o, r) || bm.orchestratorInfo(o).lastRewardRound == r) return;
+        if (!bm.isOrchestrator(o) || !bm.isActiveOrchestrator(o, r)) return;
+        if (bm.orchestratorInfo(o).lastRewardRound == r) return;
         vm.prank(o);
         bm.reward();
         calls["reward"]++;
