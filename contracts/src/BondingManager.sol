@@ -298,8 +298,7 @@ contract BondingManager is BondingManagerCore {
 
     /// @inheritdoc IFeeIntake
     function isActiveOrchestrator(address orchestrator, uint256 round) external view returns (bool) {
-        return
-            _storage().orchestrators[orchestrator].activity.upperLookupRecent(SafeCast.toUint48(round)) != 0;
+        return _storage().orchestrators[orchestrator].activity.upperLookup(SafeCast.toUint48(round)) != 0;
     }
 
     /// @inheritdoc IBondingManager
@@ -308,7 +307,7 @@ contract BondingManager is BondingManagerCore {
         bool known;
         (stake, known) = o.active.valueAt(round);
         if (known) return stake;
-        if (o.activity.upperLookupRecent(SafeCast.toUint48(round)) == 0) return 0;
+        if (o.activity.upperLookup(SafeCast.toUint48(round)) == 0) return 0;
         revert HistoryUnavailable(round);
     }
 
