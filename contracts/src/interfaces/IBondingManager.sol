@@ -189,7 +189,7 @@ interface IBondingManager is IFeeIntake {
     error AlreadyRewarded(address orchestrator, uint256 round);
     /// @notice Fees were credited for a round after the current one.
     /// @param creationRound The tickets' creation round.
-    /// @param currentRound See the notice.
+    /// @param currentRound The current round.
     error FutureCreationRound(uint256 creationRound, uint256 currentRound);
     /// @notice A fee withdrawal of `want` exceeds the `have` available.
     /// @param have What there is.
