@@ -14,10 +14,14 @@ interface IMinter {
     /// @param mintable LPT the round may mint.
     event RoundMintSet(uint256 indexed round, uint256 inflation, uint256 mintable);
     /// @notice Rewards were minted to the BondingManager.
+    /// @param round The round.
+    /// @param amount LPT minted.
     event RewardMinted(uint256 indexed round, uint256 amount);
     /// @notice Governance set the per-round inflation step.
+    /// @param inflationChange Parts per billion per round.
     event InflationChangeSet(uint256 inflationChange);
     /// @notice Governance set the target bonding rate.
+    /// @param targetBondingRate Parts per billion.
     event TargetBondingRateSet(uint256 targetBondingRate);
 
     /// @notice A rate above one billion parts per billion was given.
@@ -33,23 +37,31 @@ interface IMinter {
     function createReward(uint256 stake, uint256 totalActiveStake) external returns (uint256 minted);
 
     /// @notice Sets the per-round inflation step, parts per billion. Only governance.
+    /// @param inflationChange_ Parts per billion per round.
     function setInflationChange(uint256 inflationChange_) external;
 
     /// @notice Sets the target bonding rate, parts per billion. Only governance.
+    /// @param targetBondingRate_ Parts per billion.
     function setTargetBondingRate(uint256 targetBondingRate_) external;
 
     /// @notice The inflation rate, parts per billion per round.
+    /// @return Parts per billion per round.
     function inflation() external view returns (uint256);
 
     /// @notice The per-round inflation step, parts per billion.
+    /// @return Parts per billion.
     function inflationChange() external view returns (uint256);
 
     /// @notice The target bonding rate, parts per billion.
+    /// @return Parts per billion.
     function targetBondingRate() external view returns (uint256);
 
     /// @notice The last round whose mintable amount was fixed.
+    /// @return The round (0 before the first reward).
     function lastRound() external view returns (uint256);
 
     /// @notice LPT that round `lastRound` may mint, and how much it minted.
+    /// @return mintable LPT the round may mint.
+    /// @return minted LPT it minted so far.
     function roundMint() external view returns (uint256 mintable, uint256 minted);
 }
