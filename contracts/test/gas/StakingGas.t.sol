@@ -94,6 +94,13 @@ abstract contract StakingGasBase is StakingFixture {
         broker.credit(orch, 1 ether, round());
         vm.snapshotGasLastCall("staking", string.concat("creditFees, ", n));
 
+        address bob = makeAddr("bob");
+        fund(bob, 1000 ether);
+        coolAll();
+        vm.prank(bob);
+        bm.bond(1000 ether, orch);
+        vm.snapshotGasLastCall("staking", string.concat("bond (new delegator, pool with fees), ", n));
+
         coolAll();
         vm.prank(alice);
         bm.claimEarnings();
