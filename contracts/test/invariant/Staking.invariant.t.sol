@@ -94,4 +94,28 @@ contract StakingInvariantTest is StakingFixture {
             assertLe(sum, bm.orchestratorInfo(o).totalStake, "pool");
         }
     }
+
+    /// @dev Each pool's leaving weight (fee tails) lies between its locks still inside their
+    /// unbonding period and all its open locks (expired tails leave lazily, at the pool's next touch).
+    function invariant_LeavingWeightMatchesLocks() public view {
+        uint256 r = round();
+        for (uint256 i; i < handler.orchestratorCount(); ++i) {
+            address o = handler.orchestrators(i);
+            uint256 pending;
+            uint256 open;
+            for (uint256 j; j < handler.actorCount(); ++j) {
+                address a = handler.actor(j);
+                uint256[] memory ids = handler.openLocks(a);
+                for (uint256 k; k < ids.length; ++k) {
+                    (address lo, uint256 amount, uint256 lr,) = bm.lockInfo(a, ids[k]);
+                    if (lo != o) continue;
+                    open += amount;
+                    if (lr > r) pending += amount;
+                }
+            }
+            uint256 leaving = bm.orchestratorInfo(o).leavingWeight;
+            assertLe(pending, leaving, "tails still due");
+            assertLe(leaving, open, "tails of closed locks");
+        }
+    }
 }
