@@ -174,9 +174,11 @@ contract BondingManager is BondingManagerCore {
         uint256 round = _round();
         StakeLedger.Orchestrator storage o = _touch($, msg.sender, round);
         if (!o.registered) revert NotOrchestrator(msg.sender);
-        // Nobody else to protect: from the next round (never the current one, whose tickets may
-        // belong to delegators that just left). Otherwise after a full unbonding period.
-        uint256 effective = round + (o.delegatorCount == 0 ? 1 : $.unbondingPeriod);
+        // Nobody to protect (no delegators, no fee tails of delegators that left): from the next
+        // round, never the current one. Otherwise after a full unbonding period, which also keeps
+        // changes far enough apart for the one step of fee-share history `creditFees` reads.
+        bool alone = o.delegatorCount == 0 && o.leavingWeight == 0;
+        uint256 effective = round + (alone ? 1 : $.unbondingPeriod);
         // forge-lint: disable-next-line(unsafe-typecast)
         o.nextRewardCut = uint32(rewardCut); // both checked against PPM above
         // forge-lint: disable-next-line(unsafe-typecast)

@@ -260,7 +260,8 @@ interface IBondingManager is IFeeIntake {
     function withdrawFees(address payable to, uint256 amount) external;
 
     /// @notice Announces new cuts for the caller's pool. They take effect `unbondingPeriod` rounds
-    /// from now, or from the next round while nobody else is delegated to the caller.
+    /// from now, or from the next round while nobody else is delegated to the caller and no stake
+    /// that left its pool still shares its fees.
     /// @param rewardCut PPM of rewards the orchestrator keeps.
     /// @param feeShare PPM of fees that go to the pool (the rest to the orchestrator).
     function announceCuts(uint256 rewardCut, uint256 feeShare) external;

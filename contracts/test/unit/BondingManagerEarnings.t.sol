@@ -51,14 +51,20 @@ contract BondingManagerEarningsTest is StakingFixture {
         assertEq(bm.orchestratorInfo(orch).rewardCut, 0);
     }
 
-    /// @dev Delegators leave, then the orchestrator (now alone) drops its fee share: tickets of the
-    /// round they were still bonded in keep the old share.
-    function test_FeeTheft_ImmediateCutChangeSparesCurrentRound() public {
+    /// @dev Delegators leave, then the orchestrator drops its fee share, twice in a row to push the
+    /// old share out of the history: their fee tails keep the change delayed, so tickets of the round
+    /// they were still bonded in keep the old share.
+    function test_FeeTheft_CutChangesAfterDelegatorsLeave() public {
         vm.prank(alice);
         bm.bond(SELF, orch);
         uint256 creationRound = round();
         vm.prank(alice);
         uint256 lockId = bm.unbond(SELF);
+        assertEq(bm.orchestratorInfo(orch).delegatorCount, 0);
+        vm.prank(orch);
+        bm.announceCuts(100_000, 0);
+        assertEq(bm.orchestratorInfo(orch).cutEffectiveRound, creationRound + cfg.unbondingPeriod);
+        nextRound();
         vm.prank(orch);
         bm.announceCuts(100_000, 0);
         nextRound();
