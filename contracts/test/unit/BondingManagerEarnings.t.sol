@@ -388,6 +388,39 @@ contract BondingManagerEarningsTest is StakingFixture {
         assertTrue(bm.isActiveOrchestrator(orch, round() + 1));
     }
 
+    function test_Slash_WithoutFinderBurnsAll() public {
+        uint256 supply = d.token.totalSupply();
+        vm.prank(faultVerifier);
+        uint256 penalty = bm.slash(orch, 100_000, address(0), 500_000);
+        assertEq(penalty, SELF / 10);
+        assertEq(d.token.totalSupply(), supply - penalty);
+    }
+
+    /// @dev Fee tails of several exit rounds, left alone for long, leave in one later touch and
+    /// each lock is paid for exactly the credits made while it was in the pool.
+    function test_FeeTails_SeveralExitRoundsProcessedLazily() public {
+        vm.prank(alice);
+        bm.bond(3 * SELF, orch);
+        uint256[3] memory ids;
+        for (uint256 i; i < 3; ++i) {
+            vm.prank(alice);
+            ids[i] = bm.unbond(SELF);
+            nextRound();
+        }
+        // Pool: orch SELF bonded; alice's three tails of SELF each, exiting at r0+7, r0+8, r0+9.
+        broker.credit(orch, 4 ether, round()); // 2 ether to the pool, 4 equal weights
+        assertEq(bm.orchestratorInfo(orch).leavingWeight, 3 * SELF);
+        advanceRounds(20);
+        broker.credit(orch, 2 ether, round()); // 1 ether to the pool: only orch is left in it
+        assertEq(bm.orchestratorInfo(orch).leavingWeight, 0);
+        for (uint256 i; i < 3; ++i) {
+            vm.prank(alice);
+            bm.withdrawStake(ids[i]);
+        }
+        assertApproxEqAbs(feesOf(alice), 1.5 ether, 10);
+        assertApproxEqAbs(feesOf(orch), 2 ether + 0.5 ether + 1 ether + 1 ether, 10); // cuts + pool shares
+    }
+
     function test_Slash_ZeroPenaltyIsNoop() public {
         vm.prank(faultVerifier);
         assertEq(bm.slash(orch, 0, finder, 0), 0);
