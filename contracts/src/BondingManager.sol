@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {BondingManagerCore} from "./BondingManagerCore.sol";
+import {IBondingManager} from "./interfaces/IBondingManager.sol";
+import {IController} from "./interfaces/IController.sol";
+import {IFeeIntake} from "./interfaces/IFeeIntake.sol";
+import {IFeeVault} from "./interfaces/IFeeVault.sol";
+import {ILivepeerToken} from "./interfaces/ILivepeerToken.sol";
+import {ContractIds} from "./libraries/ContractIds.sol";
+import {StakeLedger} from "./libraries/StakeLedger.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
+
+/// @title BondingManager
+/// @notice Staking, delegation, the open active set and earnings. See {IBondingManager}.
+/// @dev Nothing loops over orchestrators or delegators. The active set is kept incrementally: each
+/// orchestrator's active stake and the totals (stake, count) are one-slot `RoundValue`s written for
+/// `currentRound + 1` whenever a pool changes (exact for the current and next round, and back to the
+/// previous write); whether an orchestrator is active has a full per-round history, written only
+/// when it flips. Earnings use the cumulative factors of {StakeLedger}.
+///
+/// Fee theft guard (docs/staking.md): `creditFees` splits fees by the fee share in force in the
+/// tickets' creation round, over a pool that still counts, for `unbondingPeriod` rounds, the weight
+/// of every delegator that left it. As long as tickets expire within the unbonding period, a
+/// delegator that leaves still receives its share of every ticket created while it was bonded, so
+/// holding tickets until delegators leave gains the orchestrator nothing.
+contract BondingManager is BondingManagerCore {
+    using StakeLedger for StakeLedger.Orchestrator;
+    using StakeLedger for StakeLedger.RoundValue;
+    using Checkpoints for Checkpoints.Trace208;
+
+    /// @param controller_ The Controller of this deployment.
+    constructor(IController controller_) BondingManagerCore(controller_) {}
+
+    /// @notice Sets the unbonding period and the minimum active stake.
+    function initialize(uint256 unbondingPeriod_, uint256 minActiveStake_) external initializer {
+        BondingManagerStorage storage $ = _storage();
+        _setUnbondingPeriod($, unbondingPeriod_);
+        _setMinActiveStake($, minActiveStake_);
+    }
+
+    // ================================================================== moving stake
+
+    /// @inheritdoc IBondingManager
+    function bond(uint256 amount, address to) external {
+        _notPaused();
+        BondingManagerStorage storage $ = _storage();
+        uint256 round = _round();
+        StakeLedger.Delegator storage d = $.delegators[msg.sender];
+        address current = d.delegate;
+        if (current != address(0) && current != to) {
+            if (d.bonded != 0) _redelegate($, msg.sender, to, round);
+            else _setDelegate($, d, msg.sender, to, round);
+        } else if (amount == 0) {
+            revert ZeroAmount();
+        }
+        if (amount != 0) _bond($, msg.sender, to, amount, round);
+    }
+
+    /// @inheritdoc IBondingManager
+    function bondFor(uint256 amount, address owner) external {
+        _notPaused();
+        if (amount == 0) revert ZeroAmount();
+        BondingManagerStorage storage $ = _storage();
+        address to = $.delegators[owner].delegate;
+        if (to == address(0)) revert NotDelegated(owner);
+        _bond($, owner, to, amount, _round());
+    }
+
+    /// @inheritdoc IBondingManager
+    function redelegate(address to) external returns (uint256 lockId) {
+        _notPaused();
+        BondingManagerStorage storage $ = _storage();
+        StakeLedger.Delegator storage d = $.delegators[msg.sender];
+        if (d.delegate == to) revert AlreadyDelegated(to);
+        if (d.bonded == 0) revert InsufficientStake(0, 1);
+        return _redelegate($, msg.sender, to, _round());
+    }
+
+    /// @inheritdoc IBondingManager
+    function unbond(uint256 amount) external returns (uint256 lockId) {
+        _notPaused();
+        if (amount == 0) revert ZeroAmount();
+        BondingManagerStorage storage $ = _storage();
+        uint256 round = _round();
+        StakeLedger.Delegator storage d = $.delegators[msg.sender];
+        address orch = d.delegate;
+        StakeLedger.Orchestrator storage o = _touch($, orch, round);
+        if (o.freezeCount != 0) revert StakeFrozen(orch);
+        uint256 stake = _claim(o, d, msg.sender, orch);
+        if (stake < amount) revert InsufficientStake(stake, amount);
+        _removeStake($, o, d, orch, msg.sender, amount, round);
+        lockId = _openLock($, o, d, msg.sender, orch, amount, round, false);
+    }
+
+    /// @inheritdoc IBondingManager
+    function rebond(uint256 lockId) external {
+        _notPaused();
+        BondingManagerStorage storage $ = _storage();
+        address to = $.delegators[msg.sender].delegate;
+        if (to == address(0)) revert NotDelegated(msg.sender);
+        _rebond($, to, lockId);
+    }
+
+    /// @inheritdoc IBondingManager
+    function rebondFromUnbonded(address to, uint256 lockId) external {
+        _notPaused();
+        BondingManagerStorage storage $ = _storage();
+        StakeLedger.Delegator storage d = $.delegators[msg.sender];
+        address current = d.delegate;
+        if (current != address(0)) {
+            uint256 stake = _claim(_touch($, current, _round()), d, msg.sender, current);
+            if (stake != 0) revert StillBonded(stake);
+        }
+        _rebond($, to, lockId);
+    }
+
+    /// @inheritdoc IBondingManager
+    function withdrawStake(uint256 lockId) external {
+        _notPaused();
+        BondingManagerStorage storage $ = _storage();
+        StakeLedger.Lock storage l = $.locks[msg.sender][lockId];
+        address orch = l.orchestrator;
+        if (orch == address(0)) revert UnknownLock(lockId);
+        uint256 round = _round();
+        if (l.round > round) revert LockNotWithdrawable(lockId, l.round);
+        StakeLedger.Orchestrator storage o = _touch($, orch, round);
+        if (o.freezeCount != 0) revert StakeFrozen(orch);
+        uint256 fees = o.closeLock(l, round);
+        uint256 amount = l.feeOnly ? 0 : l.amount;
+        delete $.locks[msg.sender][lockId];
+        StakeLedger.Delegator storage d = $.delegators[msg.sender];
+        if (fees != 0) d.fees += SafeCast.toUint96(fees);
+        emit StakeWithdrawn(msg.sender, lockId, amount, fees);
+        if (amount != 0) SafeERC20.safeTransfer(_token(), msg.sender, amount);
+    }
+
+    // ================================================================== earnings
+
+    /// @inheritdoc IBondingManager
+    function claimEarnings() external {
+        _notPaused();
+        BondingManagerStorage storage $ = _storage();
+        StakeLedger.Delegator storage d = $.delegators[msg.sender];
+        address orch = d.delegate;
+        if (orch == address(0)) revert NotDelegated(msg.sender);
+        _claim(_touch($, orch, _round()), d, msg.sender, orch);
+    }
+
+    /// @inheritdoc IBondingManager
+    function withdrawFees(address payable to, uint256 amount) external {
+        _notPaused();
+        BondingManagerStorage storage $ = _storage();
+        StakeLedger.Delegator storage d = $.delegators[msg.sender];
+        address orch = d.delegate;
+        if (orch != address(0)) _claim(_touch($, orch, _round()), d, msg.sender, orch);
+        uint256 have = d.fees;
+        if (amount == 0) revert ZeroAmount();
+        if (have < amount) revert InsufficientFees(have, amount);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        d.fees = uint96(have - amount); // below `have`, itself a uint96
+        emit FeesWithdrawn(msg.sender, to, amount);
+        IFeeVault(controller.getContract(ContractIds.TICKET_BROKER)).payFees(to, amount);
+    }
+
+    /// @inheritdoc IBondingManager
+    function announceCuts(uint256 rewardCut, uint256 feeShare) external {
+        _notPaused();
+        if (rewardCut > PPM) revert InvalidCut(rewardCut);
+        if (feeShare > PPM) revert InvalidCut(feeShare);
+        BondingManagerStorage storage $ = _storage();
+        uint256 round = _round();
+        StakeLedger.Orchestrator storage o = _touch($, msg.sender, round);
+        if (!o.registered) revert NotOrchestrator(msg.sender);
+        // Nobody to protect (no delegators, no fee tails of delegators that left): from the next
+        // round, never the current one. Otherwise after a full unbonding period, which also keeps
+        // changes far enough apart for the one step of fee-share history `creditFees` reads.
+        bool alone = o.delegatorCount == 0 && o.leavingWeight == 0;
+        uint256 effective = round + (alone ? 1 : $.unbondingPeriod);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        o.nextRewardCut = uint32(rewardCut); // both checked against PPM above
+        // forge-lint: disable-next-line(unsafe-typecast)
+        o.nextFeeShare = uint32(feeShare);
+        o.cutEffectiveRound = SafeCast.toUint64(effective);
+        emit CutsAnnounced(msg.sender, rewardCut, feeShare, effective);
+    }
+
+    /// @inheritdoc IBondingManager
+    function reward() external returns (uint256 amount) {
+        _notPaused();
+        BondingManagerStorage storage $ = _storage();
+        uint256 round = _round();
+        StakeLedger.Orchestrator storage o = _touch($, msg.sender, round);
+        (uint256 stake,) = o.active.valueAt(round);
+        // A pool whose orchestrator moved its self-bond away earns nothing more (its cut would land
+        // in a delegator record that now belongs to another pool).
+        if (stake == 0 || !o.registered) revert NotActive(msg.sender, round);
+        if (o.lastRewardRound == round) revert AlreadyRewarded(msg.sender, round);
+        o.lastRewardRound = SafeCast.toUint64(round);
+        (uint256 total,) = $.totalStake.valueAt(round);
+        // Stake that left the pool during the round earns nothing: rewarding it would hand its share
+        // to whoever stayed (and could blow up the reward factor of a nearly empty pool).
+        uint256 bonded = o.totalStake;
+        amount = _minter().createReward(stake < bonded ? stake : bonded, total);
+        (uint256 rewardCut,) = o.cutsAt(round);
+        uint256 orchestratorCut = amount * rewardCut / PPM;
+        if (!o.compound(amount - orchestratorCut)) orchestratorCut = amount;
+        if (orchestratorCut != 0) {
+            StakeLedger.Delegator storage self = $.delegators[msg.sender];
+            o.settle(self);
+            self.bonded += SafeCast.toUint112(orchestratorCut);
+            o.totalStake += SafeCast.toUint112(orchestratorCut);
+        }
+        emit Reward(msg.sender, round, amount, orchestratorCut);
+        _syncActive($, o, msg.sender, round);
+    }
+
+    /// @inheritdoc IFeeIntake
+    /// @dev Not pausable: it is accounting only, and the TicketBroker gates redemptions itself.
+    function creditFees(address orchestrator, uint256 amount, uint256 creationRound)
+        external
+        onlyRegistered(ContractIds.TICKET_BROKER)
+    {
+        BondingManagerStorage storage $ = _storage();
+        uint256 round = _round();
+        if (creationRound > round) revert FutureCreationRound(creationRound, round);
+        StakeLedger.Orchestrator storage o = _touch($, orchestrator, round);
+        (, uint256 feeShare) = o.cutsAt(creationRound);
+        uint256 poolFees = amount * feeShare / PPM;
+        if (poolFees == 0 || !o.creditPool(poolFees)) poolFees = 0;
+        uint256 orchestratorCut = amount - poolFees;
+        if (orchestratorCut != 0) $.delegators[orchestrator].fees += SafeCast.toUint96(orchestratorCut);
+        emit FeesCredited(orchestrator, creationRound, amount, orchestratorCut);
+    }
+
+    /// @inheritdoc IBondingManager
+    function checkpoint(address orchestrator) external {
+        _notPaused();
+        BondingManagerStorage storage $ = _storage();
+        uint256 round = _round();
+        _syncActive($, _touch($, orchestrator, round), orchestrator, round);
+    }
+
+    // ================================================================== fault verifier
+
+    /// @inheritdoc IBondingManager
+    function slash(address orchestrator, uint256 penaltyPpm, address finder, uint256 finderFeePpm)
+        external
+        onlyRegistered(ContractIds.FAULT_VERIFIER)
+        returns (uint256 penalty)
+    {
+        if (penaltyPpm > PPM) revert InvalidPenalty(penaltyPpm);
+        if (finderFeePpm > PPM) revert InvalidPenalty(finderFeePpm);
+        BondingManagerStorage storage $ = _storage();
+        uint256 round = _round();
+        StakeLedger.Orchestrator storage o = _touch($, orchestrator, round);
+        penalty = uint256(o.totalStake) * penaltyPpm / PPM;
+        if (penalty == 0) return 0;
+        penalty = o.cut(penalty);
+        _syncActive($, o, orchestrator, round);
+        uint256 finderFee = finder == address(0) ? 0 : penalty * finderFeePpm / PPM;
+        emit Slashed(orchestrator, finder, penalty, finderFee);
+        ILivepeerToken token = _token();
+        if (finderFee != 0) SafeERC20.safeTransfer(token, finder, finderFee);
+        if (penalty != finderFee) token.burn(penalty - finderFee);
+    }
+
+    /// @inheritdoc IBondingManager
+    function freeze(address orchestrator) external onlyRegistered(ContractIds.FAULT_VERIFIER) {
+        StakeLedger.Orchestrator storage o = _storage().orchestrators[orchestrator];
+        uint256 count = o.freezeCount + 1;
+        o.freezeCount = SafeCast.toUint16(count);
+        emit Frozen(orchestrator, count);
+    }
+
+    /// @inheritdoc IBondingManager
+    function unfreeze(address orchestrator) external onlyRegistered(ContractIds.FAULT_VERIFIER) {
+        StakeLedger.Orchestrator storage o = _storage().orchestrators[orchestrator];
+        uint256 count = o.freezeCount;
+        if (count == 0) revert NotFrozen(orchestrator);
+        o.freezeCount = SafeCast.toUint16(count - 1);
+        emit Unfrozen(orchestrator, count - 1);
+    }
+
+    // ================================================================== governance
+
+    /// @inheritdoc IBondingManager
+    function setUnbondingPeriod(uint256 unbondingPeriod_) external onlyGovernance {
+        _setUnbondingPeriod(_storage(), unbondingPeriod_);
+    }
+
+    /// @inheritdoc IBondingManager
+    function setMinActiveStake(uint256 minActiveStake_) external onlyGovernance {
+        _setMinActiveStake(_storage(), minActiveStake_);
+    }
+
+    // ================================================================== views
+
+    /// @inheritdoc IFeeIntake
+    function isActiveOrchestrator(address orchestrator, uint256 round) external view returns (bool) {
+        return _storage().orchestrators[orchestrator].activity.upperLookup(SafeCast.toUint48(round)) != 0;
+    }
+
+    /// @inheritdoc IBondingManager
+    function activeStake(address orchestrator, uint256 round) external view returns (uint256 stake) {
+        StakeLedger.Orchestrator storage o = _storage().orchestrators[orchestrator];
+        bool known;
+        (stake, known) = o.active.valueAt(round);
+        if (known) return stake;
+        if (o.activity.upperLookup(SafeCast.toUint48(round)) == 0) return 0;
+        revert HistoryUnavailable(round);
+    }
+
+    /// @inheritdoc IBondingManager
+    function totalActiveStake(uint256 round) external view returns (uint256) {
+        return _known(_storage().totalStake, round);
+    }
+
+    /// @inheritdoc IBondingManager
+    function activeOrchestratorCount(uint256 round) external view returns (uint256) {
+        return _known(_storage().totalCount, round);
+    }
+
+    /// @inheritdoc IBondingManager
+    function delegatorInfo(address delegator)
+        external
+        view
+        returns (address delegate, uint256 stake, uint256 fees)
+    {
+        BondingManagerStorage storage $ = _storage();
+        StakeLedger.Delegator storage d = $.delegators[delegator];
+        delegate = d.delegate;
+        (stake, fees) = $.orchestrators[delegate].pending(d);
+        fees += d.fees;
+    }
+
+    /// @inheritdoc IBondingManager
+    function pendingEarnings(address delegator) external view returns (uint256 rewards, uint256 fees) {
+        BondingManagerStorage storage $ = _storage();
+        StakeLedger.Delegator storage d = $.delegators[delegator];
+        uint256 stake;
+        (stake, fees) = $.orchestrators[d.delegate].pending(d);
+        rewards = stake > d.bonded ? stake - d.bonded : 0;
+    }
+
+    /// @inheritdoc IBondingManager
+    function isOrchestrator(address account) external view returns (bool) {
+        return _storage().orchestrators[account].registered;
+    }
+
+    /// @inheritdoc IBondingManager
+    function orchestratorInfo(address orchestrator) external view returns (OrchestratorView memory v) {
+        StakeLedger.Orchestrator storage o = _storage().orchestrators[orchestrator];
+        v.registered = o.registered;
+        v.totalStake = o.totalStake;
+        v.leavingWeight = o.leavingWeight;
+        (v.rewardCut, v.feeShare) = o.cutsAt(_round());
+        v.nextRewardCut = o.nextRewardCut;
+        v.nextFeeShare = o.nextFeeShare;
+        v.cutEffectiveRound = o.cutEffectiveRound;
+        v.lastRewardRound = o.lastRewardRound;
+        v.delegatorCount = o.delegatorCount;
+        v.freezeCount = o.freezeCount;
+    }
+
+    /// @inheritdoc IBondingManager
+    function lockInfo(address delegator, uint256 lockId)
+        external
+        view
+        returns (address orchestrator, uint256 amount, uint256 round, bool feeOnly)
+    {
+        StakeLedger.Lock storage l = _storage().locks[delegator][lockId];
+        return (l.orchestrator, l.amount, l.round, l.feeOnly);
+    }
+
+    /// @inheritdoc IBondingManager
+    function unbondingPeriod() external view returns (uint256) {
+        return _storage().unbondingPeriod;
+    }
+
+    /// @inheritdoc IBondingManager
+    function minActiveStake() external view returns (uint256) {
+        return _storage().minActiveStake;
+    }
+}

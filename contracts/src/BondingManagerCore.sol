@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {Controlled} from "./Controlled.sol";
+import {IBondingManager} from "./interfaces/IBondingManager.sol";
+import {IController} from "./interfaces/IController.sol";
+import {ILivepeerToken} from "./interfaces/ILivepeerToken.sol";
+import {IMinter} from "./interfaces/IMinter.sol";
+import {IRoundsManager} from "./interfaces/IRoundsManager.sol";
+import {ContractIds} from "./libraries/ContractIds.sol";
+import {StakeLedger} from "./libraries/StakeLedger.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
+
+/// @title BondingManagerCore
+/// @notice The storage, constants and internal state transitions of the {BondingManager}, kept apart
+/// so that the deployable contract holds only its external functions.
+/// @dev See {BondingManager} for the design; the ledger math lives in {StakeLedger}.
+abstract contract BondingManagerCore is IBondingManager, Controlled {
+    using StakeLedger for StakeLedger.Orchestrator;
+    using StakeLedger for StakeLedger.RoundValue;
+    using Checkpoints for Checkpoints.Trace208;
+
+    /// @custom:storage-location erc7201:streamflow.storage.BondingManager
+    struct BondingManagerStorage {
+        uint64 unbondingPeriod;
+        uint128 minActiveStake;
+        StakeLedger.RoundValue totalStake;
+        StakeLedger.RoundValue totalCount;
+        mapping(address orchestrator => StakeLedger.Orchestrator) orchestrators;
+        mapping(address delegator => StakeLedger.Delegator) delegators;
+        mapping(address delegator => mapping(uint256 lockId => StakeLedger.Lock)) locks;
+    }
+
+    // keccak256(abi.encode(uint256(keccak256("streamflow.storage.BondingManager")) - 1)) & ~bytes32(uint256(0xff))
+    bytes32 internal constant STORAGE_SLOT =
+        0x126d2d45c7e64d88ae7014d23929887c3e9a60462a80d0c6c2e0cbeaeb585100;
+
+    /// @notice Parts per million.
+    uint256 public constant PPM = StakeLedger.PPM;
+    /// @notice The longest unbonding period governance may set (bounds the fee-tail queue).
+    uint256 public constant MAX_UNBONDING_PERIOD = 30;
+
+    /// @param controller_ The Controller of this deployment.
+    constructor(IController controller_) Controlled(controller_) {}
+
+    /// @dev Adds `amount` (pulled from the caller) to `owner`'s stake with `to`.
+    function _bond(BondingManagerStorage storage $, address owner, address to, uint256 amount, uint256 round)
+        internal
+    {
+        StakeLedger.Delegator storage d = $.delegators[owner];
+        if (d.delegate == address(0)) _setDelegate($, d, owner, to, round);
+        StakeLedger.Orchestrator storage o = _touch($, to, round);
+        uint256 stake = _claim(o, d, owner, to);
+        _addStake($, o, d, to, owner, stake, amount, round);
+        emit Bonded(owner, to, msg.sender, amount);
+        SafeERC20.safeTransferFrom(_token(), msg.sender, address(this), amount);
+    }
+
+    /// @dev Moves `owner`'s whole stake to `to`, leaving a fee-only lock in the old pool.
+    function _redelegate(BondingManagerStorage storage $, address owner, address to, uint256 round)
+        internal
+        returns (uint256 lockId)
+    {
+        StakeLedger.Delegator storage d = $.delegators[owner];
+        address from = d.delegate;
+        StakeLedger.Orchestrator storage oldPool = _touch($, from, round);
+        uint256 stake = _claim(oldPool, d, owner, from);
+        if (stake != 0 && oldPool.freezeCount != 0) revert StakeFrozen(from);
+        if (stake != 0) {
+            _removeStake($, oldPool, d, from, owner, stake, round);
+            lockId = _openLock($, oldPool, d, owner, from, stake, round, true);
+        }
+        _setDelegate($, d, owner, to, round);
+        StakeLedger.Orchestrator storage newPool = _touch($, to, round);
+        _claim(newPool, d, owner, to);
+        if (stake != 0) _addStake($, newPool, d, to, owner, 0, stake, round);
+        emit Redelegated(owner, from, to, stake);
+    }
+
+    /// @dev Bonds lock `lockId` of the caller to `to`.
+    function _rebond(BondingManagerStorage storage $, address to, uint256 lockId) internal {
+        StakeLedger.Lock storage l = $.locks[msg.sender][lockId];
+        address from = l.orchestrator;
+        if (from == address(0)) revert UnknownLock(lockId);
+        if (l.feeOnly) revert FeeOnlyLock(lockId);
+        uint256 round = _round();
+        StakeLedger.Delegator storage d = $.delegators[msg.sender];
+        uint256 fees = _touch($, from, round).closeLock(l, round);
+        uint256 amount = l.amount;
+        delete $.locks[msg.sender][lockId];
+        if (fees != 0) d.fees += SafeCast.toUint96(fees);
+        if (d.delegate != to) _setDelegate($, d, msg.sender, to, round);
+        StakeLedger.Orchestrator storage o = _touch($, to, round);
+        uint256 stake = _claim(o, d, msg.sender, to);
+        _addStake($, o, d, to, msg.sender, stake, amount, round);
+        emit Rebonded(msg.sender, to, lockId, amount);
+    }
+
+    function _setDelegate(
+        BondingManagerStorage storage $,
+        StakeLedger.Delegator storage d,
+        address owner,
+        address to,
+        uint256 round
+    ) internal {
+        if (to != owner && !$.orchestrators[to].registered) revert NotOrchestrator(to);
+        if (d.delegate == owner) {
+            StakeLedger.Orchestrator storage own = $.orchestrators[owner];
+            own.registered = false;
+            _syncActive($, own, owner, round);
+        }
+        d.delegate = to;
+        if (to == owner && !$.orchestrators[owner].registered) {
+            $.orchestrators[owner].registered = true;
+            emit OrchestratorRegistered(owner);
+        }
+    }
+
+    function _addStake(
+        BondingManagerStorage storage $,
+        StakeLedger.Orchestrator storage o,
+        StakeLedger.Delegator storage d,
+        address orch,
+        address owner,
+        uint256 stake,
+        uint256 amount,
+        uint256 round
+    ) internal {
+        if (stake == 0 && owner != orch) o.delegatorCount += 1;
+        d.bonded = SafeCast.toUint112(stake + amount);
+        o.totalStake += SafeCast.toUint112(amount);
+        _syncActive($, o, orch, round);
+    }
+
+    function _removeStake(
+        BondingManagerStorage storage $,
+        StakeLedger.Orchestrator storage o,
+        StakeLedger.Delegator storage d,
+        address orch,
+        address owner,
+        uint256 amount,
+        uint256 round
+    ) internal {
+        uint256 left = d.bonded - amount;
+        // forge-lint: disable-next-line(unsafe-typecast)
+        d.bonded = uint112(left); // below the stored uint112
+        if (left == 0 && owner != orch) o.delegatorCount -= 1;
+        // forge-lint: disable-next-line(unsafe-typecast)
+        o.totalStake -= uint112(amount); // at most the delegator's stake, itself at most the pool
+        _syncActive($, o, orch, round);
+    }
+
+    function _openLock(
+        BondingManagerStorage storage $,
+        StakeLedger.Orchestrator storage o,
+        StakeLedger.Delegator storage d,
+        address owner,
+        address orch,
+        uint256 amount,
+        uint256 round,
+        bool feeOnly
+    ) internal returns (uint256 lockId) {
+        (uint256 index, uint256 exitRound) = o.scheduleExit(round + $.unbondingPeriod, amount);
+        lockId = d.nextLockId;
+        d.nextLockId = SafeCast.toUint32(lockId + 1);
+        $.locks[owner][lockId] = StakeLedger.Lock({
+            orchestrator: orch,
+            round: SafeCast.toUint48(exitRound),
+            exitIndex: SafeCast.toUint40(index),
+            feeOnly: feeOnly,
+            // forge-lint: disable-next-line(unsafe-typecast)
+            amount: uint112(amount), // a stake just taken out of a uint112 pool
+            cffTokenCheckpoint: o.cffToken
+        });
+        if (!feeOnly) emit Unbonded(owner, orch, lockId, amount, exitRound);
+    }
+
+    /// @dev Settles `owner`'s earnings with `orch` and returns its stake (event only if it changed).
+    function _claim(
+        StakeLedger.Orchestrator storage o,
+        StakeLedger.Delegator storage d,
+        address owner,
+        address orch
+    ) internal returns (uint256 stake) {
+        uint256 before = d.bonded;
+        uint256 fees;
+        (stake, fees) = o.settle(d);
+        if (fees != 0 || stake != before) emit EarningsClaimed(owner, orch, stake, fees);
+    }
+
+    /// @dev Brings a pool to `round`: drops expired fee tails and applies due cuts.
+    function _touch(BondingManagerStorage storage $, address orch, uint256 round)
+        internal
+        returns (StakeLedger.Orchestrator storage o)
+    {
+        o = $.orchestrators[orch];
+        o.processExits(round);
+        if (o.foldCuts(round)) emit CutsApplied(orch, o.rewardCut, o.feeShare, o.feeShareSince);
+        if (o.crf == 0) o.crf = StakeLedger.INITIAL_CRF;
+    }
+
+    /// @dev Re-evaluates the stake `orch` counts from the next round, and the totals with it.
+    function _syncActive(
+        BondingManagerStorage storage $,
+        StakeLedger.Orchestrator storage o,
+        address orch,
+        uint256 round
+    ) internal {
+        uint256 stake = o.totalStake;
+        uint256 next = o.registered && stake >= $.minActiveStake ? stake : 0;
+        uint256 prev = o.active.next;
+        if (next == prev) return;
+        o.active.setNext(round, next);
+        $.totalStake.setNext(round, $.totalStake.next + next - prev);
+        if (prev == 0 || next == 0) {
+            uint256 count = $.totalCount.next;
+            $.totalCount.setNext(round, prev == 0 ? count + 1 : count - 1);
+            o.activity.push(SafeCast.toUint48(round + 1), prev == 0 ? 1 : 0);
+        }
+        emit ActiveStakeChanged(orch, next, round + 1);
+    }
+
+    function _known(StakeLedger.RoundValue storage v, uint256 round) internal view returns (uint256 value) {
+        bool known;
+        (value, known) = v.valueAt(round);
+        if (!known) revert HistoryUnavailable(round);
+    }
+
+    function _setUnbondingPeriod(BondingManagerStorage storage $, uint256 value) internal {
+        if (value == 0 || value > MAX_UNBONDING_PERIOD) revert InvalidUnbondingPeriod(value);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        $.unbondingPeriod = uint64(value); // at most MAX_UNBONDING_PERIOD
+        emit UnbondingPeriodSet(value);
+    }
+
+    function _setMinActiveStake(BondingManagerStorage storage $, uint256 value) internal {
+        if (value == 0) revert InvalidMinActiveStake(value);
+        $.minActiveStake = SafeCast.toUint128(value);
+        emit MinActiveStakeSet(value);
+    }
+
+    function _notPaused() internal view {
+        if (controller.paused()) revert ProtocolIsPaused();
+    }
+
+    function _round() internal view returns (uint256) {
+        return IRoundsManager(controller.getContract(ContractIds.ROUNDS_MANAGER)).currentRound();
+    }
+
+    function _token() internal view returns (ILivepeerToken) {
+        return ILivepeerToken(controller.getContract(ContractIds.LIVEPEER_TOKEN));
+    }
+
+    function _minter() internal view returns (IMinter) {
+        return IMinter(controller.getContract(ContractIds.MINTER));
+    }
+
+    function _storage() internal pure returns (BondingManagerStorage storage $) {
+        assembly {
+            $.slot := STORAGE_SLOT
+        }
+    }
+}

@@ -1,0 +1,382 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {IFeeIntake} from "./IFeeIntake.sol";
+
+/// @title IBondingManager
+/// @notice Staking and delegation of LPT. An address bonded to itself is an orchestrator; bonded to
+/// another it is a delegator. Orchestrators whose pool (own + delegated stake) reaches
+/// `minActiveStake` are active from the next round, with no cap on their number. Rewards (minted per
+/// round by `reward`) and fees (credited by the TicketBroker) are split by `rewardCut` and
+/// `feeShare`; everyone's earnings are O(1) to claim through cumulative per-pool factors, and every
+/// stake change claims first. Changes to the cuts take effect only after the unbonding period.
+/// @dev Round-scoped values (active stake, totals) change from the *next* round: what counts in the
+/// current round is fixed at its start. All amounts are LPT wei unless said otherwise; fees are ETH
+/// wei, held by the TicketBroker (`IFeeVault`) until withdrawn.
+interface IBondingManager is IFeeIntake {
+    /// @notice What an orchestrator's pool looks like now.
+    struct OrchestratorView {
+        bool registered;
+        uint256 totalStake;
+        uint256 leavingWeight;
+        uint256 rewardCut;
+        uint256 feeShare;
+        uint256 nextRewardCut;
+        uint256 nextFeeShare;
+        uint256 cutEffectiveRound;
+        uint256 lastRewardRound;
+        uint256 delegatorCount;
+        uint256 freezeCount;
+    }
+
+    // ------------------------------------------------------------------ events
+
+    /// @notice Stake was bonded.
+    /// @param delegator The delegator.
+    /// @param orchestrator The orchestrator.
+    /// @param payer Who paid the LPT (the delegator, or a third party).
+    /// @param amount The amount (LPT, or wei for fees).
+    event Bonded(address indexed delegator, address indexed orchestrator, address payer, uint256 amount);
+    /// @notice Stake moved from one orchestrator to another.
+    /// @param delegator The delegator.
+    /// @param from The orchestrator it left.
+    /// @param to The orchestrator (or fee recipient) it went to.
+    /// @param amount The amount (LPT, or wei for fees).
+    event Redelegated(address indexed delegator, address indexed from, address indexed to, uint256 amount);
+    /// @notice Stake was unbonded into lock `lockId`.
+    /// @param delegator The delegator.
+    /// @param orchestrator The orchestrator.
+    /// @param lockId The lock.
+    /// @param amount The amount (LPT, or wei for fees).
+    /// @param withdrawRound The round it becomes withdrawable.
+    event Unbonded(
+        address indexed delegator,
+        address indexed orchestrator,
+        uint256 lockId,
+        uint256 amount,
+        uint256 withdrawRound
+    );
+    /// @notice Lock `lockId` was bonded again to `orchestrator`.
+    /// @param delegator The delegator.
+    /// @param orchestrator The orchestrator.
+    /// @param lockId The lock.
+    /// @param amount The amount (LPT, or wei for fees).
+    event Rebonded(address indexed delegator, address indexed orchestrator, uint256 lockId, uint256 amount);
+    /// @notice Lock `lockId` was closed: `amount` LPT returned and `fees` booked to the delegator.
+    /// @param delegator The delegator.
+    /// @param lockId The lock.
+    /// @param amount The amount (LPT, or wei for fees).
+    /// @param fees Fees booked, in wei.
+    event StakeWithdrawn(address indexed delegator, uint256 lockId, uint256 amount, uint256 fees);
+    /// @notice A delegator's earnings were claimed into its stake (`stake` after) and fee balance
+    /// (emitted when a claim changed something).
+    /// @param delegator The delegator.
+    /// @param orchestrator The orchestrator.
+    /// @param stake The stake after the claim.
+    /// @param fees Fees booked, in wei.
+    event EarningsClaimed(
+        address indexed delegator, address indexed orchestrator, uint256 stake, uint256 fees
+    );
+    /// @notice Fees were paid out of the TicketBroker to `to`.
+    /// @param delegator The delegator.
+    /// @param to The orchestrator (or fee recipient) it went to.
+    /// @param amount The amount (LPT, or wei for fees).
+    event FeesWithdrawn(address indexed delegator, address indexed to, uint256 amount);
+    /// @notice A first self-bond made `orchestrator` an orchestrator.
+    /// @param orchestrator The orchestrator.
+    event OrchestratorRegistered(address indexed orchestrator);
+    /// @notice New cuts were announced, in force from `effectiveRound`.
+    /// @param orchestrator The orchestrator.
+    /// @param rewardCut Parts per million of rewards the orchestrator keeps.
+    /// @param feeShare Parts per million of fees that go to the pool.
+    /// @param effectiveRound The first round the cuts are in force.
+    event CutsAnnounced(
+        address indexed orchestrator, uint256 rewardCut, uint256 feeShare, uint256 effectiveRound
+    );
+    /// @notice Cuts came into force in `round` (emitted at the first touch of the pool from then on).
+    /// @param orchestrator The orchestrator.
+    /// @param rewardCut Parts per million of rewards the orchestrator keeps.
+    /// @param feeShare Parts per million of fees that go to the pool.
+    /// @param round The round.
+    event CutsApplied(address indexed orchestrator, uint256 rewardCut, uint256 feeShare, uint256 round);
+    /// @notice The stake `orchestrator` counts in the active set from `round` changed (0: inactive).
+    /// @param orchestrator The orchestrator.
+    /// @param activeStake LPT counted (0: inactive).
+    /// @param round The round.
+    event ActiveStakeChanged(address indexed orchestrator, uint256 activeStake, uint256 round);
+    /// @notice `orchestrator` minted its rewards for `round`.
+    /// @param orchestrator The orchestrator.
+    /// @param round The round.
+    /// @param amount The amount (LPT, or wei for fees).
+    /// @param orchestratorCut The part that went to the orchestrator.
+    event Reward(address indexed orchestrator, uint256 round, uint256 amount, uint256 orchestratorCut);
+    /// @notice Fees of tickets created in `creationRound` were credited to `orchestrator`'s pool.
+    /// @param orchestrator The orchestrator.
+    /// @param creationRound The tickets' creation round.
+    /// @param amount The amount (LPT, or wei for fees).
+    /// @param orchestratorCut The part that went to the orchestrator.
+    event FeesCredited(
+        address indexed orchestrator, uint256 creationRound, uint256 amount, uint256 orchestratorCut
+    );
+    /// @notice `orchestrator`'s pool was slashed by `penalty`; `finderFee` went to `finder`, the rest
+    /// was burned.
+    /// @param orchestrator The orchestrator.
+    /// @param finder Who receives the finder fee.
+    /// @param penalty LPT removed from the pool.
+    /// @param finderFee LPT paid to the finder.
+    event Slashed(address indexed orchestrator, address indexed finder, uint256 penalty, uint256 finderFee);
+    /// @notice Withdrawals of `orchestrator`'s pool were frozen (`count` open freezes).
+    /// @param orchestrator The orchestrator.
+    /// @param count Open freezes.
+    event Frozen(address indexed orchestrator, uint256 count);
+    /// @notice A freeze was lifted (`count` still open).
+    /// @param orchestrator The orchestrator.
+    /// @param count Open freezes.
+    event Unfrozen(address indexed orchestrator, uint256 count);
+    /// @notice Governance set the unbonding period.
+    /// @param unbondingPeriod Rounds.
+    event UnbondingPeriodSet(uint256 unbondingPeriod);
+    /// @notice Governance set the minimum active stake.
+    /// @param minActiveStake LPT.
+    event MinActiveStakeSet(uint256 minActiveStake);
+
+    // ------------------------------------------------------------------ errors
+
+    /// @notice A zero amount was given where a positive one is needed.
+    error ZeroAmount();
+    /// @notice `account` is not a registered orchestrator (nor the caller itself).
+    /// @param account The address.
+    error NotOrchestrator(address account);
+    /// @notice `account` has no delegate, so nobody may bond on its behalf.
+    /// @param account The address.
+    error NotDelegated(address account);
+    /// @notice The request needs `want` bonded stake; there is `have`.
+    /// @param have What there is.
+    /// @param want What was asked for.
+    error InsufficientStake(uint256 have, uint256 want);
+    /// @notice The lock does not exist or is already closed.
+    /// @param lockId The lock.
+    error UnknownLock(uint256 lockId);
+    /// @notice The lock only becomes withdrawable in `withdrawRound`.
+    /// @param lockId The lock.
+    /// @param withdrawRound The round it becomes withdrawable.
+    error LockNotWithdrawable(uint256 lockId, uint256 withdrawRound);
+    /// @notice The lock's stake moved to another orchestrator; it only carries fees.
+    /// @param lockId The lock.
+    error FeeOnlyLock(uint256 lockId);
+    /// @notice `orchestrator`'s pool is frozen by an open challenge.
+    /// @param orchestrator The orchestrator.
+    error StakeFrozen(address orchestrator);
+    /// @notice `orchestrator`'s pool is not frozen.
+    /// @param orchestrator The orchestrator.
+    error NotFrozen(address orchestrator);
+    /// @notice The caller still has `stake` bonded (rebond from unbonded needs none).
+    /// @param stake The stake after the claim.
+    error StillBonded(uint256 stake);
+    /// @notice The caller is already delegated to `orchestrator`.
+    /// @param orchestrator The orchestrator.
+    error AlreadyDelegated(address orchestrator);
+    /// @notice A cut above `PPM` was given.
+    /// @param value The rejected value.
+    error InvalidCut(uint256 value);
+    /// @notice `orchestrator` is not active in `round`.
+    /// @param orchestrator The orchestrator.
+    /// @param round The round.
+    error NotActive(address orchestrator, uint256 round);
+    /// @notice `orchestrator` already minted its rewards in `round`.
+    /// @param orchestrator The orchestrator.
+    /// @param round The round.
+    error AlreadyRewarded(address orchestrator, uint256 round);
+    /// @notice Fees were credited for a round after the current one.
+    /// @param creationRound The tickets' creation round.
+    /// @param currentRound The current round.
+    error FutureCreationRound(uint256 creationRound, uint256 currentRound);
+    /// @notice A fee withdrawal of `want` exceeds the `have` available.
+    /// @param have What there is.
+    /// @param want What was asked for.
+    error InsufficientFees(uint256 have, uint256 want);
+    /// @notice A penalty or finder fee above `PPM` was given.
+    /// @param value The rejected value.
+    error InvalidPenalty(uint256 value);
+    /// @notice The unbonding period must be between 1 and `MAX_UNBONDING_PERIOD` rounds.
+    /// @param unbondingPeriod Rounds.
+    error InvalidUnbondingPeriod(uint256 unbondingPeriod);
+    /// @notice The stake or totals of `round` are no longer kept (only the current round, the next,
+    /// and back to the last change are; whether an orchestrator was active is kept for every round).
+    /// @param round The round.
+    error HistoryUnavailable(uint256 round);
+    /// @notice The minimum active stake must be positive.
+    /// @param minActiveStake LPT.
+    error InvalidMinActiveStake(uint256 minActiveStake);
+
+    // ------------------------------------------------------------------ moving stake
+
+    /// @notice Bonds `amount` of the caller's LPT to `to`: to itself to become (or stay) an
+    /// orchestrator, to a registered orchestrator to delegate. If the caller is delegated elsewhere,
+    /// its whole stake moves to `to` as by `redelegate`. Claims earnings first.
+    /// @param amount LPT to pull from the caller (may be zero when only moving).
+    /// @param to The orchestrator.
+    function bond(uint256 amount, address to) external;
+
+    /// @notice Bonds `amount` of the caller's LPT on behalf of `owner`, to `owner`'s current
+    /// delegate. Never sets or changes anyone's delegate.
+    /// @param amount LPT to pull from the caller.
+    /// @param owner The delegator credited; must already have a delegate.
+    function bondFor(uint256 amount, address owner) external;
+
+    /// @notice Moves the caller's whole bonded stake to `to`, instantly. The old pool keeps it as
+    /// fee-sharing weight until the unbonding period ends (a fee-only lock, see `withdrawStake`).
+    /// @param to A registered orchestrator, or the caller itself.
+    /// @return lockId The fee-only lock left in the old pool.
+    function redelegate(address to) external returns (uint256 lockId);
+
+    /// @notice Unbonds `amount` of the caller's stake into a lock withdrawable after
+    /// `unbondingPeriod` rounds. Until then the lock still shares the pool's fees (not rewards).
+    /// @param amount LPT to unbond.
+    /// @return lockId The caller's new lock.
+    function unbond(uint256 amount) external returns (uint256 lockId);
+
+    /// @notice Bonds lock `lockId` again, to the caller's current delegate.
+    /// @param lockId The lock.
+    function rebond(uint256 lockId) external;
+
+    /// @notice Bonds lock `lockId` to `to` when the caller has no stake bonded.
+    /// @param to A registered orchestrator, or the caller itself.
+    /// @param lockId The lock.
+    function rebondFromUnbonded(address to, uint256 lockId) external;
+
+    /// @notice Closes lock `lockId` once withdrawable: returns its LPT and books its fees.
+    /// @param lockId The lock.
+    function withdrawStake(uint256 lockId) external;
+
+    // ------------------------------------------------------------------ earnings
+
+    /// @notice Claims the caller's rewards (into its stake) and fees (into its fee balance).
+    function claimEarnings() external;
+
+    /// @notice Pays `amount` of the caller's fee balance to `to`, out of the TicketBroker.
+    /// @param to The recipient.
+    /// @param amount Wei.
+    function withdrawFees(address payable to, uint256 amount) external;
+
+    /// @notice Announces new cuts for the caller's pool. They take effect `unbondingPeriod` rounds
+    /// from now, or from the next round while nobody else is delegated to the caller and no stake
+    /// that left its pool still shares its fees.
+    /// @param rewardCut PPM of rewards the orchestrator keeps.
+    /// @param feeShare PPM of fees that go to the pool (the rest to the orchestrator).
+    function announceCuts(uint256 rewardCut, uint256 feeShare) external;
+
+    /// @notice Mints the caller's rewards for the current round (once per round, active
+    /// orchestrators only) and compounds them into its pool.
+    /// @return amount LPT minted.
+    function reward() external returns (uint256 amount);
+
+    /// @notice Brings `orchestrator`'s pool up to date: applies cuts whose round came, drops expired
+    /// fee tails, and re-evaluates its activity against the current `minActiveStake`. Anyone.
+    /// @param orchestrator The orchestrator.
+    function checkpoint(address orchestrator) external;
+
+    // ------------------------------------------------------------------ fault verifier
+
+    /// @notice Slashes `penaltyPpm` of `orchestrator`'s bonded pool, pro rata over it and its
+    /// delegators; pays `finderFeePpm` of the penalty to `finder` and burns the rest. Only the
+    /// registered FaultVerifier.
+    /// @param orchestrator The pool to slash.
+    /// @param penaltyPpm Share of the pool's bonded stake to remove, parts per million.
+    /// @param finder Receives the finder fee (zero: everything is burned).
+    /// @param finderFeePpm Share of the penalty paid to `finder`, parts per million.
+    /// @return penalty LPT removed from the pool.
+    function slash(address orchestrator, uint256 penaltyPpm, address finder, uint256 finderFeePpm)
+        external
+        returns (uint256 penalty);
+
+    /// @notice Freezes `orchestrator`'s pool while a challenge is open: no stake can leave it (no
+    /// unbond, redelegation or withdrawal of its locks), so all of it stays slashable. Only the
+    /// FaultVerifier.
+    /// @param orchestrator The pool under challenge.
+    function freeze(address orchestrator) external;
+
+    /// @notice Lifts one freeze of `orchestrator`'s pool. Only the FaultVerifier.
+    /// @param orchestrator The pool whose challenge closed.
+    function unfreeze(address orchestrator) external;
+
+    // ------------------------------------------------------------------ governance
+
+    /// @notice Sets the unbonding period in rounds (1 to `MAX_UNBONDING_PERIOD`). Only governance.
+    /// It also bounds how long tickets may wait for redemption without losing fee-theft protection.
+    /// @param unbondingPeriod_ Rounds.
+    function setUnbondingPeriod(uint256 unbondingPeriod_) external;
+
+    /// @notice Sets the minimum pool stake to be active. Applies to each orchestrator at its next
+    /// touch (any stake change, reward, or `checkpoint`). Only governance.
+    /// @param minActiveStake_ LPT, positive.
+    function setMinActiveStake(uint256 minActiveStake_) external;
+
+    // ------------------------------------------------------------------ views
+
+    /// @notice The stake `orchestrator` counts in the active set in `round` (0 if inactive). Exact
+    /// for the current and next round and back to the pool's last change; reverts with
+    /// `HistoryUnavailable` for an older round in which it was active.
+    /// @param orchestrator The orchestrator.
+    /// @param round The round.
+    /// @return stake LPT counted.
+    function activeStake(address orchestrator, uint256 round) external view returns (uint256 stake);
+
+    /// @notice The total active stake in `round` (current, next, or back to the last change).
+    /// @param round The round.
+    /// @return The sum of the active orchestrators' stake.
+    function totalActiveStake(uint256 round) external view returns (uint256);
+
+    /// @notice The number of active orchestrators in `round` (current, next, or back to the last
+    /// activation or deactivation).
+    /// @param round The round.
+    /// @return The count.
+    function activeOrchestratorCount(uint256 round) external view returns (uint256);
+
+    /// @notice `delegator`'s delegate, stake including unclaimed rewards, and fees (claimed and not,
+    /// excluding fees of open locks, booked when they close).
+    /// @param delegator The delegator.
+    /// @return delegate Its orchestrator (zero if never bonded).
+    /// @return stake Its stake now.
+    /// @return fees Wei it can withdraw after a claim.
+    function delegatorInfo(address delegator)
+        external
+        view
+        returns (address delegate, uint256 stake, uint256 fees);
+
+    /// @notice `delegator`'s earnings not yet claimed: rewards (stake growth) and fees.
+    /// @param delegator The delegator.
+    /// @return rewards LPT its stake grew by since its last claim.
+    /// @return fees Wei earned since its last claim.
+    function pendingEarnings(address delegator) external view returns (uint256 rewards, uint256 fees);
+
+    /// @notice Whether `account` is a registered orchestrator (bonded to itself).
+    /// @param account The address.
+    /// @return True if registered.
+    function isOrchestrator(address account) external view returns (bool);
+
+    /// @notice The state of `orchestrator`'s pool; cuts are those in force in the current round.
+    /// @param orchestrator The orchestrator.
+    /// @return The pool.
+    function orchestratorInfo(address orchestrator) external view returns (OrchestratorView memory);
+
+    /// @notice Lock `lockId` of `delegator` (all zero once closed).
+    /// @param delegator The owner.
+    /// @param lockId The lock.
+    /// @return orchestrator The pool it left.
+    /// @return amount LPT (fee weight only, if `feeOnly`).
+    /// @return round The round it becomes withdrawable and leaves the pool's fee weight.
+    /// @return feeOnly Whether it holds no LPT (left by a redelegation).
+    function lockInfo(address delegator, uint256 lockId)
+        external
+        view
+        returns (address orchestrator, uint256 amount, uint256 round, bool feeOnly);
+
+    /// @notice The unbonding period in rounds.
+    /// @return Rounds.
+    function unbondingPeriod() external view returns (uint256);
+
+    /// @notice The minimum pool stake to be active.
+    /// @return LPT.
+    function minActiveStake() external view returns (uint256);
+}

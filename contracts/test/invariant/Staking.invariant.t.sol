@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {StakingFixture} from "../utils/StakingFixture.sol";
+import {StakingHandler} from "./handlers/StakingHandler.sol";
+
+/// @notice Invariants of staking under random bonds, unbonds, rebonds, withdrawals, redelegations,
+/// rewards, fee credits, cut changes, slashes and round changes.
+/// forge-config: default.invariant.runs = 64
+/// forge-config: default.invariant.depth = 64
+contract StakingInvariantTest is StakingFixture {
+    StakingHandler internal handler;
+    address[] internal holders;
+
+    function setUp() public {
+        StakingConfig memory config = _defaultStakingConfig();
+        config.unbondingPeriod = 3;
+        config.minActiveStake = 100 ether;
+        deployStaking(config);
+
+        address[] memory orchs = new address[](3);
+        address[] memory dels = new address[](4);
+        for (uint256 i; i < orchs.length; ++i) {
+            orchs[i] = makeAddr(string.concat("orch", vm.toString(i)));
+            fundAndBond(orchs[i], 1000 ether, orchs[i]);
+            d.token.transfer(orchs[i], 1000 ether);
+            holders.push(orchs[i]);
+        }
+        for (uint256 i; i < dels.length; ++i) {
+            dels[i] = makeAddr(string.concat("delegator", vm.toString(i)));
+            fund(dels[i], 5000 ether);
+            holders.push(dels[i]);
+        }
+        nextRound();
+        handler = new StakingHandler(bm, d.token, d.rounds, broker, faultVerifier, ROUND_LENGTH, orchs, dels);
+        holders.push(handler.finder());
+        holders.push(address(this));
+        targetContract(address(handler));
+    }
+
+    /// @dev LPT is conserved: bonded (pools) + unbonding (open locks) + liquid = supply.
+    function invariant_LptConserved() public view {
+        uint256 bonded;
+        for (uint256 i; i < handler.orchestratorCount(); ++i) {
+            bonded += bm.orchestratorInfo(handler.orchestrators(i)).totalStake;
+        }
+        uint256 liquid;
+        for (uint256 i; i < holders.length; ++i) {
+            liquid += d.token.balanceOf(holders[i]);
+        }
+        assertEq(d.token.balanceOf(address(bm)), bonded + handler.ghostUnbonding(), "bm balance");
+        assertEq(bonded + handler.ghostUnbonding() + liquid, d.token.totalSupply(), "supply");
+    }
+
+    /// @dev Nobody's fees (booked, pending and withdrawn) exceed what was credited in total.
+    function invariant_NoOneClaimsMoreThanCredited() public view {
+        uint256 total;
+        for (uint256 i; i < handler.actorCount(); ++i) {
+            address a = handler.actor(i);
+            (,, uint256 fees) = bm.delegatorInfo(a);
+            total += fees + handler.ghostFeesWithdrawn(a);
+        }
+        assertLe(total, handler.ghostFeesCredited());
+    }
+
+    /// @dev The active-set totals equal the sum over the active orchestrators, this round and next.
+    function invariant_ActiveTotalsMatchSum() public view {
+        uint256 r = round();
+        for (uint256 k; k < 2; ++k) {
+            uint256 stake;
+            uint256 count;
+            for (uint256 i; i < handler.orchestratorCount(); ++i) {
+                address o = handler.orchestrators(i);
+                uint256 a = bm.activeStake(o, r + k);
+                stake += a;
+                if (a != 0) ++count;
+                assertTrue((a != 0) == bm.isActiveOrchestrator(o, r + k), "activity");
+            }
+            assertEq(bm.totalActiveStake(r + k), stake, "stake");
+            assertEq(bm.activeOrchestratorCount(r + k), count, "count");
+        }
+    }
+
+    /// @dev No stake goes negative: every delegator's stake fits in its pool, and the pool's
+    /// delegators never hold more than it, slashes included.
+    function invariant_NoStakeExceedsItsPool() public view {
+        for (uint256 i; i < handler.orchestratorCount(); ++i) {
+            address o = handler.orchestrators(i);
+            uint256 sum;
+            for (uint256 j; j < handler.actorCount(); ++j) {
+                (address delegate, uint256 stake,) = bm.delegatorInfo(handler.actor(j));
+                if (delegate == o) sum += stake;
+            }
+            assertLe(sum, bm.orchestratorInfo(o).totalStake, "pool");
+        }
+    }
+
+    /// @dev Each pool's leaving weight (fee tails) lies between its locks still inside their
+    /// unbonding period and all its open locks (expired tails leave lazily, at the pool's next touch).
+    function invariant_LeavingWeightMatchesLocks() public view {
+        uint256 r = round();
+        for (uint256 i; i < handler.orchestratorCount(); ++i) {
+            address o = handler.orchestrators(i);
+            uint256 pending;
+            uint256 open;
+            for (uint256 j; j < handler.actorCount(); ++j) {
+                address a = handler.actor(j);
+                uint256[] memory ids = handler.openLocks(a);
+                for (uint256 k; k < ids.length; ++k) {
+                    (address lo, uint256 amount, uint256 lr,) = bm.lockInfo(a, ids[k]);
+                    if (lo != o) continue;
+                    open += amount;
+                    if (lr > r) pending += amount;
+                }
+            }
+            uint256 leaving = bm.orchestratorInfo(o).leavingWeight;
+            assertLe(pending, leaving, "tails still due");
+            assertLe(leaving, open, "tails of closed locks");
+        }
+    }
+}

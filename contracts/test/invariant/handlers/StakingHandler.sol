@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {BondingManager} from "../../../src/BondingManager.sol";
+import {LivepeerToken} from "../../../src/LivepeerToken.sol";
+import {RoundsManager} from "../../../src/RoundsManager.sol";
+import {Test} from "../../utils/Test.sol";
+import {MockFeeVault} from "../../utils/mocks/MockFeeVault.sol";
+
+/// @notice Drives orchestrators and delegators through the BondingManager (bond, unbond, rebond,
+/// withdraw, redelegate, reward, fees, cuts, slashing, rounds) and keeps ghost sums.
+contract StakingHandler is Test {
+    BondingManager internal immutable bm;
+    LivepeerToken internal immutable token;
+    RoundsManager internal immutable rounds;
+    MockFeeVault internal immutable broker;
+    address internal immutable faultVerifier;
+    uint256 internal immutable roundLength;
+
+    address[] public orchestrators;
+    address[] public delegators;
+    address public finder;
+
+    /// @dev Open locks per actor: ids and their LPT (0 for fee-only locks).
+    mapping(address actor => uint256[]) internal lockIds;
+
+    uint256 public ghostUnbonding; // LPT in open, non-fee-only locks
+    uint256 public ghostFeesCredited; // wei credited through creditFees
+    mapping(address actor => uint256) public ghostFeesWithdrawn;
+    uint256 public ghostSlashes;
+    mapping(bytes32 name => uint256) public calls;
+
+    constructor(
+        BondingManager bm_,
+        LivepeerToken token_,
+        RoundsManager rounds_,
+        MockFeeVault broker_,
+        address faultVerifier_,
+        uint256 roundLength_,
+        address[] memory orchestrators_,
+        address[] memory delegators_
+    ) {
+        bm = bm_;
+        token = token_;
+        rounds = rounds_;
+        broker = broker_;
+        faultVerifier = faultVerifier_;
+        roundLength = roundLength_;
+        orchestrators = orchestrators_;
+        delegators = delegators_;
+        finder = makeAddr("finder");
+    }
+
+    // ------------------------------------------------------------------ helpers for the suite
+
+    function orchestratorCount() external view returns (uint256) {
+        return orchestrators.length;
+    }
+
+    function delegatorCount() external view returns (uint256) {
+        return delegators.length;
+    }
+
+    function actor(uint256 i) public view returns (address) {
+        uint256 n = orchestrators.length;
+        return i < n ? orchestrators[i] : delegators[i - n];
+    }
+
+    function actorCount() public view returns (uint256) {
+        return orchestrators.length + delegators.length;
+    }
+
+    function _anyActor(uint256 seed) internal view returns (address) {
+        return actor(seed % actorCount());
+    }
+
+    function _orchestrator(uint256 seed) internal view returns (address) {
+        return orchestrators[seed % orchestrators.length];
+    }
+
+    function _delegator(uint256 seed) internal view returns (address) {
+        return delegators[seed % delegators.length];
+    }
+
+    function _stake(address who) internal view returns (uint256 stake) {
+        (, stake,) = bm.delegatorInfo(who);
+    }
+
+    function _frozen(address who) internal view returns (bool) {
+        (address current,,) = bm.delegatorInfo(who);
+        return current != address(0) && bm.orchestratorInfo(current).freezeCount != 0;
+    }
+
+    function _dropLock(address who, uint256 index) internal {
+        uint256[] storage ids = lockIds[who];
+        ids[index] = ids[ids.length - 1];
+        ids.pop();
+    }
+
+    // ------------------------------------------------------------------ actions
+
+    function bond(uint256 who, uint256 to, uint256 amount) external {
+        address a = _delegator(who);
+        address o = _orchestrator(to);
+        uint256 balance = token.balanceOf(a);
+        if (balance == 0) return;
+        amount = bound(amount, 1, balance);
+        (address current,,) = bm.delegatorInfo(a);
+        if (current != address(0) && current != o && _stake(a) != 0) {
+            if (_frozen(a)) return;
+            // Move first (as `bond` would) so the fee-only lock left behind is tracked.
+            vm.prank(a);
+            lockIds[a].push(bm.redelegate(o));
+        }
+        vm.prank(a);
+        bm.bond(amount, o);
+        calls["bond"]++;
+    }
+
+    function selfBond(uint256 who, uint256 amount) external {
+        address o = _orchestrator(who);
+        uint256 balance = token.balanceOf(o);
+        (address current,,) = bm.delegatorInfo(o);
+        if (balance == 0 || current != o) return;
+        amount = bound(amount, 1, balance);
+        vm.prank(o);
+        bm.bond(amount, o);
+        calls["selfBond"]++;
+    }
+
+    function unbond(uint256 who, uint256 amount) external {
+        address a = _anyActor(who);
+        uint256 stake = _stake(a);
+        if (stake == 0 || _frozen(a)) return;
+        amount = bound(amount, 1, stake);
+        vm.prank(a);
+        uint256 id = bm.unbond(amount);
+        lockIds[a].push(id);
+        ghostUnbonding += amount;
+        calls["unbond"]++;
+    }
+
+    function rebond(uint256 who, uint256 lockSeed) external {
+        address a = _anyActor(who);
+        uint256[] storage ids = lockIds[a];
+        if (ids.length == 0) return;
+        uint256 index = lockSeed % ids.length;
+        (address o, uint256 amount,, bool feeOnly) = bm.lockInfo(a, ids[index]);
+        (address current,,) = bm.delegatorInfo(a);
+        if (feeOnly || o == address(0)) return;
+        if (current != a && !bm.isOrchestrator(current)) return;
+        vm.prank(a);
+        bm.rebond(ids[index]);
+        ghostUnbonding -= amount;
+        _dropLock(a, index);
+        calls["rebond"]++;
+    }
+
+    function withdrawStake(uint256 who, uint256 lockSeed) external {
+        address a = _anyActor(who);
+        uint256[] storage ids = lockIds[a];
+        if (ids.length == 0) return;
+        uint256 index = lockSeed % ids.length;
+        (address o, uint256 amount, uint256 r, bool feeOnly) = bm.lockInfo(a, ids[index]);
+        if (o == address(0) || r > rounds.currentRound() || bm.orchestratorInfo(o).freezeCount != 0) return;
+        vm.prank(a);
+        bm.withdrawStake(ids[index]);
+        if (!feeOnly) ghostUnbonding -= amount;
+        _dropLock(a, index);
+        calls["withdrawStake"]++;
+    }
+
+    function redelegate(uint256 who, uint256 to) external {
+        address a = _delegator(who);
+        address o = _orchestrator(to);
+        (address current,,) = bm.delegatorInfo(a);
+        if (current == o || _stake(a) == 0 || _frozen(a)) return;
+        vm.prank(a);
+        uint256 id = bm.redelegate(o);
+        lockIds[a].push(id);
+        calls["redelegate"]++;
+    }
+
+    function reward(uint256 who) external {
+        address o = _orchestrator(who);
+        uint256 r = rounds.currentRound();
+        if (!bm.isOrchestrator(o) || !bm.isActiveOrchestrator(o, r)) return;
+        if (bm.orchestratorInfo(o).lastRewardRound == r) return;
+        vm.prank(o);
+        bm.reward();
+        calls["reward"]++;
+    }
+
+    function creditFees(uint256 who, uint256 amount, uint256 back) external {
+        address o = _orchestrator(who);
+        uint256 r = rounds.currentRound();
+        back = bound(back, 0, r > 3 ? 3 : r - 1);
+        amount = bound(amount, 1, 10 ether);
+        broker.credit(o, amount, r - back);
+        ghostFeesCredited += amount;
+        calls["creditFees"]++;
+    }
+
+    function claim(uint256 who) external {
+        address a = _anyActor(who);
+        (address current,,) = bm.delegatorInfo(a);
+        if (current == address(0)) return;
+        vm.prank(a);
+        bm.claimEarnings();
+        calls["claim"]++;
+    }
+
+    function withdrawFees(uint256 who, uint256 amount) external {
+        address a = _anyActor(who);
+        (,, uint256 fees) = bm.delegatorInfo(a);
+        if (fees == 0) return;
+        amount = bound(amount, 1, fees);
+        vm.prank(a);
+        bm.withdrawFees(payable(a), amount);
+        ghostFeesWithdrawn[a] += amount;
+        calls["withdrawFees"]++;
+    }
+
+    function announceCuts(uint256 who, uint256 rewardCut, uint256 feeShare) external {
+        address o = _orchestrator(who);
+        if (!bm.isOrchestrator(o)) return;
+        vm.prank(o);
+        bm.announceCuts(bound(rewardCut, 0, 1_000_000), bound(feeShare, 0, 1_000_000));
+        calls["announceCuts"]++;
+    }
+
+    function slash(uint256 who, uint256 penaltyPpm, uint256 finderFeePpm) external {
+        address o = _orchestrator(who);
+        // Mostly partial cuts; now and then a full wipe.
+        penaltyPpm = penaltyPpm % 10 == 0 ? 1_000_000 : bound(penaltyPpm, 0, 500_000);
+        vm.prank(faultVerifier);
+        bm.slash(o, penaltyPpm, finder, bound(finderFeePpm, 0, 1_000_000));
+        ghostSlashes++;
+        calls["slash"]++;
+    }
+
+    function freeze(uint256 who) external {
+        address o = _orchestrator(who);
+        if (bm.orchestratorInfo(o).freezeCount >= 2) return;
+        vm.prank(faultVerifier);
+        bm.freeze(o);
+        calls["freeze"]++;
+    }
+
+    function unfreeze(uint256 who) external {
+        address o = _orchestrator(who);
+        if (bm.orchestratorInfo(o).freezeCount == 0) return;
+        vm.prank(faultVerifier);
+        bm.unfreeze(o);
+        calls["unfreeze"]++;
+    }
+
+    function advanceRound(uint256 n) external {
+        n = bound(n, 1, 3);
+        vm.roll(rounds.currentRoundStartBlock() + n * roundLength);
+        calls["advanceRound"]++;
+    }
+
+    // ------------------------------------------------------------------ ghost reads
+
+    function openLocks(address a) external view returns (uint256[] memory) {
+        return lockIds[a];
+    }
+}
