@@ -59,7 +59,6 @@ interface Vm {
     function startSnapshotGas(string calldata name) external;
     function stopSnapshotGas() external returns (uint256 gasUsed);
     function pauseGasMetering() external;
-    function cool(address target) external;
     function resumeGasMetering() external;
 
     // Files and environment (scripts)
