@@ -2,7 +2,7 @@
 pragma solidity 0.8.30;
 
 import {console} from "../contracts/test/utils/console.sol";
-import {ProtocolDeployer} from "./ProtocolDeployer.sol";
+import {FullProtocolDeployer} from "./FullProtocolDeployer.sol";
 import {Script} from "./utils/Script.sol";
 
 /// @title Deploy
@@ -14,35 +14,48 @@ import {Script} from "./utils/Script.sol";
 /// - `GENESIS_SUPPLY`: LPT minted to the deployer at genesis (default 10,000,000 LPT).
 /// The signer comes from forge's own flags (`--account`/`--keystore`, or `--unlocked --sender`
 /// on a dev chain), never from a key in the environment.
-contract Deploy is Script, ProtocolDeployer {
+contract Deploy is Script, FullProtocolDeployer {
     /// @notice Runs the deployment and returns what it produced.
-    function run() external returns (Deployment memory d) {
+    function run() external returns (FullDeployment memory f) {
         string memory out = vm.envOr("STREAMFLOW_DEPLOYMENT", string("deployments/local.json"));
-        DeployConfig memory cfg = DeployConfig({
-            genesisHolder: msg.sender,
-            genesisSupply: vm.envOr("GENESIS_SUPPLY", uint256(10_000_000 ether)),
-            roundLength: vm.envOr("ROUND_LENGTH", uint256(50)),
-            leavePaused: false
-        });
+        FullConfig memory cfg = _defaultFullConfig(
+            msg.sender,
+            vm.envOr("ROUND_LENGTH", uint256(50)),
+            vm.envOr("GENESIS_SUPPLY", uint256(10_000_000 ether))
+        );
 
         vm.startBroadcast();
-        d = _deployProtocol(msg.sender, cfg);
+        f = _deployFullProtocol(msg.sender, cfg);
         vm.stopBroadcast();
 
-        console.log("Controller    ", address(d.controller));
-        console.log("LivepeerToken ", address(d.token));
-        console.log("RoundsManager ", address(d.rounds));
+        console.log("Controller          ", address(f.core.controller));
+        console.log("LivepeerToken       ", address(f.core.token));
+        console.log("RoundsManager       ", address(f.core.rounds));
+        console.log("BondingManager      ", address(f.staking.bondingManager));
+        console.log("Minter              ", address(f.staking.minter));
+        console.log("ServiceRegistry     ", address(f.staking.serviceRegistry));
+        console.log("TicketBroker        ", address(f.broker.broker));
+        console.log("FaultVerifier       ", address(f.verifier.faultVerifier));
+        console.log("EquivocationVerifier", address(f.verifier.equivocation));
+        console.log("CommitteeVerifier   ", address(f.verifier.committee));
 
         string memory key = "deployment";
         vm.serializeUint(key, "chainId", block.chainid);
         vm.serializeUint(key, "deployBlock", block.number);
-        vm.serializeUint(key, "roundLength", cfg.roundLength);
+        vm.serializeUint(key, "roundLength", cfg.core.roundLength);
         vm.serializeAddress(key, "governance", msg.sender);
-        vm.serializeAddress(key, "controller", address(d.controller));
-        vm.serializeAddress(key, "livepeerToken", address(d.token));
-        vm.serializeAddress(key, "livepeerTokenImplementation", d.tokenImplementation);
-        vm.serializeAddress(key, "roundsManagerImplementation", d.roundsImplementation);
-        string memory json = vm.serializeAddress(key, "roundsManager", address(d.rounds));
+        vm.serializeAddress(key, "controller", address(f.core.controller));
+        vm.serializeAddress(key, "livepeerToken", address(f.core.token));
+        vm.serializeAddress(key, "livepeerTokenImplementation", f.core.tokenImplementation);
+        vm.serializeAddress(key, "roundsManager", address(f.core.rounds));
+        vm.serializeAddress(key, "roundsManagerImplementation", f.core.roundsImplementation);
+        vm.serializeAddress(key, "bondingManager", address(f.staking.bondingManager));
+        vm.serializeAddress(key, "minter", address(f.staking.minter));
+        vm.serializeAddress(key, "serviceRegistry", address(f.staking.serviceRegistry));
+        vm.serializeAddress(key, "ticketBroker", address(f.broker.broker));
+        vm.serializeAddress(key, "faultVerifier", address(f.verifier.faultVerifier));
+        vm.serializeAddress(key, "equivocationVerifier", address(f.verifier.equivocation));
+        string memory json = vm.serializeAddress(key, "committeeVerifier", address(f.verifier.committee));
         vm.writeJson(json, out);
         console.log("addresses written to", out);
     }
