@@ -9,6 +9,7 @@ import {IFeeIntake} from "./interfaces/IFeeIntake.sol";
 import {IFeeVault} from "./interfaces/IFeeVault.sol";
 import {IRoundsManager} from "./interfaces/IRoundsManager.sol";
 import {ITicketBroker} from "./interfaces/ITicketBroker.sol";
+import {IUnbondingPeriod} from "./interfaces/IUnbondingPeriod.sol";
 import {ContractIds} from "./libraries/ContractIds.sol";
 import {ReserveLib} from "./libraries/ReserveLib.sol";
 import {TicketLib} from "./libraries/TicketLib.sol";
@@ -74,6 +75,7 @@ contract TicketBroker is TicketBrokerState, Controlled {
     /// @dev Adds funds and nothing else: the unlock state is the sender's alone.
     function _fund(address sender, uint256 depositAmount, uint256 reserveAmount) private {
         if (sender == address(0)) revert FundingForZeroAddress();
+        if (sender == address(this)) revert FundingForBroker();
         if (msg.value == 0) revert ZeroFunding();
         Sender storage s = _storage().senders[sender];
         s.deposit = SafeCast.toUint112(s.deposit + depositAmount);
@@ -394,6 +396,7 @@ contract TicketBroker is TicketBrokerState, Controlled {
         if (unlockPeriod_ == 0 || unlockPeriod_ > type(uint32).max) revert InvalidPeriod(unlockPeriod_);
         if (unlockPeriod_ < validity) revert UnlockPeriodTooShort(unlockPeriod_, validity);
         TicketBrokerStorage storage $ = _storage();
+        _checkValidityAgainstStaking(address($.bondingManager), validity);
         if ($.ticketValidityPeriod != validity) {
             // forge-lint: disable-next-line(unsafe-typecast) -- checked against uint24 max above
             $.ticketValidityPeriod = uint24(validity);
@@ -413,11 +416,24 @@ contract TicketBroker is TicketBrokerState, Controlled {
         if (rounds == address(0)) revert DependencyNotRegistered(ContractIds.ROUNDS_MANAGER);
         if (bonding == address(0)) revert DependencyNotRegistered(ContractIds.BONDING_MANAGER);
         TicketBrokerStorage storage $ = _storage();
-        $.roundsManager = IRoundsManager(rounds);
+        _checkValidityAgainstStaking(bonding, $.ticketValidityPeriod);
+        // The round cache stays valid unless the RoundsManager itself changed: clearing it on every
+        // (permissionless) sync would only make the next redeemer pay for a refresh.
+        if (address($.roundsManager) != rounds) {
+            $.roundsManager = IRoundsManager(rounds);
+            $.cachedRound = 0;
+            $.cachedRoundEndBlock = 0;
+            $.cachedRoundBlockHash = bytes32(0);
+        }
         $.bondingManager = IFeeIntake(bonding);
-        $.cachedRound = 0;
-        $.cachedRoundEndBlock = 0;
-        $.cachedRoundBlockHash = bytes32(0);
         emit DependenciesSynced(rounds, bonding);
+    }
+
+    /// @dev Tickets must expire before a delegator's stake stops earning fees (see
+    /// `ValidityExceedsUnbondingPeriod`). Skipped before the first sync (no staking contract yet).
+    function _checkValidityAgainstStaking(address staking, uint256 validity) private view {
+        if (staking == address(0)) return;
+        uint256 unbonding = IUnbondingPeriod(staking).unbondingPeriod();
+        if (validity > unbonding) revert ValidityExceedsUnbondingPeriod(validity, unbonding);
     }
 }

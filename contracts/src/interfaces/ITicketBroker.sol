@@ -93,6 +93,9 @@ interface ITicketBroker is IFeeVault {
     /// @notice Funds were sent for the zero address.
     error FundingForZeroAddress();
 
+    /// @notice Funds were sent for the broker itself, which could never unlock them.
+    error FundingForBroker();
+
     /// @notice `unlock` was called while an unlock is already in progress.
     /// @param withdrawRound The round the running unlock ends.
     error UnlockInProgress(uint256 withdrawRound);
@@ -205,6 +208,14 @@ interface ITicketBroker is IFeeVault {
     /// @param unlockPeriod The unlock period.
     /// @param ticketValidityPeriod The ticket validity period.
     error UnlockPeriodTooShort(uint256 unlockPeriod, uint256 ticketValidityPeriod);
+
+    /// @notice A ticket validity period longer than the staking unbonding period was set (or found
+    /// when syncing a new staking contract). Delegators earn fees only until their stake leaves, so
+    /// tickets must expire before that, or an orchestrator could hold them until its delegators
+    /// are gone and keep their share (delegator fee theft).
+    /// @param ticketValidityPeriod The validity period, in rounds.
+    /// @param unbondingPeriod The staking contract's unbonding period, in rounds.
+    error ValidityExceedsUnbondingPeriod(uint256 ticketValidityPeriod, uint256 unbondingPeriod);
 
     /// @notice A period of zero rounds, or one too large to store (24 bits for the ticket validity, 32
     /// for the unlock period), was given.

@@ -45,6 +45,7 @@ contract TicketBrokerTest is TicketBrokerTestBase {
     }
 
     function test_SetPeriods() public {
+        staking.setUnbondingPeriod(10);
         broker.setUnlockPeriod(10);
         broker.setTicketValidityPeriod(10);
         assertEq(broker.unlockPeriod(), 10);
@@ -66,6 +67,22 @@ contract TicketBrokerTest is TicketBrokerTestBase {
         broker.setUnlockPeriod(huge);
         vm.expectRevert(abi.encodeWithSelector(ITicketBroker.InvalidPeriod.selector, 1 << 24));
         broker.setTicketValidityPeriod(1 << 24);
+    }
+
+    function test_RevertWhen_ValidityExceedsUnbondingPeriod() public {
+        broker.setUnlockPeriod(20);
+        vm.expectRevert(abi.encodeWithSelector(ITicketBroker.ValidityExceedsUnbondingPeriod.selector, 8, 7));
+        broker.setTicketValidityPeriod(8);
+        broker.setTicketValidityPeriod(7); // equal is fine: tickets expire as the stake stops earning
+        assertEq(broker.ticketValidityPeriod(), 7);
+    }
+
+    function test_RevertWhen_SyncingToStakingWithShorterUnbonding() public {
+        staking.setUnbondingPeriod(1);
+        vm.expectRevert(
+            abi.encodeWithSelector(ITicketBroker.ValidityExceedsUnbondingPeriod.selector, VALIDITY, 1)
+        );
+        broker.syncDependencies();
     }
 
     function test_RevertWhen_SetPeriodNotGovernance() public {
@@ -132,6 +149,12 @@ contract TicketBrokerTest is TicketBrokerTestBase {
         vm.prank(funder);
         vm.expectRevert(ITicketBroker.FundingForZeroAddress.selector);
         broker.fundDepositAndReserveFor{value: 1}(address(0), 1, 0);
+    }
+
+    function test_RevertWhen_FundForBroker() public {
+        vm.prank(funder);
+        vm.expectRevert(ITicketBroker.FundingForBroker.selector);
+        broker.fundDepositAndReserveFor{value: 1}(address(broker), 1, 0);
     }
 
     function test_RevertWhen_FundOverflowsPackedBalance() public {

@@ -147,6 +147,18 @@ contract TicketBrokerRedeemTest is TicketBrokerTestBase {
 
     // ------------------------------------------------------------------ round cache
 
+    function test_SyncKeepsTheRoundCacheWhileRoundsManagerIsUnchanged() public {
+        fund(10 ether, 0);
+        redeemAs(orch, ticket(1 ether, 1));
+        (uint256 before,,) = broker.roundCache();
+        assertEq(before, round());
+        // Anyone may sync; it must not make the next redeemer pay for a cache refresh.
+        vm.prank(makeAddr("griefer"));
+        broker.syncDependencies();
+        (uint256 afterSync,,) = broker.roundCache();
+        assertEq(afterSync, before);
+    }
+
     function test_RoundCacheFollowsRounds() public {
         fund(10 ether, 0);
         redeemAs(orch, ticket(1 ether, 1));

@@ -6,6 +6,7 @@ import {IActiveSetView} from "../../src/interfaces/IActiveSetView.sol";
 import {IController} from "../../src/interfaces/IController.sol";
 import {IFeeIntake} from "../../src/interfaces/IFeeIntake.sol";
 import {IFeeVault} from "../../src/interfaces/IFeeVault.sol";
+import {IUnbondingPeriod} from "../../src/interfaces/IUnbondingPeriod.sol";
 import {ContractIds} from "../../src/libraries/ContractIds.sol";
 
 /// @title FeeIntakeStub
@@ -14,7 +15,7 @@ import {ContractIds} from "../../src/libraries/ContractIds.sol";
 /// (orchestrator, round), and a fee claim that has the broker pay out. Deployed behind a
 /// `ControlledProxy` and registered under `BONDING_MANAGER`, like the real one will be, so the
 /// broker's gas figures include a real proxy hop. The integrator swaps in the real BondingManager.
-contract FeeIntakeStub is IFeeIntake, IActiveSetView, Controlled {
+contract FeeIntakeStub is IFeeIntake, IActiveSetView, IUnbondingPeriod, Controlled {
     /// @notice Fees were credited.
     event FeesCredited(address indexed orchestrator, uint256 indexed round, uint256 amount);
 
@@ -26,6 +27,7 @@ contract FeeIntakeStub is IFeeIntake, IActiveSetView, Controlled {
     mapping(address orchestrator => mapping(uint256 round => uint256)) private _fees;
     /// @notice Test bookkeeping: all fees ever paid out through the broker.
     uint256 public totalPaid;
+    uint256 private _unbondingPeriod;
 
     constructor(IController controller_) Controlled(controller_) {}
 
@@ -35,6 +37,17 @@ contract FeeIntakeStub is IFeeIntake, IActiveSetView, Controlled {
     function setStake(address orchestrator, uint256 round, uint256 stake) external onlyGovernance {
         _totalStake[round] = _totalStake[round] - _stake[round][orchestrator] + stake;
         _stake[round][orchestrator] = stake;
+    }
+
+    /// @notice Sets the unbonding period the broker checks its ticket validity against (0: the
+    /// staking default of 7 rounds). Only governance.
+    function setUnbondingPeriod(uint256 period) external onlyGovernance {
+        _unbondingPeriod = period;
+    }
+
+    /// @inheritdoc IUnbondingPeriod
+    function unbondingPeriod() external view returns (uint256) {
+        return _unbondingPeriod == 0 ? 7 : _unbondingPeriod;
     }
 
     /// @inheritdoc IFeeIntake
