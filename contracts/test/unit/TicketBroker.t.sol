@@ -3,8 +3,11 @@ pragma solidity 0.8.30;
 
 import {TicketBroker} from "../../src/TicketBroker.sol";
 import {IControlled} from "../../src/interfaces/IControlled.sol";
+import {IController} from "../../src/interfaces/IController.sol";
 import {ITicketBroker} from "../../src/interfaces/ITicketBroker.sol";
 import {ContractIds} from "../../src/libraries/ContractIds.sol";
+import {ControlledProxy} from "../../src/proxy/ControlledProxy.sol";
+import {FeeIntakeStub} from "../utils/FeeIntakeStub.sol";
 import {TicketBrokerTestBase} from "../utils/TicketBrokerTestBase.sol";
 
 /// @notice TicketBroker wiring, governance, funding, unlock and withdrawal.
@@ -26,7 +29,13 @@ contract TicketBrokerTest is TicketBrokerTestBase {
     }
 
     function test_SyncDependenciesFollowsRegistry() public {
-        address newStaking = makeAddr("newStaking");
+        address newStaking = address(
+            new ControlledProxy(
+                address(d.controller),
+                address(new FeeIntakeStub(IController(address(d.controller)))),
+                abi.encodeCall(FeeIntakeStub.initialize, ())
+            )
+        );
         d.controller.setContract(ContractIds.BONDING_MANAGER, newStaking);
         vm.prank(makeAddr("anyone"));
         broker.syncDependencies();

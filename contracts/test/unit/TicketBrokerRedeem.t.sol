@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {RoundsManager} from "../../src/RoundsManager.sol";
 import {ITicketBroker} from "../../src/interfaces/ITicketBroker.sol";
+import {ContractIds} from "../../src/libraries/ContractIds.sol";
 import {TicketLib} from "../../src/libraries/TicketLib.sol";
+import {ControlledProxy} from "../../src/proxy/ControlledProxy.sol";
 import {TicketBrokerTestBase} from "../utils/TicketBrokerTestBase.sol";
 
 /// @notice Redemption: payment from deposit and reserve, the stake-weighted reserve allocation, unlock interplay, the round cache.
@@ -208,9 +211,17 @@ contract TicketBrokerRedeemTest is TicketBrokerTestBase {
         assertEq(h, d.rounds.blockHashForRound(round()));
     }
 
-    function test_SyncDependenciesDropsRoundCache() public {
+    function test_SyncDependenciesDropsRoundCacheOfAReplacedRoundsManager() public {
         fund(10 ether, 0);
         redeemAs(orch, ticket(1 ether, 1));
+        address newRounds = address(
+            new ControlledProxy(
+                address(d.controller),
+                d.roundsImplementation,
+                abi.encodeCall(RoundsManager.initialize, (ROUND_LENGTH))
+            )
+        );
+        d.controller.setContract(ContractIds.ROUNDS_MANAGER, newRounds);
         broker.syncDependencies();
         (uint256 r, uint256 end, bytes32 h) = broker.roundCache();
         assertEq(r + end, 0);
