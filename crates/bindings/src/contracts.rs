@@ -32,3 +32,73 @@ sol!(
     RoundsManager,
     "../../out/RoundsManager.sol/RoundsManager.json"
 );
+
+sol!(
+    #[sol(rpc)]
+    #[derive(Debug)]
+    BondingManager,
+    "../../out/BondingManager.sol/BondingManager.json"
+);
+
+sol!(
+    #[sol(rpc)]
+    #[derive(Debug)]
+    Minter,
+    "../../out/Minter.sol/Minter.json"
+);
+
+sol!(
+    #[sol(rpc)]
+    #[derive(Debug)]
+    ServiceRegistry,
+    "../../out/ServiceRegistry.sol/ServiceRegistry.json"
+);
+
+sol!(
+    #[sol(rpc)]
+    #[derive(Debug)]
+    TicketBroker,
+    "../../out/TicketBroker.sol/TicketBroker.json"
+);
+
+/// `FaultVerifier` and the receipt/verdict types of its ABI (each verifier gets its own module because
+/// their ABIs share struct types such as `SegmentReceipt`).
+pub mod fault_verifier {
+    use alloy::sol;
+
+    sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        FaultVerifier,
+        "../../out/FaultVerifier.sol/FaultVerifier.json"
+    );
+}
+pub use fault_verifier::FaultVerifier;
+
+/// `EquivocationVerifier` and the receipt/verdict types of its ABI (each verifier gets its own module because
+/// their ABIs share struct types such as `SegmentReceipt`).
+pub mod equivocation_verifier {
+    use alloy::sol;
+
+    sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        EquivocationVerifier,
+        "../../out/EquivocationVerifier.sol/EquivocationVerifier.json"
+    );
+}
+pub use equivocation_verifier::EquivocationVerifier;
+
+/// `CommitteeVerifier` and the receipt/verdict types of its ABI (each verifier gets its own module because
+/// their ABIs share struct types such as `SegmentReceipt`).
+pub mod committee_verifier {
+    use alloy::sol;
+
+    sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        CommitteeVerifier,
+        "../../out/CommitteeVerifier.sol/CommitteeVerifier.json"
+    );
+}
+pub use committee_verifier::CommitteeVerifier;

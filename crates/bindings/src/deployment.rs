@@ -56,6 +56,20 @@ pub struct Deployment {
     pub rounds_manager: Address,
     /// RoundsManager implementation.
     pub rounds_manager_implementation: Address,
+    /// BondingManager (proxy): staking, delegation, earnings, slashing.
+    pub bonding_manager: Address,
+    /// Minter (proxy): per-round inflation.
+    pub minter: Address,
+    /// ServiceRegistry (proxy): service URIs, regions and offered services.
+    pub service_registry: Address,
+    /// TicketBroker (proxy): deposits, reserves and winning-ticket redemption.
+    pub ticket_broker: Address,
+    /// FaultVerifier (proxy): challenges against signed segment receipts.
+    pub fault_verifier: Address,
+    /// EquivocationVerifier: on-chain proof of two conflicting receipts.
+    pub equivocation_verifier: Address,
+    /// CommitteeVerifier (proxy): M-of-N verdicts from a governance committee.
+    pub committee_verifier: Address,
 }
 
 impl Deployment {
@@ -79,6 +93,13 @@ impl Deployment {
             ("controller", d.controller),
             ("livepeerToken", d.livepeer_token),
             ("roundsManager", d.rounds_manager),
+            ("bondingManager", d.bonding_manager),
+            ("minter", d.minter),
+            ("serviceRegistry", d.service_registry),
+            ("ticketBroker", d.ticket_broker),
+            ("faultVerifier", d.fault_verifier),
+            ("equivocationVerifier", d.equivocation_verifier),
+            ("committeeVerifier", d.committee_verifier),
         ] {
             if addr.is_zero() {
                 return Err(DeploymentError::ZeroAddress {
@@ -102,7 +123,14 @@ mod tests {
       "livepeerToken": "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0",
       "livepeerTokenImplementation": "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512",
       "roundsManager": "0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9",
-      "roundsManagerImplementation": "0xCf7Ed3AccA5a467e9e704C703E8D87F634fB0Fc9"
+      "roundsManagerImplementation": "0xCf7Ed3AccA5a467e9e704C703E8D87F634fB0Fc9",
+      "bondingManager": "0x2279B7A0a67DB372996a5FaB50D91eAA73d2eBe6",
+      "minter": "0x610178dA211FEF7D417bC0e6FeD39F05609AD788",
+      "serviceRegistry": "0xA51c1fc2f0D1a1b8494Ed1FE312d7C3a78Ed91C0",
+      "ticketBroker": "0x9A9f2CCfdE556A7E9Ff0848998Aa4a0CFD8863AE",
+      "faultVerifier": "0x59b670e9fA9D0A427751Af201D676719a970857b",
+      "equivocationVerifier": "0x322813Fd9A801c5507c9de605d63CEA4f2CE6c44",
+      "committeeVerifier": "0x4A679253410272dd5232B3Ff7cF5dbB88f295319"
     }"#;
 
     #[test]

@@ -17,6 +17,26 @@ pub fn rounds_manager() -> B256 {
     contract_id("RoundsManager")
 }
 
+/// `keccak256("BondingManager")`.
+pub fn bonding_manager() -> B256 {
+    contract_id("BondingManager")
+}
+
+/// `keccak256("ServiceRegistry")`.
+pub fn service_registry() -> B256 {
+    contract_id("ServiceRegistry")
+}
+
+/// `keccak256("TicketBroker")`.
+pub fn ticket_broker() -> B256 {
+    contract_id("TicketBroker")
+}
+
+/// `keccak256("FaultVerifier")`.
+pub fn fault_verifier() -> B256 {
+    contract_id("FaultVerifier")
+}
+
 /// `keccak256("Minter")`.
 pub fn minter() -> B256 {
     contract_id("Minter")

@@ -10,7 +10,7 @@ use alloy::{
 use std::{path::PathBuf, process::Command, sync::Mutex};
 use streamflow_bindings::{
     Deployment,
-    contracts::{Controller, LivepeerToken, RoundsManager},
+    contracts::{BondingManager, Controller, LivepeerToken, RoundsManager, TicketBroker},
     ids,
 };
 
@@ -45,7 +45,7 @@ fn deploy(rpc: &str, sender: &str, out: &std::path::Path) -> Deployment {
         ])
         .args(["--sender", sender, "-q"])
         .env("STREAMFLOW_DEPLOYMENT", out)
-        .env("ROUND_LENGTH", "5")
+        .env("ROUND_LENGTH", "1000")
         .status()
         .expect("forge runs");
     assert!(status.success(), "forge script failed: {status}");
@@ -65,7 +65,7 @@ async fn deploy_script_wires_the_protocol_and_bindings_drive_it() {
 
     assert_eq!(d.chain_id, anvil.chain_id());
     assert_eq!(d.governance, gov);
-    assert_eq!(d.round_length, 5);
+    assert_eq!(d.round_length, 1000);
 
     let provider = ProviderBuilder::new()
         .wallet(signer)
@@ -91,6 +91,26 @@ async fn deploy_script_wires_the_protocol_and_bindings_drive_it() {
             .unwrap(),
         d.livepeer_token
     );
+    for (id, expected) in [
+        (ids::bonding_manager(), d.bonding_manager),
+        (ids::minter(), d.minter),
+        (ids::service_registry(), d.service_registry),
+        (ids::ticket_broker(), d.ticket_broker),
+        (ids::fault_verifier(), d.fault_verifier),
+    ] {
+        assert_eq!(controller.getContract(id).call().await.unwrap(), expected);
+    }
+    // The broker is wired to the real staking contract, with tickets expiring before unbonding ends.
+    let broker = TicketBroker::new(d.ticket_broker, &provider);
+    let deps = broker.dependencies().call().await.unwrap();
+    assert_eq!(deps.bondingManager, d.bonding_manager);
+    assert_eq!(deps.roundsManager, d.rounds_manager);
+    let unbonding = BondingManager::new(d.bonding_manager, &provider)
+        .unbondingPeriod()
+        .call()
+        .await
+        .unwrap();
+    assert!(broker.ticketValidityPeriod().call().await.unwrap() <= unbonding);
     assert!(!controller.paused().call().await.unwrap());
     assert_eq!(controller.owner().call().await.unwrap(), gov);
     assert_eq!(
