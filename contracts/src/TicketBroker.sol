@@ -421,12 +421,22 @@ contract TicketBroker is TicketBrokerState, Controlled {
         // (permissionless) sync would only make the next redeemer pay for a refresh.
         if (address($.roundsManager) != rounds) {
             $.roundsManager = IRoundsManager(rounds);
-            $.cachedRound = 0;
-            $.cachedRoundEndBlock = 0;
-            $.cachedRoundBlockHash = bytes32(0);
+            _clearRoundCache($);
         }
         $.bondingManager = IFeeIntake(bonding);
         emit DependenciesSynced(rounds, bonding);
+    }
+
+    /// @inheritdoc ITicketBroker
+    function resetRoundCache() external onlyGovernance {
+        _clearRoundCache(_storage());
+        emit RoundCacheReset();
+    }
+
+    function _clearRoundCache(TicketBrokerStorage storage $) private {
+        $.cachedRound = 0;
+        $.cachedRoundEndBlock = 0;
+        $.cachedRoundBlockHash = bytes32(0);
     }
 
     /// @dev Tickets must expire before a delegator's stake stops earning fees (see

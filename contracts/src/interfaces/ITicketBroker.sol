@@ -80,6 +80,9 @@ interface ITicketBroker is IFeeVault {
     /// @param bondingManager The BondingManager proxy.
     event DependenciesSynced(address indexed roundsManager, address indexed bondingManager);
 
+    /// @notice Governance dropped the round cache (after a RoundsManager upgrade behind the same proxy).
+    event RoundCacheReset();
+
     // ------------------------------------------------------------------ errors: funding
 
     /// @notice A funding call carried no value.
@@ -284,8 +287,14 @@ interface ITicketBroker is IFeeVault {
     function setUnlockPeriod(uint256 period) external;
 
     /// @notice Re-reads the RoundsManager and BondingManager addresses from the Controller into the
-    /// broker's storage (so redemptions don't ask the Controller). Anyone may call it.
+    /// broker's storage (so redemptions don't ask the Controller). Anyone may call it. The round
+    /// cache is dropped only when the RoundsManager address changes.
     function syncDependencies() external;
+
+    /// @notice Drops the round cache, so the next redemption reads the round from the RoundsManager.
+    /// Only governance; needed after an upgrade of the RoundsManager behind the same proxy, which
+    /// `syncDependencies` can't see.
+    function resetRoundCache() external;
 
     // ------------------------------------------------------------------ views
 

@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {RoundsManager} from "../../src/RoundsManager.sol";
+import {IControlled} from "../../src/interfaces/IControlled.sol";
 import {ITicketBroker} from "../../src/interfaces/ITicketBroker.sol";
 import {ContractIds} from "../../src/libraries/ContractIds.sol";
 import {TicketLib} from "../../src/libraries/TicketLib.sol";
@@ -160,6 +161,26 @@ contract TicketBrokerRedeemTest is TicketBrokerTestBase {
         broker.syncDependencies();
         (uint256 afterSync,,) = broker.roundCache();
         assertEq(afterSync, before);
+    }
+
+    function test_GovernanceResetsTheRoundCache() public {
+        fund(10 ether, 0);
+        redeemAs(orch, ticket(1 ether, 1));
+        broker.resetRoundCache();
+        (uint256 r, uint256 end, bytes32 h) = broker.roundCache();
+        assertEq(r + end, 0);
+        assertEq(h, bytes32(0));
+        // The next redemption refills it from the RoundsManager.
+        redeemAs(orch, ticket(1 ether, 2));
+        (r,,) = broker.roundCache();
+        assertEq(r, round());
+    }
+
+    function test_RevertWhen_ResetRoundCacheNotGovernance() public {
+        address stranger = makeAddr("stranger");
+        vm.prank(stranger);
+        vm.expectRevert(abi.encodeWithSelector(IControlled.NotGovernance.selector, stranger));
+        broker.resetRoundCache();
     }
 
     function test_RoundCacheFollowsRounds() public {
