@@ -28,7 +28,7 @@ echo "anvil running on $RPC (pid $(cat "$STATE/anvil.pid"))"
 # anvil's first dev account, unlocked: no key is passed anywhere.
 SENDER=0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266
 export STREAMFLOW_DEPLOYMENT=deployments/local.json
-forge script script/Deploy.s.sol --rpc-url "$RPC" --broadcast --unlocked --sender "$SENDER" -q
+forge script script/Deploy.s.sol --rpc-url "$RPC" --broadcast --slow --unlocked --sender "$SENDER" -q
 echo "deployment written to $STREAMFLOW_DEPLOYMENT:"
 cat "$STREAMFLOW_DEPLOYMENT"
 echo

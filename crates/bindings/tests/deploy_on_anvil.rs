@@ -7,7 +7,12 @@ use alloy::{
     providers::ProviderBuilder,
     signers::local::PrivateKeySigner,
 };
-use std::{path::PathBuf, process::Command, sync::Mutex};
+use std::{
+    path::PathBuf,
+    process::Command,
+    sync::Mutex,
+    time::{Duration, Instant},
+};
 use streamflow_bindings::{
     Deployment,
     contracts::{BondingManager, Controller, LivepeerToken, RoundsManager, TicketBroker},
@@ -33,7 +38,10 @@ fn deploy(rpc: &str, sender: &str, out: &std::path::Path) -> Deployment {
     let _one_at_a_time = FORGE
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let status = Command::new(repo_root().join("node_modules/.bin/forge"))
+    // `--slow`: one transaction at a time, each confirmed before the next. Without it forge sends
+    // in parallel, and on a loaded machine one rejected send leaves a nonce gap that anvil queues
+    // behind for ever.
+    let mut child = Command::new(repo_root().join("node_modules/.bin/forge"))
         .current_dir(repo_root())
         .args([
             "script",
@@ -41,13 +49,24 @@ fn deploy(rpc: &str, sender: &str, out: &std::path::Path) -> Deployment {
             "--rpc-url",
             rpc,
             "--broadcast",
-            "--unlocked",
+            "--slow",
         ])
-        .args(["--sender", sender, "-q"])
+        .args(["--unlocked", "--sender", sender, "-q"])
         .env("STREAMFLOW_DEPLOYMENT", out)
         .env("ROUND_LENGTH", "1000")
-        .status()
+        .spawn()
         .expect("forge runs");
+    let deadline = Instant::now() + Duration::from_secs(240);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("forge status") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("forge script did not finish within 240 s");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
     assert!(status.success(), "forge script failed: {status}");
     Deployment::load(out).expect("deployment file")
 }
