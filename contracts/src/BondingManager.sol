@@ -2,11 +2,14 @@
 pragma solidity 0.8.30;
 
 import {BondingManagerCore} from "./BondingManagerCore.sol";
+import {IActiveSetView} from "./interfaces/IActiveSetView.sol";
 import {IBondingManager} from "./interfaces/IBondingManager.sol";
 import {IController} from "./interfaces/IController.sol";
 import {IFeeIntake} from "./interfaces/IFeeIntake.sol";
 import {IFeeVault} from "./interfaces/IFeeVault.sol";
 import {ILivepeerToken} from "./interfaces/ILivepeerToken.sol";
+import {IStakeSlasher} from "./interfaces/IStakeSlasher.sol";
+import {IUnbondingPeriod} from "./interfaces/IUnbondingPeriod.sol";
 import {ContractIds} from "./libraries/ContractIds.sol";
 import {StakeLedger} from "./libraries/StakeLedger.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
@@ -245,38 +248,38 @@ contract BondingManager is BondingManagerCore {
 
     // ================================================================== fault verifier
 
-    /// @inheritdoc IBondingManager
-    function slash(address orchestrator, uint256 penaltyPpm, address finder, uint256 finderFeePpm)
+    /// @inheritdoc IStakeSlasher
+    function slash(address orchestrator, uint256 fractionPpm, address finder, uint256 finderFeePpm)
         external
         onlyRegistered(ContractIds.FAULT_VERIFIER)
-        returns (uint256 penalty)
+        returns (uint256 slashed, uint256 finderFee)
     {
-        if (penaltyPpm > PPM) revert InvalidPenalty(penaltyPpm);
+        if (fractionPpm > PPM) revert InvalidPenalty(fractionPpm);
         if (finderFeePpm > PPM) revert InvalidPenalty(finderFeePpm);
         BondingManagerStorage storage $ = _storage();
         uint256 round = _round();
         StakeLedger.Orchestrator storage o = _touch($, orchestrator, round);
-        penalty = uint256(o.totalStake) * penaltyPpm / PPM;
-        if (penalty == 0) return 0;
-        penalty = o.cut(penalty);
+        slashed = uint256(o.totalStake) * fractionPpm / PPM;
+        if (slashed == 0) return (0, 0);
+        slashed = o.cut(slashed);
         _syncActive($, o, orchestrator, round);
-        uint256 finderFee = finder == address(0) ? 0 : penalty * finderFeePpm / PPM;
-        emit Slashed(orchestrator, finder, penalty, finderFee);
+        finderFee = finder == address(0) ? 0 : slashed * finderFeePpm / PPM;
+        emit Slashed(orchestrator, finder, slashed, finderFee);
         ILivepeerToken token = _token();
         if (finderFee != 0) SafeERC20.safeTransfer(token, finder, finderFee);
-        if (penalty != finderFee) token.burn(penalty - finderFee);
+        if (slashed != finderFee) token.burn(slashed - finderFee);
     }
 
-    /// @inheritdoc IBondingManager
-    function freeze(address orchestrator) external onlyRegistered(ContractIds.FAULT_VERIFIER) {
+    /// @inheritdoc IStakeSlasher
+    function freezeStake(address orchestrator) external onlyRegistered(ContractIds.FAULT_VERIFIER) {
         StakeLedger.Orchestrator storage o = _storage().orchestrators[orchestrator];
         uint256 count = o.freezeCount + 1;
         o.freezeCount = SafeCast.toUint16(count);
         emit Frozen(orchestrator, count);
     }
 
-    /// @inheritdoc IBondingManager
-    function unfreeze(address orchestrator) external onlyRegistered(ContractIds.FAULT_VERIFIER) {
+    /// @inheritdoc IStakeSlasher
+    function unfreezeStake(address orchestrator) external onlyRegistered(ContractIds.FAULT_VERIFIER) {
         StakeLedger.Orchestrator storage o = _storage().orchestrators[orchestrator];
         uint256 count = o.freezeCount;
         if (count == 0) revert NotFrozen(orchestrator);
@@ -303,7 +306,7 @@ contract BondingManager is BondingManagerCore {
         return _storage().orchestrators[orchestrator].activity.upperLookup(SafeCast.toUint48(round)) != 0;
     }
 
-    /// @inheritdoc IBondingManager
+    /// @inheritdoc IActiveSetView
     function activeStake(address orchestrator, uint256 round) external view returns (uint256 stake) {
         StakeLedger.Orchestrator storage o = _storage().orchestrators[orchestrator];
         bool known;
@@ -313,7 +316,7 @@ contract BondingManager is BondingManagerCore {
         revert HistoryUnavailable(round);
     }
 
-    /// @inheritdoc IBondingManager
+    /// @inheritdoc IActiveSetView
     function totalActiveStake(uint256 round) external view returns (uint256) {
         return _known(_storage().totalStake, round);
     }
@@ -375,7 +378,12 @@ contract BondingManager is BondingManagerCore {
         return (l.orchestrator, l.amount, l.round, l.feeOnly);
     }
 
-    /// @inheritdoc IBondingManager
+    /// @inheritdoc IStakeSlasher
+    function totalStakeOf(address orchestrator) external view returns (uint256) {
+        return _storage().orchestrators[orchestrator].totalStake;
+    }
+
+    /// @inheritdoc IUnbondingPeriod
     function unbondingPeriod() external view returns (uint256) {
         return _storage().unbondingPeriod;
     }

@@ -5,6 +5,7 @@ import {Controlled} from "./Controlled.sol";
 import {IBondingManager} from "./interfaces/IBondingManager.sol";
 import {IController} from "./interfaces/IController.sol";
 import {IServiceRegistry} from "./interfaces/IServiceRegistry.sol";
+import {IServiceVerifiers} from "./interfaces/IServiceVerifiers.sol";
 import {ContractIds} from "./libraries/ContractIds.sol";
 import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 
@@ -119,7 +120,7 @@ contract ServiceRegistry is IServiceRegistry, Controlled {
         }
     }
 
-    /// @inheritdoc IServiceRegistry
+    /// @inheritdoc IServiceVerifiers
     function verifierFor(address orchestrator, bytes32 service) external view returns (address verifier) {
         ServiceRegistryStorage storage $ = _storage();
         verifier = $.entries[orchestrator].verifiers[service];

@@ -201,13 +201,13 @@ contract BondingManagerTest is StakingFixture {
         uint256 id = bm.unbond(5 ether);
         vm.stopPrank();
         vm.prank(faultVerifier);
-        bm.freeze(orch);
+        bm.freezeStake(orch);
         advanceRounds(cfg.unbondingPeriod);
         vm.prank(alice);
         vm.expectRevert(abi.encodeWithSelector(IBondingManager.StakeFrozen.selector, orch));
         bm.withdrawStake(id);
         vm.prank(faultVerifier);
-        bm.unfreeze(orch);
+        bm.unfreezeStake(orch);
         vm.prank(alice);
         bm.withdrawStake(id);
     }

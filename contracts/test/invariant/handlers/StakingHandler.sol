@@ -243,7 +243,7 @@ contract StakingHandler is Test {
         address o = _orchestrator(who);
         if (bm.orchestratorInfo(o).freezeCount >= 2) return;
         vm.prank(faultVerifier);
-        bm.freeze(o);
+        bm.freezeStake(o);
         calls["freeze"]++;
     }
 
@@ -251,7 +251,7 @@ contract StakingHandler is Test {
         address o = _orchestrator(who);
         if (bm.orchestratorInfo(o).freezeCount == 0) return;
         vm.prank(faultVerifier);
-        bm.unfreeze(o);
+        bm.unfreezeStake(o);
         calls["unfreeze"]++;
     }
 
