@@ -87,7 +87,10 @@ abstract contract BondingManagerCore is IBondingManager, Controlled {
         if (l.feeOnly) revert FeeOnlyLock(lockId);
         uint256 round = _round();
         StakeLedger.Delegator storage d = $.delegators[msg.sender];
-        uint256 fees = _touch($, from, round).closeLock(l, round);
+        StakeLedger.Orchestrator storage fromPool = _touch($, from, round);
+        // A frozen pool's locks may only go back into that pool (still slashable there).
+        if (to != from && fromPool.freezeCount != 0) revert StakeFrozen(from);
+        uint256 fees = fromPool.closeLock(l, round);
         uint256 amount = l.amount;
         delete $.locks[msg.sender][lockId];
         if (fees != 0) d.fees += SafeCast.toUint96(fees);

@@ -68,6 +68,9 @@ interface IServiceRegistry is IServiceVerifiers {
     error TooManyEntries(uint256 count, uint256 max);
     /// @notice The zero identifier was given.
     error ZeroId();
+    /// @notice An orchestrator named a verifier that the FaultVerifier's governance hasn't approved
+    /// (only zero, the service's default, or an approved verifier may be named).
+    error VerifierNotApproved(address verifier);
     /// @notice A page limit of zero was given.
     error ZeroLimit();
 

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IBondingManager} from "../../src/interfaces/IBondingManager.sol";
+import {StakingFixture} from "../utils/StakingFixture.sol";
+
+/// @notice Regression tests for the staking security review (/docs/staking.md, "Security review"):
+/// each reproduces a proof of concept of the review and asserts the correct outcome.
+contract StakingAuditRegressionTest is StakingFixture {
+    address internal orch;
+    address internal orch2;
+    address internal alice;
+    address internal bob;
+
+    uint256 internal constant SELF = 10_000 ether;
+
+    function setUp() public {
+        deployStaking();
+        orch = makeAddr("orch");
+        orch2 = makeAddr("orch2");
+        alice = makeAddr("alice");
+        bob = makeAddr("bob");
+        fundAndBond(orch, SELF, orch);
+        fundAndBond(orch2, SELF, orch2);
+        vm.prank(orch);
+        bm.announceCuts(100_000, 500_000); // keeps 10% of rewards, shares 50% of fees
+        vm.prank(orch2);
+        bm.announceCuts(100_000, 500_000);
+        nextRound();
+        fund(alice, 100_000 ether);
+        fund(bob, 100_000 ether);
+    }
+
+    // ---------------------------------------------------------------- H-1
+    /// @dev Two back-to-back "fast" cut changes used to overwrite the one step of fee-share history
+    /// while a departed delegator still had a fee tail; its share of old tickets went to the
+    /// orchestrator.
+    function test_H1_TwoFastCutChangesKeepLeavingDelegatorsFees() public {
+        vm.prank(alice);
+        bm.bond(SELF, orch);
+        uint256 creationRound = round(); // alice is 50% of the pool
+        vm.prank(alice);
+        uint256 lockId = bm.unbond(SELF);
+        vm.prank(orch);
+        bm.announceCuts(100_000, 0);
+        nextRound();
+        vm.prank(orch);
+        bm.announceCuts(100_000, 0);
+        nextRound();
+        broker.credit(orch, 1 ether, creationRound);
+        advanceRounds(cfg.unbondingPeriod);
+        vm.prank(alice);
+        bm.withdrawStake(lockId);
+        assertEq(feesOf(alice), 0.25 ether, "half of the 50% pool share");
+        assertEq(feesOf(orch), 0.75 ether);
+    }
+
+    // ---------------------------------------------------------------- H-2
+    function test_H2_RewardAfterRedelegationReverts() public {
+        vm.prank(alice);
+        bm.bond(100_000 ether, orch);
+        broker.credit(orch, 10 ether, round());
+        nextRound();
+        vm.prank(orch);
+        bm.redelegate(orch2);
+        uint256 r = round();
+        vm.expectRevert(abi.encodeWithSelector(IBondingManager.NotActive.selector, orch, r));
+        vm.prank(orch);
+        bm.reward();
+    }
+
+    // ---------------------------------------------------------------- L-1
+    /// @dev A lock of a frozen pool used to walk out through `rebondFromUnbonded` to another pool.
+    function test_L1_RebondCannotMoveLockOutOfFrozenPool() public {
+        vm.prank(alice);
+        bm.bond(SELF, orch);
+        vm.prank(alice);
+        uint256 lockId = bm.unbond(SELF);
+        vm.prank(faultVerifier);
+        bm.freezeStake(orch);
+        advanceRounds(cfg.unbondingPeriod);
+        vm.prank(alice);
+        vm.expectRevert(abi.encodeWithSelector(IBondingManager.StakeFrozen.selector, orch));
+        bm.withdrawStake(lockId);
+        vm.prank(alice);
+        vm.expectRevert(abi.encodeWithSelector(IBondingManager.StakeFrozen.selector, orch));
+        bm.rebondFromUnbonded(orch2, lockId);
+        // back into the frozen pool itself is fine: the stake stays slashable there
+        vm.prank(alice);
+        bm.rebondFromUnbonded(orch, lockId);
+        assertEq(stakeOf(alice), SELF);
+        assertEq(bm.orchestratorInfo(orch).freezeCount, 1, "still frozen");
+    }
+}
