@@ -94,8 +94,10 @@ contract BondingManager is BondingManagerCore {
         if (o.freezeCount != 0) revert StakeFrozen(orch);
         uint256 stake = _claim(o, d, msg.sender, orch);
         if (stake < amount) revert InsufficientStake(stake, amount);
+        if (orch == msg.sender && $.selfLocks[orch] != 0) revert SelfUnbondingPending($.selfLocks[orch] - 1);
         _removeStake($, o, d, orch, msg.sender, amount, round);
         lockId = _openLock($, o, d, msg.sender, orch, amount, round, false);
+        if (orch == msg.sender) $.selfLocks[orch] = lockId + 1;
     }
 
     /// @inheritdoc IBondingManager
@@ -134,6 +136,7 @@ contract BondingManager is BondingManagerCore {
         uint256 fees = o.closeLock(l, round);
         uint256 amount = l.feeOnly ? 0 : l.amount;
         delete $.locks[msg.sender][lockId];
+        if (orch == msg.sender && $.selfLocks[orch] == lockId + 1) delete $.selfLocks[orch];
         StakeLedger.Delegator storage d = $.delegators[msg.sender];
         if (fees != 0) d.fees += SafeCast.toUint96(fees);
         emit StakeWithdrawn(msg.sender, lockId, amount, fees);
@@ -260,14 +263,41 @@ contract BondingManager is BondingManagerCore {
         uint256 round = _round();
         StakeLedger.Orchestrator storage o = _touch($, orchestrator, round);
         slashed = uint256(o.totalStake) * fractionPpm / PPM;
+        if (slashed != 0) slashed = o.cut(slashed);
+        slashed += _slashSelfLock($, o, orchestrator, fractionPpm, round);
         if (slashed == 0) return (0, 0);
-        slashed = o.cut(slashed);
         _syncActive($, o, orchestrator, round);
         finderFee = finder == address(0) ? 0 : slashed * finderFeePpm / PPM;
         emit Slashed(orchestrator, finder, slashed, finderFee);
         ILivepeerToken token = _token();
         if (finderFee != 0) SafeERC20.safeTransfer(token, finder, finderFee);
         if (slashed != finderFee) token.burn(slashed - finderFee);
+    }
+
+    /// @dev Cuts `fractionPpm` of the orchestrator's open self-unbonding lock (review H-4): its own
+    /// stake stays slashable until withdrawn. The lock's fee-tail weight shrinks with it.
+    function _slashSelfLock(
+        BondingManagerStorage storage $,
+        StakeLedger.Orchestrator storage o,
+        address orchestrator,
+        uint256 fractionPpm,
+        uint256 round
+    ) private returns (uint256 cut) {
+        uint256 idPlusOne = $.selfLocks[orchestrator];
+        if (idPlusOne == 0) return 0;
+        StakeLedger.Lock storage l = $.locks[orchestrator][idPlusOne - 1];
+        uint256 amount = l.amount;
+        cut = amount * fractionPpm / PPM;
+        if (cut == 0) return 0;
+        // forge-lint: disable-next-line(unsafe-typecast)
+        l.amount = uint112(amount - cut); // below the stored uint112
+        if (l.round > round) {
+            // still in the fee pool: take the cut out of its exit entry and the leaving weight
+            // forge-lint: disable-next-line(unsafe-typecast)
+            o.exits[l.exitIndex].amount -= uint112(cut);
+            // forge-lint: disable-next-line(unsafe-typecast)
+            o.leavingWeight -= uint112(cut);
+        }
     }
 
     /// @inheritdoc IStakeSlasher

@@ -173,6 +173,16 @@ interface IBondingManager is IFeeIntake, IActiveSetView, IStakeSlasher, IUnbondi
     /// @notice `orchestrator`'s pool is not frozen.
     /// @param orchestrator The orchestrator.
     error NotFrozen(address orchestrator);
+
+    /// @notice An orchestrator's self-bond can't be redelegated: it leaves only by unbonding, through
+    /// a lock that stays slashable until withdrawn.
+    /// @param orchestrator The orchestrator.
+    error SelfBondLocked(address orchestrator);
+
+    /// @notice The orchestrator already has an open unbonding lock of its self-bond: withdraw or
+    /// rebond it first (one slashable self-unbonding lock at a time).
+    /// @param lockId The open lock.
+    error SelfUnbondingPending(uint256 lockId);
     /// @notice The caller still has `stake` bonded (rebond from unbonded needs none).
     /// @param stake The stake after the claim.
     error StillBonded(uint256 stake);

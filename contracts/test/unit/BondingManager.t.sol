@@ -321,8 +321,10 @@ contract BondingManagerTest is StakingFixture {
     }
 
     function test_OrchestratorLeavingDeregisters() public {
-        vm.prank(orch);
-        bm.redelegate(orch2);
+        vm.startPrank(orch);
+        bm.unbond(SELF); // the self-bond leaves only through a slashable lock
+        bm.bond(0, orch2);
+        vm.stopPrank();
         assertFalse(bm.isOrchestrator(orch));
         nextRound();
         assertFalse(bm.isActiveOrchestrator(orch, round()));
@@ -495,15 +497,25 @@ contract BondingManagerTest is StakingFixture {
         assertEq(o, address(0));
     }
 
-    function test_SelfBondedOrchestratorCanMoveToAnother() public {
+    /// @dev Regression (review H-4): the self-bond can't move out instantly (by `bond` or
+    /// `redelegate`); it leaves through an unbonding lock, after which the orchestrator may delegate.
+    function test_SelfBondedOrchestratorMovesToAnotherOnlyThroughUnbonding() public {
         vm.prank(orch);
+        vm.expectRevert(abi.encodeWithSelector(IBondingManager.SelfBondLocked.selector, orch));
         bm.bond(0, orch2);
+        vm.prank(orch);
+        vm.expectRevert(abi.encodeWithSelector(IBondingManager.SelfBondLocked.selector, orch));
+        bm.redelegate(orch2);
+        vm.startPrank(orch);
+        bm.unbond(SELF); // the self-bond leaves only through a slashable lock
+        bm.bond(0, orch2);
+        vm.stopPrank();
         (address delegate, uint256 stake,) = bm.delegatorInfo(orch);
         assertEq(delegate, orch2);
-        assertEq(stake, SELF);
+        assertEq(stake, 0);
         assertFalse(bm.isOrchestrator(orch));
         assertEq(bm.activeOrchestratorCount(round() + 1), 1);
-        assertEq(bm.totalActiveStake(round() + 1), 2 * SELF);
+        assertEq(bm.totalActiveStake(round() + 1), SELF);
     }
 
     function test_UnbondedDelegatorBondsElsewhere() public {

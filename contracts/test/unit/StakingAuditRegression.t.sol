@@ -61,8 +61,10 @@ contract StakingAuditRegressionTest is StakingFixture {
         bm.bond(100_000 ether, orch);
         broker.credit(orch, 10 ether, round());
         nextRound();
-        vm.prank(orch);
-        bm.redelegate(orch2);
+        vm.startPrank(orch);
+        bm.unbond(SELF); // the self-bond leaves only through a slashable lock
+        bm.bond(0, orch2);
+        vm.stopPrank();
         uint256 r = round();
         vm.expectRevert(abi.encodeWithSelector(IBondingManager.NotActive.selector, orch, r));
         vm.prank(orch);
@@ -90,5 +92,61 @@ contract StakingAuditRegressionTest is StakingFixture {
         bm.rebondFromUnbonded(orch, lockId);
         assertEq(stakeOf(alice), SELF);
         assertEq(bm.orchestratorInfo(orch).freezeCount, 1, "still frozen");
+    }
+
+    // ---------------------------------------------------------------- H-4
+    /// @dev The faulting orchestrator used to move its self-bond to a sybil pool at once (or unbond
+    /// it) right before a challenge; the slash then fell on its delegators only.
+    function test_H4_OrchestratorCannotEscapeSlashByRedelegating() public {
+        vm.prank(alice);
+        bm.bond(SELF, orch);
+        vm.prank(orch);
+        vm.expectRevert(abi.encodeWithSelector(IBondingManager.SelfBondLocked.selector, orch));
+        bm.redelegate(orch2);
+        vm.prank(faultVerifier);
+        bm.freezeStake(orch);
+        vm.prank(faultVerifier);
+        (uint256 slashed,) = bm.slash(orch, 500_000, bob, 100_000);
+        assertEq(slashed, SELF);
+        assertEq(stakeOf(alice), SELF / 2);
+        assertEq(stakeOf(orch), SELF / 2, "the orchestrator pays its share");
+    }
+
+    function test_H4_SelfUnbondingLockStaysSlashable() public {
+        vm.prank(alice);
+        bm.bond(SELF, orch);
+        // round r: faulty work, then the orchestrator unbonds its whole self-bond before a challenge
+        vm.prank(orch);
+        uint256 lockId = bm.unbond(SELF);
+        nextRound();
+        vm.prank(faultVerifier);
+        bm.freezeStake(orch);
+        uint256 finderBefore = d.token.balanceOf(bob);
+        vm.prank(faultVerifier);
+        (uint256 slashed, uint256 fee) = bm.slash(orch, 500_000, bob, 100_000);
+        assertEq(slashed, SELF, "half of alice's bond plus half of the self-unbonding lock");
+        assertEq(d.token.balanceOf(bob) - finderBefore, fee);
+        assertEq(stakeOf(alice), SELF / 2);
+        (, uint256 lockAmount,,) = bm.lockInfo(orch, lockId);
+        assertEq(lockAmount, SELF / 2);
+        vm.prank(faultVerifier);
+        bm.unfreezeStake(orch);
+        advanceRounds(cfg.unbondingPeriod);
+        uint256 bal = d.token.balanceOf(orch);
+        vm.prank(orch);
+        bm.withdrawStake(lockId);
+        assertEq(d.token.balanceOf(orch) - bal, SELF / 2, "only what the slash left");
+    }
+
+    function test_H4_OneSelfUnbondingLockAtATime() public {
+        vm.prank(orch);
+        uint256 lockId = bm.unbond(1 ether);
+        vm.prank(orch);
+        vm.expectRevert(abi.encodeWithSelector(IBondingManager.SelfUnbondingPending.selector, lockId));
+        bm.unbond(1 ether);
+        vm.prank(orch);
+        bm.rebond(lockId);
+        vm.prank(orch);
+        bm.unbond(2 ether); // the rebonded lock no longer counts
     }
 }
