@@ -5,10 +5,12 @@ import {BondingManagerCore} from "./BondingManagerCore.sol";
 import {IActiveSetView} from "./interfaces/IActiveSetView.sol";
 import {IBondingManager} from "./interfaces/IBondingManager.sol";
 import {IController} from "./interfaces/IController.sol";
+import {IFaultVerifier} from "./interfaces/IFaultVerifier.sol";
 import {IFeeIntake} from "./interfaces/IFeeIntake.sol";
 import {IFeeVault} from "./interfaces/IFeeVault.sol";
 import {ILivepeerToken} from "./interfaces/ILivepeerToken.sol";
 import {IStakeSlasher} from "./interfaces/IStakeSlasher.sol";
+import {ITicketBroker} from "./interfaces/ITicketBroker.sol";
 import {IUnbondingPeriod} from "./interfaces/IUnbondingPeriod.sol";
 import {ContractIds} from "./libraries/ContractIds.sol";
 import {StakeLedger} from "./libraries/StakeLedger.sol";
@@ -320,7 +322,20 @@ contract BondingManager is BondingManagerCore {
     // ================================================================== governance
 
     /// @inheritdoc IBondingManager
+    /// @dev Review L-4: never below the broker's ticket validity (fee-theft guard) nor at or below the
+    /// FaultVerifier's challenge window (a cheater could withdraw before a challenge), read through
+    /// the Controller when those contracts are registered.
     function setUnbondingPeriod(uint256 unbondingPeriod_) external onlyGovernance {
+        address broker = controller.getContract(ContractIds.TICKET_BROKER);
+        if (broker != address(0)) {
+            uint256 validity = ITicketBroker(broker).ticketValidityPeriod();
+            if (unbondingPeriod_ < validity) revert UnbondingPeriodTooShort(unbondingPeriod_, validity);
+        }
+        address verifier = controller.getContract(ContractIds.FAULT_VERIFIER);
+        if (verifier != address(0)) {
+            uint256 window = IFaultVerifier(verifier).params().challengeWindowRounds;
+            if (unbondingPeriod_ <= window) revert UnbondingPeriodTooShort(unbondingPeriod_, window + 1);
+        }
         _setUnbondingPeriod(_storage(), unbondingPeriod_);
     }
 

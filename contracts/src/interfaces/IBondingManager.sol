@@ -183,6 +183,12 @@ interface IBondingManager is IFeeIntake, IActiveSetView, IStakeSlasher, IUnbondi
     /// rebond it first (one slashable self-unbonding lock at a time).
     /// @param lockId The open lock.
     error SelfUnbondingPending(uint256 lockId);
+
+    /// @notice The unbonding period would fall below the TicketBroker's ticket validity period or
+    /// not exceed the FaultVerifier's challenge window.
+    /// @param unbondingPeriod The period asked for.
+    /// @param minimum The least period the registered contracts allow.
+    error UnbondingPeriodTooShort(uint256 unbondingPeriod, uint256 minimum);
     /// @notice The caller still has `stake` bonded (rebond from unbonded needs none).
     /// @param stake The stake after the claim.
     error StillBonded(uint256 stake);

@@ -404,8 +404,8 @@ contract BondingManagerTest is StakingFixture {
     }
 
     function test_RevertWhen_SetUnbondingPeriodInvalid() public {
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.InvalidUnbondingPeriod.selector, 0));
-        bm.setUnbondingPeriod(0);
+        vm.expectRevert(abi.encodeWithSelector(IBondingManager.UnbondingPeriodTooShort.selector, 0, 2));
+        bm.setUnbondingPeriod(0); // below the broker's ticket validity
         vm.expectRevert(abi.encodeWithSelector(IBondingManager.InvalidUnbondingPeriod.selector, 31));
         bm.setUnbondingPeriod(31);
     }

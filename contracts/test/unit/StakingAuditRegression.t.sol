@@ -3,6 +3,7 @@ pragma solidity 0.8.30;
 
 import {IBondingManager} from "../../src/interfaces/IBondingManager.sol";
 import {StakingFixture} from "../utils/StakingFixture.sol";
+import {MockVerifierApprovals} from "../utils/mocks/MockVerifierApprovals.sol";
 
 /// @notice Regression tests for the staking security review (/docs/staking.md, "Security review"):
 /// each reproduces a proof of concept of the review and asserts the correct outcome.
@@ -148,5 +149,19 @@ contract StakingAuditRegressionTest is StakingFixture {
         bm.rebond(lockId);
         vm.prank(orch);
         bm.unbond(2 ether); // the rebonded lock no longer counts
+    }
+
+    // ---------------------------------------------------------------- L-4
+    /// @dev Shortening the unbonding period below the ticket validity (fee-theft guard) or to the
+    /// challenge window (slash escape) used to be possible.
+    function test_L4_UnbondingPeriodKeepsAboveValidityAndChallengeWindow() public {
+        broker.setTicketValidityPeriod(4);
+        MockVerifierApprovals(faultVerifier).setChallengeWindow(5);
+        vm.expectRevert(abi.encodeWithSelector(IBondingManager.UnbondingPeriodTooShort.selector, 3, 4));
+        bm.setUnbondingPeriod(3);
+        vm.expectRevert(abi.encodeWithSelector(IBondingManager.UnbondingPeriodTooShort.selector, 5, 6));
+        bm.setUnbondingPeriod(5);
+        bm.setUnbondingPeriod(6);
+        assertEq(bm.unbondingPeriod(), 6);
     }
 }
