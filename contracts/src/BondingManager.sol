@@ -2,11 +2,16 @@
 pragma solidity 0.8.30;
 
 import {BondingManagerCore} from "./BondingManagerCore.sol";
+import {IActiveSetView} from "./interfaces/IActiveSetView.sol";
 import {IBondingManager} from "./interfaces/IBondingManager.sol";
 import {IController} from "./interfaces/IController.sol";
+import {IFaultVerifier} from "./interfaces/IFaultVerifier.sol";
 import {IFeeIntake} from "./interfaces/IFeeIntake.sol";
 import {IFeeVault} from "./interfaces/IFeeVault.sol";
 import {ILivepeerToken} from "./interfaces/ILivepeerToken.sol";
+import {IStakeSlasher} from "./interfaces/IStakeSlasher.sol";
+import {ITicketBroker} from "./interfaces/ITicketBroker.sol";
+import {IUnbondingPeriod} from "./interfaces/IUnbondingPeriod.sol";
 import {ContractIds} from "./libraries/ContractIds.sol";
 import {StakeLedger} from "./libraries/StakeLedger.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
@@ -91,8 +96,10 @@ contract BondingManager is BondingManagerCore {
         if (o.freezeCount != 0) revert StakeFrozen(orch);
         uint256 stake = _claim(o, d, msg.sender, orch);
         if (stake < amount) revert InsufficientStake(stake, amount);
+        if (orch == msg.sender && $.selfLocks[orch] != 0) revert SelfUnbondingPending($.selfLocks[orch] - 1);
         _removeStake($, o, d, orch, msg.sender, amount, round);
         lockId = _openLock($, o, d, msg.sender, orch, amount, round, false);
+        if (orch == msg.sender) $.selfLocks[orch] = lockId + 1;
     }
 
     /// @inheritdoc IBondingManager
@@ -131,6 +138,7 @@ contract BondingManager is BondingManagerCore {
         uint256 fees = o.closeLock(l, round);
         uint256 amount = l.feeOnly ? 0 : l.amount;
         delete $.locks[msg.sender][lockId];
+        if (orch == msg.sender && $.selfLocks[orch] == lockId + 1) delete $.selfLocks[orch];
         StakeLedger.Delegator storage d = $.delegators[msg.sender];
         if (fees != 0) d.fees += SafeCast.toUint96(fees);
         emit StakeWithdrawn(msg.sender, lockId, amount, fees);
@@ -245,38 +253,65 @@ contract BondingManager is BondingManagerCore {
 
     // ================================================================== fault verifier
 
-    /// @inheritdoc IBondingManager
-    function slash(address orchestrator, uint256 penaltyPpm, address finder, uint256 finderFeePpm)
+    /// @inheritdoc IStakeSlasher
+    function slash(address orchestrator, uint256 fractionPpm, address finder, uint256 finderFeePpm)
         external
         onlyRegistered(ContractIds.FAULT_VERIFIER)
-        returns (uint256 penalty)
+        returns (uint256 slashed, uint256 finderFee)
     {
-        if (penaltyPpm > PPM) revert InvalidPenalty(penaltyPpm);
+        if (fractionPpm > PPM) revert InvalidPenalty(fractionPpm);
         if (finderFeePpm > PPM) revert InvalidPenalty(finderFeePpm);
         BondingManagerStorage storage $ = _storage();
         uint256 round = _round();
         StakeLedger.Orchestrator storage o = _touch($, orchestrator, round);
-        penalty = uint256(o.totalStake) * penaltyPpm / PPM;
-        if (penalty == 0) return 0;
-        penalty = o.cut(penalty);
+        slashed = uint256(o.totalStake) * fractionPpm / PPM;
+        if (slashed != 0) slashed = o.cut(slashed);
+        slashed += _slashSelfLock($, o, orchestrator, fractionPpm, round);
+        if (slashed == 0) return (0, 0);
         _syncActive($, o, orchestrator, round);
-        uint256 finderFee = finder == address(0) ? 0 : penalty * finderFeePpm / PPM;
-        emit Slashed(orchestrator, finder, penalty, finderFee);
+        finderFee = finder == address(0) ? 0 : slashed * finderFeePpm / PPM;
+        emit Slashed(orchestrator, finder, slashed, finderFee);
         ILivepeerToken token = _token();
         if (finderFee != 0) SafeERC20.safeTransfer(token, finder, finderFee);
-        if (penalty != finderFee) token.burn(penalty - finderFee);
+        if (slashed != finderFee) token.burn(slashed - finderFee);
     }
 
-    /// @inheritdoc IBondingManager
-    function freeze(address orchestrator) external onlyRegistered(ContractIds.FAULT_VERIFIER) {
+    /// @dev Cuts `fractionPpm` of the orchestrator's open self-unbonding lock (review H-4): its own
+    /// stake stays slashable until withdrawn. The lock's fee-tail weight shrinks with it.
+    function _slashSelfLock(
+        BondingManagerStorage storage $,
+        StakeLedger.Orchestrator storage o,
+        address orchestrator,
+        uint256 fractionPpm,
+        uint256 round
+    ) private returns (uint256 cut) {
+        uint256 idPlusOne = $.selfLocks[orchestrator];
+        if (idPlusOne == 0) return 0;
+        StakeLedger.Lock storage l = $.locks[orchestrator][idPlusOne - 1];
+        uint256 amount = l.amount;
+        cut = amount * fractionPpm / PPM;
+        if (cut == 0) return 0;
+        // forge-lint: disable-next-line(unsafe-typecast)
+        l.amount = uint112(amount - cut); // below the stored uint112
+        if (l.round > round) {
+            // still in the fee pool: take the cut out of its exit entry and the leaving weight
+            // forge-lint: disable-next-line(unsafe-typecast)
+            o.exits[l.exitIndex].amount -= uint112(cut);
+            // forge-lint: disable-next-line(unsafe-typecast)
+            o.leavingWeight -= uint112(cut);
+        }
+    }
+
+    /// @inheritdoc IStakeSlasher
+    function freezeStake(address orchestrator) external onlyRegistered(ContractIds.FAULT_VERIFIER) {
         StakeLedger.Orchestrator storage o = _storage().orchestrators[orchestrator];
         uint256 count = o.freezeCount + 1;
         o.freezeCount = SafeCast.toUint16(count);
         emit Frozen(orchestrator, count);
     }
 
-    /// @inheritdoc IBondingManager
-    function unfreeze(address orchestrator) external onlyRegistered(ContractIds.FAULT_VERIFIER) {
+    /// @inheritdoc IStakeSlasher
+    function unfreezeStake(address orchestrator) external onlyRegistered(ContractIds.FAULT_VERIFIER) {
         StakeLedger.Orchestrator storage o = _storage().orchestrators[orchestrator];
         uint256 count = o.freezeCount;
         if (count == 0) revert NotFrozen(orchestrator);
@@ -287,7 +322,20 @@ contract BondingManager is BondingManagerCore {
     // ================================================================== governance
 
     /// @inheritdoc IBondingManager
+    /// @dev Review L-4: never below the broker's ticket validity (fee-theft guard) nor at or below the
+    /// FaultVerifier's challenge window (a cheater could withdraw before a challenge), read through
+    /// the Controller when those contracts are registered.
     function setUnbondingPeriod(uint256 unbondingPeriod_) external onlyGovernance {
+        address broker = controller.getContract(ContractIds.TICKET_BROKER);
+        if (broker != address(0)) {
+            uint256 validity = ITicketBroker(broker).ticketValidityPeriod();
+            if (unbondingPeriod_ < validity) revert UnbondingPeriodTooShort(unbondingPeriod_, validity);
+        }
+        address verifier = controller.getContract(ContractIds.FAULT_VERIFIER);
+        if (verifier != address(0)) {
+            uint256 window = IFaultVerifier(verifier).params().challengeWindowRounds;
+            if (unbondingPeriod_ <= window) revert UnbondingPeriodTooShort(unbondingPeriod_, window + 1);
+        }
         _setUnbondingPeriod(_storage(), unbondingPeriod_);
     }
 
@@ -303,7 +351,7 @@ contract BondingManager is BondingManagerCore {
         return _storage().orchestrators[orchestrator].activity.upperLookup(SafeCast.toUint48(round)) != 0;
     }
 
-    /// @inheritdoc IBondingManager
+    /// @inheritdoc IActiveSetView
     function activeStake(address orchestrator, uint256 round) external view returns (uint256 stake) {
         StakeLedger.Orchestrator storage o = _storage().orchestrators[orchestrator];
         bool known;
@@ -313,7 +361,7 @@ contract BondingManager is BondingManagerCore {
         revert HistoryUnavailable(round);
     }
 
-    /// @inheritdoc IBondingManager
+    /// @inheritdoc IActiveSetView
     function totalActiveStake(uint256 round) external view returns (uint256) {
         return _known(_storage().totalStake, round);
     }
@@ -375,7 +423,12 @@ contract BondingManager is BondingManagerCore {
         return (l.orchestrator, l.amount, l.round, l.feeOnly);
     }
 
-    /// @inheritdoc IBondingManager
+    /// @inheritdoc IStakeSlasher
+    function totalStakeOf(address orchestrator) external view returns (uint256) {
+        return _storage().orchestrators[orchestrator].totalStake;
+    }
+
+    /// @inheritdoc IUnbondingPeriod
     function unbondingPeriod() external view returns (uint256) {
         return _storage().unbondingPeriod;
     }

@@ -31,6 +31,9 @@ abstract contract BondingManagerCore is IBondingManager, Controlled {
         mapping(address orchestrator => StakeLedger.Orchestrator) orchestrators;
         mapping(address delegator => StakeLedger.Delegator) delegators;
         mapping(address delegator => mapping(uint256 lockId => StakeLedger.Lock)) locks;
+        // Review H-4: the orchestrator's open unbonding lock of its own pool (lock id + 1; 0: none).
+        // It stays slashable with the pool until withdrawn.
+        mapping(address orchestrator => uint256 lockIdPlusOne) selfLocks;
     }
 
     // keccak256(abi.encode(uint256(keccak256("streamflow.storage.BondingManager")) - 1)) & ~bytes32(uint256(0xff))
@@ -68,6 +71,9 @@ abstract contract BondingManagerCore is IBondingManager, Controlled {
         StakeLedger.Orchestrator storage oldPool = _touch($, from, round);
         uint256 stake = _claim(oldPool, d, owner, from);
         if (stake != 0 && oldPool.freezeCount != 0) revert StakeFrozen(from);
+        // The self-bond is the orchestrator's security deposit: it leaves only through an unbonding
+        // lock that stays slashable (review H-4), never instantly.
+        if (stake != 0 && from == owner) revert SelfBondLocked(owner);
         if (stake != 0) {
             _removeStake($, oldPool, d, from, owner, stake, round);
             lockId = _openLock($, oldPool, d, owner, from, stake, round, true);
@@ -87,9 +93,13 @@ abstract contract BondingManagerCore is IBondingManager, Controlled {
         if (l.feeOnly) revert FeeOnlyLock(lockId);
         uint256 round = _round();
         StakeLedger.Delegator storage d = $.delegators[msg.sender];
-        uint256 fees = _touch($, from, round).closeLock(l, round);
+        StakeLedger.Orchestrator storage fromPool = _touch($, from, round);
+        // A frozen pool's locks may only go back into that pool (still slashable there).
+        if (to != from && fromPool.freezeCount != 0) revert StakeFrozen(from);
+        uint256 fees = fromPool.closeLock(l, round);
         uint256 amount = l.amount;
         delete $.locks[msg.sender][lockId];
+        if (from == msg.sender && $.selfLocks[from] == lockId + 1) delete $.selfLocks[from];
         if (fees != 0) d.fees += SafeCast.toUint96(fees);
         if (d.delegate != to) _setDelegate($, d, msg.sender, to, round);
         StakeLedger.Orchestrator storage o = _touch($, to, round);

@@ -4,7 +4,9 @@ pragma solidity 0.8.30;
 import {Controlled} from "./Controlled.sol";
 import {IBondingManager} from "./interfaces/IBondingManager.sol";
 import {IController} from "./interfaces/IController.sol";
+import {IFaultVerifier} from "./interfaces/IFaultVerifier.sol";
 import {IServiceRegistry} from "./interfaces/IServiceRegistry.sol";
+import {IServiceVerifiers} from "./interfaces/IServiceVerifiers.sol";
 import {ContractIds} from "./libraries/ContractIds.sol";
 import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 
@@ -119,7 +121,7 @@ contract ServiceRegistry is IServiceRegistry, Controlled {
         }
     }
 
-    /// @inheritdoc IServiceRegistry
+    /// @inheritdoc IServiceVerifiers
     function verifierFor(address orchestrator, bytes32 service) external view returns (address verifier) {
         ServiceRegistryStorage storage $ = _storage();
         verifier = $.entries[orchestrator].verifiers[service];
@@ -199,9 +201,21 @@ contract ServiceRegistry is IServiceRegistry, Controlled {
         bytes32[] memory old = e.services;
         bytes32[] memory regions = e.regions;
         bytes32[] memory ids = new bytes32[](services.length);
+        IFaultVerifier faultVerifier = IFaultVerifier(address(0)); // looked up on first use
         for (uint256 i; i < services.length; ++i) {
             bytes32 id = services[i].id;
             if (!$.known[id].known) revert UnknownService(id);
+            address verifier = services[i].verifier;
+            if (verifier != address(0)) {
+                // Only a verifier governance approved in the FaultVerifier: an orchestrator must not
+                // pick (or switch to) a judge that can't slash it.
+                if (address(faultVerifier) == address(0)) {
+                    faultVerifier = IFaultVerifier(controller.getContract(ContractIds.FAULT_VERIFIER));
+                }
+                if (address(faultVerifier) == address(0) || !faultVerifier.isVerifierApproved(verifier)) {
+                    revert VerifierNotApproved(verifier);
+                }
+            }
             if (_contains(ids, id)) revert DuplicateEntry(id);
             ids[i] = id;
             if (e.verifiers[id] != services[i].verifier) e.verifiers[id] = services[i].verifier;

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {IActiveSetView} from "./IActiveSetView.sol";
 import {IFeeIntake} from "./IFeeIntake.sol";
+import {IStakeSlasher} from "./IStakeSlasher.sol";
+import {IUnbondingPeriod} from "./IUnbondingPeriod.sol";
 
 /// @title IBondingManager
 /// @notice Staking and delegation of LPT. An address bonded to itself is an orchestrator; bonded to
@@ -13,7 +16,7 @@ import {IFeeIntake} from "./IFeeIntake.sol";
 /// @dev Round-scoped values (active stake, totals) change from the *next* round: what counts in the
 /// current round is fixed at its start. All amounts are LPT wei unless said otherwise; fees are ETH
 /// wei, held by the TicketBroker (`IFeeVault`) until withdrawn.
-interface IBondingManager is IFeeIntake {
+interface IBondingManager is IFeeIntake, IActiveSetView, IStakeSlasher, IUnbondingPeriod {
     /// @notice What an orchestrator's pool looks like now.
     struct OrchestratorView {
         bool registered;
@@ -170,6 +173,22 @@ interface IBondingManager is IFeeIntake {
     /// @notice `orchestrator`'s pool is not frozen.
     /// @param orchestrator The orchestrator.
     error NotFrozen(address orchestrator);
+
+    /// @notice An orchestrator's self-bond can't be redelegated: it leaves only by unbonding, through
+    /// a lock that stays slashable until withdrawn.
+    /// @param orchestrator The orchestrator.
+    error SelfBondLocked(address orchestrator);
+
+    /// @notice The orchestrator already has an open unbonding lock of its self-bond: withdraw or
+    /// rebond it first (one slashable self-unbonding lock at a time).
+    /// @param lockId The open lock.
+    error SelfUnbondingPending(uint256 lockId);
+
+    /// @notice The unbonding period would fall below the TicketBroker's ticket validity period or
+    /// not exceed the FaultVerifier's challenge window.
+    /// @param unbondingPeriod The period asked for.
+    /// @param minimum The least period the registered contracts allow.
+    error UnbondingPeriodTooShort(uint256 unbondingPeriod, uint256 minimum);
     /// @notice The caller still has `stake` bonded (rebond from unbonded needs none).
     /// @param stake The stake after the claim.
     error StillBonded(uint256 stake);
@@ -278,27 +297,9 @@ interface IBondingManager is IFeeIntake {
 
     // ------------------------------------------------------------------ fault verifier
 
-    /// @notice Slashes `penaltyPpm` of `orchestrator`'s bonded pool, pro rata over it and its
-    /// delegators; pays `finderFeePpm` of the penalty to `finder` and burns the rest. Only the
-    /// registered FaultVerifier.
-    /// @param orchestrator The pool to slash.
-    /// @param penaltyPpm Share of the pool's bonded stake to remove, parts per million.
-    /// @param finder Receives the finder fee (zero: everything is burned).
-    /// @param finderFeePpm Share of the penalty paid to `finder`, parts per million.
-    /// @return penalty LPT removed from the pool.
-    function slash(address orchestrator, uint256 penaltyPpm, address finder, uint256 finderFeePpm)
-        external
-        returns (uint256 penalty);
-
-    /// @notice Freezes `orchestrator`'s pool while a challenge is open: no stake can leave it (no
-    /// unbond, redelegation or withdrawal of its locks), so all of it stays slashable. Only the
-    /// FaultVerifier.
-    /// @param orchestrator The pool under challenge.
-    function freeze(address orchestrator) external;
-
-    /// @notice Lifts one freeze of `orchestrator`'s pool. Only the FaultVerifier.
-    /// @param orchestrator The pool whose challenge closed.
-    function unfreeze(address orchestrator) external;
+    // slash, freezeStake, unfreezeStake, totalStakeOf: see {IStakeSlasher}. A freeze stops all
+    // stake leaving the pool (no unbond, redelegation or withdrawal of its locks) so that all of it
+    // stays slashable.
 
     // ------------------------------------------------------------------ governance
 
@@ -314,18 +315,9 @@ interface IBondingManager is IFeeIntake {
 
     // ------------------------------------------------------------------ views
 
-    /// @notice The stake `orchestrator` counts in the active set in `round` (0 if inactive). Exact
-    /// for the current and next round and back to the pool's last change; reverts with
-    /// `HistoryUnavailable` for an older round in which it was active.
-    /// @param orchestrator The orchestrator.
-    /// @param round The round.
-    /// @return stake LPT counted.
-    function activeStake(address orchestrator, uint256 round) external view returns (uint256 stake);
-
-    /// @notice The total active stake in `round` (current, next, or back to the last change).
-    /// @param round The round.
-    /// @return The sum of the active orchestrators' stake.
-    function totalActiveStake(uint256 round) external view returns (uint256);
+    // activeStake, totalActiveStake: see {IActiveSetView}. Exact for the current and next round
+    // and back to the pool's last change; `activeStake` reverts with `HistoryUnavailable` for an
+    // older round in which the orchestrator was active.
 
     /// @notice The number of active orchestrators in `round` (current, next, or back to the last
     /// activation or deactivation).
@@ -371,10 +363,6 @@ interface IBondingManager is IFeeIntake {
         external
         view
         returns (address orchestrator, uint256 amount, uint256 round, bool feeOnly);
-
-    /// @notice The unbonding period in rounds.
-    /// @return Rounds.
-    function unbondingPeriod() external view returns (uint256);
 
     /// @notice The minimum pool stake to be active.
     /// @return LPT.

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {IServiceVerifiers} from "./IServiceVerifiers.sol";
+
 /// @title IServiceRegistry
 /// @notice Where orchestrators advertise how to reach them (a service URI), the regions they serve
 /// and the services they offer, each with the verification function that checks it on chain (or
@@ -10,7 +12,7 @@ pragma solidity ^0.8.24;
 /// readable in pages on chain (`orchestratorCount`, `orchestratorsFor`), and every entry into or out
 /// of a set emits `Listed`/`Delisted`, which an indexer folds into the same sets. Broadcasters then
 /// filter by stake with `IBondingManager.activeStake`.
-interface IServiceRegistry {
+interface IServiceRegistry is IServiceVerifiers {
     /// @notice A service an orchestrator offers.
     /// @param id The service identifier, e.g. `keccak256("H264 1080p->720p")`.
     /// @param verifier The verification function the orchestrator names for it, or zero for the
@@ -66,6 +68,9 @@ interface IServiceRegistry {
     error TooManyEntries(uint256 count, uint256 max);
     /// @notice The zero identifier was given.
     error ZeroId();
+    /// @notice An orchestrator named a verifier that the FaultVerifier's governance hasn't approved
+    /// (only zero, the service's default, or an approved verifier may be named).
+    error VerifierNotApproved(address verifier);
     /// @notice A page limit of zero was given.
     error ZeroLimit();
 
@@ -117,12 +122,6 @@ interface IServiceRegistry {
     /// @param orchestrator The orchestrator.
     /// @return The services.
     function servicesOf(address orchestrator) external view returns (Service[] memory);
-
-    /// @notice The verifier that checks `orchestrator`'s `service`: its own choice, else the default.
-    /// @param orchestrator The orchestrator.
-    /// @param service The service identifier.
-    /// @return The verifier address (zero: none).
-    function verifierFor(address orchestrator, bytes32 service) external view returns (address);
 
     /// @notice Whether `id` is a known service, and its default verifier.
     /// @param id The service identifier.

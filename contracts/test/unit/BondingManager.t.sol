@@ -201,13 +201,13 @@ contract BondingManagerTest is StakingFixture {
         uint256 id = bm.unbond(5 ether);
         vm.stopPrank();
         vm.prank(faultVerifier);
-        bm.freeze(orch);
+        bm.freezeStake(orch);
         advanceRounds(cfg.unbondingPeriod);
         vm.prank(alice);
         vm.expectRevert(abi.encodeWithSelector(IBondingManager.StakeFrozen.selector, orch));
         bm.withdrawStake(id);
         vm.prank(faultVerifier);
-        bm.unfreeze(orch);
+        bm.unfreezeStake(orch);
         vm.prank(alice);
         bm.withdrawStake(id);
     }
@@ -321,8 +321,10 @@ contract BondingManagerTest is StakingFixture {
     }
 
     function test_OrchestratorLeavingDeregisters() public {
-        vm.prank(orch);
-        bm.redelegate(orch2);
+        vm.startPrank(orch);
+        bm.unbond(SELF); // the self-bond leaves only through a slashable lock
+        bm.bond(0, orch2);
+        vm.stopPrank();
         assertFalse(bm.isOrchestrator(orch));
         nextRound();
         assertFalse(bm.isActiveOrchestrator(orch, round()));
@@ -402,8 +404,8 @@ contract BondingManagerTest is StakingFixture {
     }
 
     function test_RevertWhen_SetUnbondingPeriodInvalid() public {
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.InvalidUnbondingPeriod.selector, 0));
-        bm.setUnbondingPeriod(0);
+        vm.expectRevert(abi.encodeWithSelector(IBondingManager.UnbondingPeriodTooShort.selector, 0, 2));
+        bm.setUnbondingPeriod(0); // below the broker's ticket validity
         vm.expectRevert(abi.encodeWithSelector(IBondingManager.InvalidUnbondingPeriod.selector, 31));
         bm.setUnbondingPeriod(31);
     }
@@ -495,15 +497,25 @@ contract BondingManagerTest is StakingFixture {
         assertEq(o, address(0));
     }
 
-    function test_SelfBondedOrchestratorCanMoveToAnother() public {
+    /// @dev Regression (review H-4): the self-bond can't move out instantly (by `bond` or
+    /// `redelegate`); it leaves through an unbonding lock, after which the orchestrator may delegate.
+    function test_SelfBondedOrchestratorMovesToAnotherOnlyThroughUnbonding() public {
         vm.prank(orch);
+        vm.expectRevert(abi.encodeWithSelector(IBondingManager.SelfBondLocked.selector, orch));
         bm.bond(0, orch2);
+        vm.prank(orch);
+        vm.expectRevert(abi.encodeWithSelector(IBondingManager.SelfBondLocked.selector, orch));
+        bm.redelegate(orch2);
+        vm.startPrank(orch);
+        bm.unbond(SELF); // the self-bond leaves only through a slashable lock
+        bm.bond(0, orch2);
+        vm.stopPrank();
         (address delegate, uint256 stake,) = bm.delegatorInfo(orch);
         assertEq(delegate, orch2);
-        assertEq(stake, SELF);
+        assertEq(stake, 0);
         assertFalse(bm.isOrchestrator(orch));
         assertEq(bm.activeOrchestratorCount(round() + 1), 1);
-        assertEq(bm.totalActiveStake(round() + 1), 2 * SELF);
+        assertEq(bm.totalActiveStake(round() + 1), SELF);
     }
 
     function test_UnbondedDelegatorBondsElsewhere() public {

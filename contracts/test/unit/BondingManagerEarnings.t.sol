@@ -150,8 +150,10 @@ contract BondingManagerEarningsTest is StakingFixture {
         vm.prank(alice);
         bm.bond(SELF, orch);
         nextRound();
-        vm.prank(orch);
-        bm.redelegate(orch2);
+        vm.startPrank(orch);
+        bm.unbond(SELF); // the self-bond leaves only through a slashable lock
+        bm.bond(0, orch2);
+        vm.stopPrank();
         assertTrue(bm.isActiveOrchestrator(orch, round()), "still in this round's set");
         uint256 r = round();
         vm.prank(orch);
@@ -356,7 +358,7 @@ contract BondingManagerEarningsTest is StakingFixture {
         vm.expectEmit(address(bm));
         emit IBondingManager.Slashed(orch, finder, SELF, SELF / 10);
         vm.prank(faultVerifier);
-        uint256 penalty = bm.slash(orch, 500_000, finder, 100_000);
+        (uint256 penalty,) = bm.slash(orch, 500_000, finder, 100_000);
         assertEq(penalty, SELF);
         assertApproxEqAbs(stakeOf(orch), SELF / 2, 10);
         assertApproxEqAbs(stakeOf(alice), SELF / 2, 10);
@@ -391,7 +393,7 @@ contract BondingManagerEarningsTest is StakingFixture {
     function test_Slash_WithoutFinderBurnsAll() public {
         uint256 supply = d.token.totalSupply();
         vm.prank(faultVerifier);
-        uint256 penalty = bm.slash(orch, 100_000, address(0), 500_000);
+        (uint256 penalty,) = bm.slash(orch, 100_000, address(0), 500_000);
         assertEq(penalty, SELF / 10);
         assertEq(d.token.totalSupply(), supply - penalty);
     }
@@ -423,7 +425,8 @@ contract BondingManagerEarningsTest is StakingFixture {
 
     function test_Slash_ZeroPenaltyIsNoop() public {
         vm.prank(faultVerifier);
-        assertEq(bm.slash(orch, 0, finder, 0), 0);
+        (uint256 none,) = bm.slash(orch, 0, finder, 0);
+        assertEq(none, 0);
         assertEq(stakeOf(orch), SELF);
     }
 
@@ -449,15 +452,15 @@ contract BondingManagerEarningsTest is StakingFixture {
         vm.startPrank(faultVerifier);
         vm.expectEmit(address(bm));
         emit IBondingManager.Frozen(orch, 1);
-        bm.freeze(orch);
-        bm.freeze(orch);
+        bm.freezeStake(orch);
+        bm.freezeStake(orch);
         assertEq(bm.orchestratorInfo(orch).freezeCount, 2);
         vm.expectEmit(address(bm));
         emit IBondingManager.Unfrozen(orch, 1);
-        bm.unfreeze(orch);
-        bm.unfreeze(orch);
+        bm.unfreezeStake(orch);
+        bm.unfreezeStake(orch);
         vm.expectRevert(abi.encodeWithSelector(IBondingManager.NotFrozen.selector, orch));
-        bm.unfreeze(orch);
+        bm.unfreezeStake(orch);
         vm.stopPrank();
     }
 
@@ -465,7 +468,7 @@ contract BondingManagerEarningsTest is StakingFixture {
         vm.prank(alice);
         bm.bond(SELF, orch);
         vm.prank(faultVerifier);
-        bm.freeze(orch);
+        bm.freezeStake(orch);
         vm.startPrank(alice);
         vm.expectRevert(abi.encodeWithSelector(IBondingManager.StakeFrozen.selector, orch));
         bm.unbond(1 ether);
@@ -479,7 +482,7 @@ contract BondingManagerEarningsTest is StakingFixture {
         bm.slash(orch, 500_000, finder, 0);
         assertApproxEqAbs(stakeOf(alice), (SELF + 1 ether) / 2, 10);
         vm.prank(faultVerifier);
-        bm.unfreeze(orch);
+        bm.unfreezeStake(orch);
         vm.prank(alice);
         bm.unbond(1 ether);
     }
@@ -490,13 +493,13 @@ contract BondingManagerEarningsTest is StakingFixture {
                 IControlled.NotRegisteredCaller.selector, address(this), ContractIds.FAULT_VERIFIER
             )
         );
-        bm.freeze(orch);
+        bm.freezeStake(orch);
         vm.expectRevert(
             abi.encodeWithSelector(
                 IControlled.NotRegisteredCaller.selector, address(this), ContractIds.FAULT_VERIFIER
             )
         );
-        bm.unfreeze(orch);
+        bm.unfreezeStake(orch);
     }
 
     // ------------------------------------------------------------------ fuzz
@@ -593,7 +596,7 @@ contract BondingManagerEarningsTest is StakingFixture {
         bm.bond(aliceStake, orch);
         uint256 total = SELF + aliceStake;
         vm.prank(faultVerifier);
-        uint256 penalty = bm.slash(orch, penaltyPpm, finder, 50_000);
+        (uint256 penalty,) = bm.slash(orch, penaltyPpm, finder, 50_000);
         assertEq(bm.orchestratorInfo(orch).totalStake, total - penalty);
         uint256 aliceWant = aliceStake - aliceStake * penaltyPpm / PPM;
         assertApproxEqRel(stakeOf(alice) + 1, aliceWant + 1, 1e9);

@@ -3,7 +3,9 @@ pragma solidity 0.8.30;
 
 import {IControlled} from "../../src/interfaces/IControlled.sol";
 import {IServiceRegistry} from "../../src/interfaces/IServiceRegistry.sol";
+import {ContractIds} from "../../src/libraries/ContractIds.sol";
 import {StakingFixture} from "../utils/StakingFixture.sol";
+import {MockVerifierApprovals} from "../utils/mocks/MockVerifierApprovals.sol";
 
 contract ServiceRegistryTest is StakingFixture {
     bytes32 internal constant H264 = keccak256("H264 1080p->720p");
@@ -26,6 +28,7 @@ contract ServiceRegistryTest is StakingFixture {
         fundAndBond(orch2, 1000 ether, orch2);
         registry.setKnownService(H264, verifier, true);
         registry.setKnownService(GPU, address(0), true);
+        MockVerifierApprovals(faultVerifier).setVerifierApproval(ownVerifier, true);
     }
 
     function regions(bytes32 a) internal pure returns (bytes32[] memory r) {
@@ -79,6 +82,38 @@ contract ServiceRegistryTest is StakingFixture {
         assertEq(registry.verifierFor(orch, H264), address(0xbeef));
     }
 
+    /// @dev Regression (review H-5): an orchestrator could name any verifier (e.g. 0xdead, which the
+    /// FaultVerifier refuses) before a challenge and so never be slashed.
+    function test_RevertWhen_OrchestratorNamesUnapprovedVerifier() public {
+        vm.prank(orch);
+        vm.expectRevert(
+            abi.encodeWithSelector(IServiceRegistry.VerifierNotApproved.selector, address(0xdead))
+        );
+        registry.register("u", regions(EU), services(H264, address(0xdead)));
+        vm.prank(orch);
+        registry.register("u", regions(EU), services(H264, address(0)));
+        assertEq(registry.verifierFor(orch, H264), verifier);
+        // after (faulty) work, before a challenge: switching to an unapproved judge is refused
+        vm.prank(orch);
+        vm.expectRevert(
+            abi.encodeWithSelector(IServiceRegistry.VerifierNotApproved.selector, address(0xdead))
+        );
+        registry.setServices(services(H264, address(0xdead)));
+        assertEq(registry.verifierFor(orch, H264), verifier);
+        // an approval revoked by governance can't be named any more
+        MockVerifierApprovals(faultVerifier).setVerifierApproval(ownVerifier, false);
+        vm.prank(orch);
+        vm.expectRevert(abi.encodeWithSelector(IServiceRegistry.VerifierNotApproved.selector, ownVerifier));
+        registry.setServices(services(H264, ownVerifier));
+    }
+
+    function test_RevertWhen_NamingVerifierWithNoFaultVerifierRegistered() public {
+        d.controller.setContract(ContractIds.FAULT_VERIFIER, address(0));
+        vm.prank(orch);
+        vm.expectRevert(abi.encodeWithSelector(IServiceRegistry.VerifierNotApproved.selector, ownVerifier));
+        registry.register("u", regions(EU), services(H264, ownVerifier));
+    }
+
     function test_SetRegions_MovesListings() public {
         vm.startPrank(orch);
         registry.register("u", regions(EU), services(H264, GPU));
@@ -124,8 +159,10 @@ contract ServiceRegistryTest is StakingFixture {
     function test_Delist_FormerOrchestrator() public {
         vm.prank(orch);
         registry.register("u", regions(EU), services(H264, address(0)));
-        vm.prank(orch);
-        bm.redelegate(orch2); // no longer an orchestrator
+        vm.startPrank(orch);
+        bm.unbond(1000 ether); // the self-bond leaves only through a slashable lock
+        bm.bond(0, orch2);
+        vm.stopPrank();
         vm.expectEmit(address(registry));
         emit IServiceRegistry.Delisted(H264, EU, orch);
         vm.prank(makeAddr("anyone"));

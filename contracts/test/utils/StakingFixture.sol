@@ -8,6 +8,7 @@ import {ServiceRegistry} from "../../src/ServiceRegistry.sol";
 import {ContractIds} from "../../src/libraries/ContractIds.sol";
 import {Deployers} from "./Deployers.sol";
 import {MockFeeVault} from "./mocks/MockFeeVault.sol";
+import {MockVerifierApprovals} from "./mocks/MockVerifierApprovals.sol";
 
 /// @title StakingFixture
 /// @notice The protocol plus the staking contracts, a mock TicketBroker (fee vault) and a fault
@@ -35,7 +36,7 @@ abstract contract StakingFixture is Deployers, StakingDeployer {
         broker = new MockFeeVault(bm);
         vm.deal(address(broker), 1_000_000 ether);
         d.controller.setContract(ContractIds.TICKET_BROKER, address(broker));
-        faultVerifier = makeAddr("faultVerifier");
+        faultVerifier = address(new MockVerifierApprovals());
         d.controller.setContract(ContractIds.FAULT_VERIFIER, faultVerifier);
     }
 

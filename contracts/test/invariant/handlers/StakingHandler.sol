@@ -233,8 +233,11 @@ contract StakingHandler is Test {
         address o = _orchestrator(who);
         // Mostly partial cuts; now and then a full wipe.
         penaltyPpm = penaltyPpm % 10 == 0 ? 1_000_000 : bound(penaltyPpm, 0, 500_000);
+        uint256 poolBefore = bm.orchestratorInfo(o).totalStake;
         vm.prank(faultVerifier);
-        bm.slash(o, penaltyPpm, finder, bound(finderFeePpm, 0, 1_000_000));
+        (uint256 slashed,) = bm.slash(o, penaltyPpm, finder, bound(finderFeePpm, 0, 1_000_000));
+        // the rest of the slash came out of the orchestrator's self-unbonding lock (review H-4)
+        ghostUnbonding -= slashed - (poolBefore - bm.orchestratorInfo(o).totalStake);
         ghostSlashes++;
         calls["slash"]++;
     }
@@ -243,7 +246,7 @@ contract StakingHandler is Test {
         address o = _orchestrator(who);
         if (bm.orchestratorInfo(o).freezeCount >= 2) return;
         vm.prank(faultVerifier);
-        bm.freeze(o);
+        bm.freezeStake(o);
         calls["freeze"]++;
     }
 
@@ -251,7 +254,7 @@ contract StakingHandler is Test {
         address o = _orchestrator(who);
         if (bm.orchestratorInfo(o).freezeCount == 0) return;
         vm.prank(faultVerifier);
-        bm.unfreeze(o);
+        bm.unfreezeStake(o);
         calls["unfreeze"]++;
     }
 

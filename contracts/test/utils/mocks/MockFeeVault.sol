@@ -15,7 +15,14 @@ contract MockFeeVault is IFeeVault {
         bondingManager = bondingManager_;
     }
 
+    /// @notice Stands in for `TicketBroker.ticketValidityPeriod` (read by `setUnbondingPeriod`).
+    uint256 public ticketValidityPeriod = 2;
+
     receive() external payable {}
+
+    function setTicketValidityPeriod(uint256 period) external {
+        ticketValidityPeriod = period;
+    }
 
     /// @notice What a winning-ticket redemption does on the staking side.
     function credit(address orchestrator, uint256 amount, uint256 creationRound) external {
