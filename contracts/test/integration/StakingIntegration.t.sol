@@ -7,10 +7,9 @@ import {SegmentReceipt} from "../../src/libraries/SegmentReceipt.sol";
 import {TicketLib} from "../../src/libraries/TicketLib.sol";
 import {FullDeployers} from "../utils/FullDeployers.sol";
 
-/// @notice The real contracts talking to each other: tickets redeemed at the TicketBroker credit
-/// fees in the BondingManager, paid out through `withdrawFees -> payFees`; a fault proven at the
-/// FaultVerifier (EquivocationVerifier) slashes the real pool pro rata, pays the finder, burns the rest.
-contract StakingIntegrationTest is FullDeployers {
+/// @notice Shared setup: the full protocol, an orchestrator with 10k own and 30k delegated LPT
+/// sharing 50% of its fees, a funded broadcaster key and a challenger.
+abstract contract StakingIntegrationBase is FullDeployers {
     bytes32 internal constant SERVICE = keccak256("H264 1080p->720p");
     bytes32 internal constant PROFILE_720P = keccak256("720p30 H264 3000kbps");
     uint256 internal constant SELF = 10_000 ether;
@@ -23,7 +22,7 @@ contract StakingIntegrationTest is FullDeployers {
     uint256 internal senderKey;
     address internal challenger;
 
-    function setUp() public {
+    function setUp() public virtual {
         deployFullProtocol();
         if (!full.core.rounds.currentRoundInitialized()) full.core.rounds.initializeRound();
         (orch, orchKey) = makeAddrAndKey("orch");
@@ -79,7 +78,12 @@ contract StakingIntegrationTest is FullDeployers {
         (uint8 v, bytes32 rr, bytes32 s) = vm.sign(senderKey, digest);
         return TicketLib.pack(t, rand, abi.encodePacked(rr, s, v));
     }
+}
 
+/// @notice The real contracts talking to each other: tickets redeemed at the TicketBroker credit
+/// fees in the BondingManager, paid out through `withdrawFees -> payFees`; a fault proven at the
+/// FaultVerifier (EquivocationVerifier) slashes the real pool pro rata, pays the finder, burns the rest.
+contract StakingIntegrationTest is StakingIntegrationBase {
     function test_WinningTicketFeesReachOrchestratorAndDelegator() public {
         full.broker.broker.syncDependencies();
         vm.prank(sender);
@@ -177,5 +181,39 @@ contract StakingIntegrationTest is FullDeployers {
         assertApproxEqAbs(own, SELF - SELF * p.slashFractionPpm / 1e6, 1);
         assertApproxEqAbs(del, DELEGATED - DELEGATED * p.slashFractionPpm / 1e6, 1);
         assertEq(full.staking.bondingManager.orchestratorInfo(orch).freezeCount, 0, "no freeze left");
+    }
+}
+
+/// @notice The headline redemption costs with the real BondingManager behind the broker (the broker's
+/// own gas suite uses a stand-in). Each measured call starts from cold accounts, as a transaction
+/// does; the inputs are prepared in setUp. Recorded in snapshots/ticket-broker-real-staking.json.
+contract BrokerRealStakingGasTest is StakingIntegrationBase {
+    bytes internal later;
+
+    function setUp() public override {
+        super.setUp();
+        full.broker.broker.syncDependencies();
+        vm.prank(sender);
+        full.broker.broker.fundDepositAndReserve{value: 30 ether}(20 ether, 10 ether);
+        // A first redemption fills the broker's round cache and the orchestrator's fee slots.
+        bytes memory warmUp = _ticket(1 ether, 1, 1);
+        vm.prank(orch);
+        full.broker.broker.redeemWinningTicket(warmUp);
+        later = _ticket(1 ether, 2, 2);
+    }
+
+    function test_GasRedeemSingleLaterInRound() public {
+        vm.prank(orch);
+        full.broker.broker.redeemWinningTicket(later);
+        uint256 execution =
+            vm.snapshotGasLastCall("ticket-broker-real-staking", "redeem single later execution");
+        bytes memory input = abi.encodeCall(full.broker.broker.redeemWinningTicket, (later));
+        uint256 cd;
+        for (uint256 i; i < input.length; ++i) {
+            cd += input[i] == 0 ? 4 : 16;
+        }
+        vm.snapshotValue(
+            "ticket-broker-real-staking", "redeem single later total tx gas", 21_000 + cd + execution
+        );
     }
 }
