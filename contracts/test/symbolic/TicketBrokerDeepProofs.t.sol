@@ -53,6 +53,26 @@ contract TicketBrokerDeepProofs is TicketBrokerSymbolicBase {
         checkExactPayment(batch, faceValue, winProb, rand);
     }
 
+    /// Property 4 after one symbolic operation, both senders' start funds symbolic (the CI version
+    /// fixes the second sender's). Proved: 234 paths, 144 s.
+    /// @custom:halmos --loop 4
+    function check_BrokerEthMatchesBooksDeep(
+        uint8 op,
+        bool bySecond,
+        uint112 d1,
+        uint112 r1,
+        uint112 d2,
+        uint112 r2
+    ) public {
+        vm.assume(op < 10);
+        assumeWorld();
+        vm.assume(fundAs(SENDER, SENDER, d1, r1));
+        vm.assume(fundAs(FUNDER, SENDER2, d2, r2));
+        assert(address(broker).balance == books());
+        operate(op, bySecond, 1);
+        assert(address(broker).balance == books());
+    }
+
     /// Property 4 over sequences of two symbolic operations (10 × 10 choices, either sender each).
     /// NOT FINISHED: halmos ran 14 min (--loop 4) without a counterexample and without finishing;
     /// CI proves the one-operation bound (`TicketBrokerSymbolic.check_BrokerEthMatchesBooks`).
