@@ -10,7 +10,7 @@ import {TicketBrokerSymbolicBase} from "../utils/TicketBrokerSymbolicBase.sol";
 /// (add `--function check_<name>` for one). Times are on the 2-core dev box.
 contract TicketBrokerDeepProofs is TicketBrokerSymbolicBase {
     /// Property 2 with every value symbolic: path choices (3 × 3), deposit, reserve, faceValue,
-    /// winProb, nonce and rand. Proved: 541 paths, about 170 s.
+    /// winProb, nonce and rand. Proved: 579 paths, 190 s.
     function check_NoDoubleRedemptionDeep(
         uint8 first,
         uint8 second,
@@ -36,7 +36,7 @@ contract TicketBrokerDeepProofs is TicketBrokerSymbolicBase {
 
     /// Property 3, single or batched, with symbolic deposit, reserve, faceValue, winProb and rand,
     /// and the other orchestrator's stake 0, 100 or 300 against 100 (the reserve allocation is all,
-    /// half or a quarter). Proved: 406 paths, about 175 s (two halmos runs sharing the 2 cores).
+    /// half or a quarter). Proved: 389 paths, 126 s.
     function check_RedeemPaysFaceValueDeep(
         bool batch,
         uint8 otherStake,
@@ -53,8 +53,9 @@ contract TicketBrokerDeepProofs is TicketBrokerSymbolicBase {
         checkExactPayment(batch, faceValue, winProb, rand);
     }
 
-    /// Property 4 after one symbolic operation, both senders' start funds symbolic (the CI version
-    /// fixes the second sender's). Proved: 234 paths, 144 s.
+    /// Property 4 after one symbolic operation from a fresh start, both senders' funds symbolic (the
+    /// CI version starts where withdraw and cancel can succeed, with the second sender's funds
+    /// fixed). Proved: 238 paths, 80 s.
     /// @custom:halmos --loop 4
     function check_BrokerEthMatchesBooksDeep(
         uint8 op,

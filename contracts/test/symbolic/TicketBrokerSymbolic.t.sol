@@ -46,7 +46,8 @@ contract TicketBrokerSymbolic is TicketBrokerSymbolicBase {
     /// A ticket is paid at most once, whichever way it is presented twice: single/single,
     /// single/batch, batch/single, batch/batch, where a batch holds the ticket once or twice (up to
     /// four presentations). The orchestrator is credited the face value if the ticket ends up used
-    /// and nothing otherwise, and that is exactly what left the sender's funds.
+    /// and nothing otherwise, and that is exactly what left the sender's funds. The face value is
+    /// non-zero (a zero-value ticket paid twice moves nothing, so it couldn't be told apart).
     /// Bound (CI): symbolic path choices, faceValue and deposit; no reserve, winProb = always, fixed
     /// nonce and rand. `TicketBrokerDeepProofs.check_NoDoubleRedemptionDeep` also makes the reserve,
     /// winProb, nonce and rand symbolic.
