@@ -71,16 +71,23 @@ fn deploy(rpc: &str, sender: &str, out: &std::path::Path) -> Deployment {
     Deployment::load(out).expect("deployment file")
 }
 
-#[tokio::test]
-async fn deploy_script_wires_the_protocol_and_bindings_drive_it() {
+/// A new anvil with the protocol deployed by its first dev account (governance), whose signer is
+/// returned; the anvil stops when the instance is dropped.
+fn fresh_deployment() -> (AnvilInstance, PrivateKeySigner, Deployment) {
     let anvil = spawn_anvil();
     let signer: PrivateKeySigner = anvil.keys()[0].clone().into();
-    let gov = signer.address();
     let out = tempfile::Builder::new()
         .suffix(".json")
         .tempfile_in(repo_root().join("deployments"))
         .expect("temp file");
-    let d = deploy(&anvil.endpoint(), &gov.to_string(), out.path());
+    let d = deploy(&anvil.endpoint(), &signer.address().to_string(), out.path());
+    (anvil, signer, d)
+}
+
+#[tokio::test]
+async fn deploy_script_wires_the_protocol_and_bindings_drive_it() {
+    let (anvil, signer, d) = fresh_deployment();
+    let gov = signer.address();
 
     assert_eq!(d.chain_id, anvil.chain_id());
     assert_eq!(d.governance, gov);
@@ -173,14 +180,7 @@ async fn deploy_script_wires_the_protocol_and_bindings_drive_it() {
 
 #[tokio::test]
 async fn paused_protocol_refuses_round_initialization() {
-    let anvil = spawn_anvil();
-    let signer: PrivateKeySigner = anvil.keys()[0].clone().into();
-    let gov = signer.address();
-    let out = tempfile::Builder::new()
-        .suffix(".json")
-        .tempfile_in(repo_root().join("deployments"))
-        .expect("temp file");
-    let d = deploy(&anvil.endpoint(), &gov.to_string(), out.path());
+    let (anvil, signer, d) = fresh_deployment();
     let provider = ProviderBuilder::new()
         .wallet(signer)
         .connect_http(anvil.endpoint_url());
