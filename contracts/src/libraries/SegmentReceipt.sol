@@ -72,52 +72,11 @@ library SegmentReceipt {
     /// @param r The receipt.
     /// @return The struct hash.
     function hash(Receipt calldata r) internal pure returns (bytes32) {
-        return keccak256(
-            abi.encode(
-                RECEIPT_TYPEHASH,
-                r.broadcaster,
-                r.orchestrator,
-                r.streamId,
-                r.seqNo,
-                r.inputHash,
-                r.serviceId,
-                hashRenditions(r.renditions),
-                hashTicket(r.ticket)
-            )
-        );
+        return hashMemory(r);
     }
 
-    /// @notice The EIP-712 encoding of a `Rendition[]`: keccak256 of the concatenated element hashes.
-    /// @param renditions The renditions, at most `MAX_RENDITIONS`.
-    /// @return The array hash.
-    function hashRenditions(Rendition[] calldata renditions) internal pure returns (bytes32) {
-        uint256 n = renditions.length;
-        if (n > MAX_RENDITIONS) revert TooManyRenditions(n, MAX_RENDITIONS);
-        bytes32[] memory hashes = new bytes32[](n);
-        for (uint256 i; i < n; ++i) {
-            Rendition calldata x = renditions[i];
-            hashes[i] = keccak256(abi.encode(RENDITION_TYPEHASH, x.profile, x.outputHash, x.pixels));
-        }
-        return keccak256(abi.encodePacked(hashes));
-    }
-
-    /// @notice The EIP-712 `hashStruct` of the ticket parameters.
-    /// @param t The ticket parameters.
-    /// @return The struct hash.
-    function hashTicket(TicketParams calldata t) internal pure returns (bytes32) {
-        return keccak256(
-            abi.encode(
-                TICKET_PARAMS_TYPEHASH,
-                t.faceValue,
-                t.winProb,
-                t.senderNonce,
-                t.recipientRandHash,
-                t.creationRound
-            )
-        );
-    }
-
-    /// @notice `hash` for a receipt in memory (decoded from evidence).
+    /// @notice `hash` for a receipt in memory (decoded from evidence). The one implementation of the
+    /// receipt's EIP-712 encoding: `hash` copies its calldata receipt here, so the two can't drift.
     /// @param r The receipt.
     /// @return The struct hash.
     function hashMemory(Receipt memory r) internal pure returns (bytes32) {
