@@ -28,6 +28,8 @@ contract FeeIntakeStub is IFeeIntake, IActiveSetView, IUnbondingPeriod, Controll
     mapping(address orchestrator => mapping(uint256 round => uint256)) private _fees;
     /// @notice Test bookkeeping: all fees ever paid out through the broker.
     uint256 public totalPaid;
+    /// @notice Test bookkeeping: all fees ever credited (collected from the broker or pushed).
+    uint256 public totalCredited;
     uint256 private _unbondingPeriod;
     mapping(address orchestrator => bool) private _feesPending;
 
@@ -106,6 +108,7 @@ contract FeeIntakeStub is IFeeIntake, IActiveSetView, IUnbondingPeriod, Controll
 
     function _credit(address orchestrator, uint256 amount, uint256 round) private {
         _fees[orchestrator][round] += amount;
+        totalCredited += amount;
         emit FeesCredited(orchestrator, round, amount);
     }
 
