@@ -234,13 +234,24 @@ contract BondingManager is BondingManagerCore {
         BondingManagerStorage storage $ = _storage();
         uint256 round = _round();
         if (creationRound > round) revert FutureCreationRound(creationRound, round);
-        StakeLedger.Orchestrator storage o = _touch($, orchestrator, round);
-        (, uint256 feeShare) = o.cutsAt(creationRound);
-        uint256 poolFees = amount * feeShare / PPM;
-        if (poolFees == 0 || !o.creditPool(poolFees)) poolFees = 0;
-        uint256 orchestratorCut = amount - poolFees;
-        if (orchestratorCut != 0) $.delegators[orchestrator].fees += SafeCast.toUint96(orchestratorCut);
-        emit FeesCredited(orchestrator, creationRound, amount, orchestratorCut);
+        _credit($, _touch($, orchestrator, round), orchestrator, amount, creationRound);
+    }
+
+    /// @inheritdoc IFeeIntake
+    /// @dev Not pausable, like `creditFees`. The cheap path of a redemption: the broker keeps the
+    /// fees, this only raises the pool's `feesPending` flag (once) that makes `_touch` collect them.
+    function noteFees(address orchestrator, uint256 creationRound, bool collectFirst)
+        external
+        onlyRegistered(ContractIds.TICKET_BROKER)
+        returns (bool active)
+    {
+        BondingManagerStorage storage $ = _storage();
+        StakeLedger.Orchestrator storage o = $.orchestrators[orchestrator];
+        if (collectFirst) _touch($, orchestrator, _round());
+        // The pool's active stake answers for recent rounds in one slot; the full history otherwise.
+        (uint256 stake, bool known) = o.active.valueAt(creationRound);
+        active = known ? stake != 0 : o.activity.upperLookup(SafeCast.toUint48(creationRound)) != 0;
+        if (active && !o.feesPending) o.feesPending = true;
     }
 
     /// @inheritdoc IBondingManager

@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {Controlled} from "./Controlled.sol";
 import {IBondingManager} from "./interfaces/IBondingManager.sol";
 import {IController} from "./interfaces/IController.sol";
+import {IFeeVault} from "./interfaces/IFeeVault.sol";
 import {ILivepeerToken} from "./interfaces/ILivepeerToken.sol";
 import {IMinter} from "./interfaces/IMinter.sol";
 import {IRoundsManager} from "./interfaces/IRoundsManager.sol";
@@ -200,15 +201,47 @@ abstract contract BondingManagerCore is IBondingManager, Controlled {
         if (fees != 0 || stake != before) emit EarningsClaimed(owner, orch, stake, fees);
     }
 
-    /// @dev Brings a pool to `round`: drops expired fee tails and applies due cuts.
+    /// @dev Brings a pool to `round`: credits the fees the TicketBroker holds for it (first, so that
+    /// they are split over the pool as it was when the tickets were redeemed), drops expired fee
+    /// tails and applies due cuts.
     function _touch(BondingManagerStorage storage $, address orch, uint256 round)
         internal
         returns (StakeLedger.Orchestrator storage o)
     {
         o = $.orchestrators[orch];
+        if (o.feesPending) _collectFees($, o, orch);
         o.processExits(round);
         if (o.foldCuts(round)) emit CutsApplied(orch, o.rewardCut, o.feeShare, o.feeShareSince);
         if (o.crf == 0) o.crf = StakeLedger.INITIAL_CRF;
+    }
+
+    /// @dev Takes the fees the TicketBroker noted for `orch` (`noteFees`) and credits them as of their
+    /// creation rounds. The broker validated every ticket (creation round not in the future).
+    function _collectFees(BondingManagerStorage storage $, StakeLedger.Orchestrator storage o, address orch)
+        internal
+    {
+        o.feesPending = false;
+        (uint256 roundA, uint256 amountA, uint256 roundB, uint256 amountB) =
+            IFeeVault(controller.getContract(ContractIds.TICKET_BROKER)).takeFees(orch);
+        if (amountA != 0) _credit($, o, orch, amountA, roundA);
+        if (amountB != 0) _credit($, o, orch, amountB, roundB);
+    }
+
+    /// @dev Splits `amount` of fees of tickets created in `creationRound`: the pool's share by the fee
+    /// share in force then, the rest to the orchestrator. The pool must have been touched.
+    function _credit(
+        BondingManagerStorage storage $,
+        StakeLedger.Orchestrator storage o,
+        address orch,
+        uint256 amount,
+        uint256 creationRound
+    ) internal {
+        (, uint256 feeShare) = o.cutsAt(creationRound);
+        uint256 poolFees = amount * feeShare / PPM;
+        if (poolFees == 0 || !o.creditPool(poolFees)) poolFees = 0;
+        uint256 orchestratorCut = amount - poolFees;
+        if (orchestratorCut != 0) $.delegators[orch].fees += SafeCast.toUint96(orchestratorCut);
+        emit FeesCredited(orch, creationRound, amount, orchestratorCut);
     }
 
     /// @dev Re-evaluates the stake `orch` counts from the next round, and the totals with it.

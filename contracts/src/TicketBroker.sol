@@ -137,11 +137,33 @@ contract TicketBroker is TicketBrokerState, Controlled {
         if (!ok) revert TransferFailed(to, amount);
     }
 
+    // ------------------------------------------------------------------ fee handover
+
+    /// @inheritdoc IFeeVault
+    /// @dev Not pausable: accounting only (no ETH moves), and the staking contract must be able to
+    /// settle a pool (e.g. to slash it) whatever the broker's state.
+    function takeFees(address orchestrator)
+        external
+        returns (uint256 roundA, uint256 amountA, uint256 roundB, uint256 amountB)
+    {
+        TicketBrokerStorage storage $ = _storage();
+        if (msg.sender != address($.bondingManager)) {
+            revert NotRegisteredCaller(msg.sender, ContractIds.BONDING_MANAGER);
+        }
+        FeeBucket storage b = $.feeBuckets[orchestrator];
+        (roundA, amountA, roundB, amountB) = (b.roundA, b.amountA, b.roundB, b.amountB);
+        if (amountA == 0 && amountB == 0) return (roundA, 0, roundB, 0);
+        // The rounds stay: the slot is never zeroed, so the next redemption pays a cheap write.
+        b.amountA = 0;
+        b.amountB = 0;
+        emit FeesTaken(orchestrator, amountA + amountB);
+    }
+
     // ------------------------------------------------------------------ redemption
 
-    /// @notice What a redemption reads once per transaction, and a one-entry cache of the last
-    /// creation round looked up (its recorded block hash and whether the recipient was active then),
-    /// so a batch asks the RoundsManager and the staking contract once per creation round.
+    /// @notice What a redemption reads once per transaction, a one-entry cache of the last creation
+    /// round looked up (its recorded block hash and whether the recipient was active then), and the
+    /// recipient's fee bucket, written back once at the end.
     struct Context {
         IFeeIntake bondingManager;
         address recipient;
@@ -150,20 +172,26 @@ contract TicketBroker is TicketBrokerState, Controlled {
         bytes32 domainSeparator;
         uint256 cachedRound;
         bytes32 cachedBlockHash;
+        bool activeChecked; // `cachedActive` was determined for `cachedRound`
         bool cachedActive;
+        bool bucketDirty;
+        uint256 roundA;
+        uint256 amountA;
+        uint256 roundB;
+        uint256 amountB;
     }
 
     /// @inheritdoc ITicketBroker
     function redeemWinningTicket(bytes calldata ticket) external whenNotPaused {
         TicketBrokerStorage storage $ = _storage();
         Context memory c = _context($);
-        (bytes memory err, uint256 faceValue, uint256 creationRound) = _redeem($, c, ticket);
+        bytes memory err = _redeem($, c, ticket);
         if (err.length != 0) {
             assembly ("memory-safe") {
                 revert(add(err, 0x20), mload(err))
             }
         }
-        c.bondingManager.creditFees(msg.sender, faceValue, creationRound);
+        _writeBucket($, c);
     }
 
     /// @inheritdoc ITicketBroker
@@ -179,41 +207,65 @@ contract TicketBroker is TicketBrokerState, Controlled {
         TicketBrokerStorage storage $ = _storage();
         Context memory c = _context($);
         failures = new bytes4[](n);
-        FeeGroups memory fees = FeeGroups(new uint256[](n), new uint256[](n), 0);
         for (uint256 i; i < n; ++i) {
-            (bytes memory err, uint256 faceValue, uint256 creationRound) = _redeem($, c, _at(tickets, i));
-            if (err.length == 0) {
-                _addFees(fees, creationRound, faceValue);
-            } else {
+            bytes memory err = _redeem($, c, _at(tickets, i));
+            if (err.length != 0) {
                 // forge-lint: disable-next-line(unsafe-typecast) -- keeps the error's selector, on purpose
                 failures[i] = bytes4(err);
                 emit TicketRedemptionFailed(i, err);
             }
         }
-        for (uint256 g; g < fees.count; ++g) {
-            c.bondingManager.creditFees(msg.sender, fees.amount[g], fees.round[g]);
-        }
-    }
-
-    /// @notice A batch's fees per creation round; a batch spans at most `ticketValidityPeriod` rounds.
-    struct FeeGroups {
-        uint256[] round;
-        uint256[] amount;
-        uint256 count;
-    }
-
-    function _addFees(FeeGroups memory fees, uint256 creationRound, uint256 faceValue) private pure {
-        uint256 g;
-        while (g < fees.count && fees.round[g] != creationRound) ++g;
-        if (g == fees.count) {
-            fees.round[g] = creationRound;
-            ++fees.count;
-        }
-        fees.amount[g] += faceValue;
+        if (c.bucketDirty) _writeBucket($, c);
     }
 
     function _at(bytes calldata tickets, uint256 i) private pure returns (bytes calldata) {
         return tickets[i * TicketLib.TICKET_LENGTH:(i + 1) * TicketLib.TICKET_LENGTH];
+    }
+
+    /// @dev Whether the recipient was active in `creationRound`, making room in its fee bucket for
+    /// that round. A round already holding fees was noted (and found active) before: no call. Else
+    /// the staking contract is told (`noteFees`), which answers the activity; when both places hold
+    /// fees of other rounds, it is asked to take them first (the bucket is stored before, so what it
+    /// takes is exact, and reloaded after).
+    function _noteFees(TicketBrokerStorage storage $, Context memory c, uint256 creationRound)
+        private
+        returns (bool active)
+    {
+        if (c.roundA == creationRound && c.amountA != 0) return true;
+        if (c.roundB == creationRound && c.amountB != 0) return true;
+        bool full = c.amountA != 0 && c.amountB != 0;
+        if (full) _writeBucket($, c);
+        active = c.bondingManager.noteFees(c.recipient, creationRound, full);
+        if (full) _loadBucket($, c);
+        if (!active) return false;
+        if (c.roundA == creationRound || (c.roundB != creationRound && c.amountA == 0)) {
+            c.roundA = creationRound;
+        } else {
+            // B holds this round already, or A holds fees of another round and B none.
+            c.roundB = creationRound;
+        }
+    }
+
+    /// @dev Adds a paid ticket's face value to its creation round's place (made by `_noteFees`).
+    function _addFees(Context memory c, uint256 creationRound, uint256 faceValue) private pure {
+        if (c.roundA == creationRound) c.amountA += faceValue;
+        else c.amountB += faceValue;
+        c.bucketDirty = true;
+    }
+
+    function _loadBucket(TicketBrokerStorage storage $, Context memory c) private view {
+        FeeBucket memory b = $.feeBuckets[c.recipient];
+        (c.roundA, c.amountA, c.roundB, c.amountB) = (b.roundA, b.amountA, b.roundB, b.amountB);
+    }
+
+    function _writeBucket(TicketBrokerStorage storage $, Context memory c) private {
+        $.feeBuckets[c.recipient] = FeeBucket({
+            roundA: SafeCast.toUint32(c.roundA),
+            amountA: SafeCast.toUint96(c.amountA),
+            roundB: SafeCast.toUint32(c.roundB),
+            amountB: SafeCast.toUint96(c.amountB)
+        });
+        c.bucketDirty = false;
     }
 
     /// @dev Reads the dependencies and the current round. The round comes from the broker's own
@@ -226,6 +278,7 @@ contract TicketBroker is TicketBrokerState, Controlled {
         c.validity = $.ticketValidityPeriod;
         c.recipient = msg.sender;
         c.domainSeparator = TicketLib.domainSeparator(address(this));
+        _loadBucket($, c);
         if (block.number < $.cachedRoundEndBlock) {
             c.round = $.cachedRound;
         } else {
@@ -259,79 +312,108 @@ contract TicketBroker is TicketBrokerState, Controlled {
     /// changes nothing, so one bad ticket can't sink a batch. All checks come before any write.
     function _redeem(TicketBrokerStorage storage $, Context memory c, bytes calldata t)
         private
-        returns (bytes memory err, uint256 faceValue, uint256 creationRound)
+        returns (bytes memory err)
     {
         if (t.length < TicketLib.HEADER_LENGTH) {
-            return (_err1(MalformedTicket.selector, t.length), 0, 0);
+            return _err1(MalformedTicket.selector, t.length);
         }
         address recipient = t.recipient();
         if (recipient != c.recipient) {
-            return (abi.encodeWithSelector(WrongRecipient.selector, recipient, c.recipient), 0, 0);
+            return abi.encodeWithSelector(WrongRecipient.selector, recipient, c.recipient);
         }
         address sender = t.sender();
-        if (sender == address(0)) return (abi.encodeWithSelector(ZeroSender.selector), 0, 0);
+        if (sender == address(0)) return abi.encodeWithSelector(ZeroSender.selector);
         if (!t.randMatches()) {
-            return (_err1(InvalidRecipientRand.selector, uint256(t.recipientRandHash())), 0, 0);
+            return _err1(InvalidRecipientRand.selector, uint256(t.recipientRandHash()));
         }
 
-        creationRound = t.creationRound();
+        uint256 creationRound = t.creationRound();
         if (creationRound > c.round) {
-            return (_err2(FutureCreationRound.selector, creationRound, c.round), 0, 0);
+            return _err2(FutureCreationRound.selector, creationRound, c.round);
         }
         if (c.round >= creationRound + c.validity) {
-            return (_err2(TicketExpired.selector, creationRound, c.round), 0, 0);
+            return _err2(TicketExpired.selector, creationRound, c.round);
         }
         if (creationRound != c.cachedRound) {
             c.cachedRound = creationRound;
             c.cachedBlockHash = _blockHashFor($, c, creationRound);
-            c.cachedActive = c.bondingManager.isActiveOrchestrator(c.recipient, creationRound);
+            c.activeChecked = false;
         }
         if (c.cachedBlockHash == bytes32(0)) {
-            return (_err1(UnknownCreationRound.selector, creationRound), 0, 0);
+            return _err1(UnknownCreationRound.selector, creationRound);
         }
         if (c.cachedBlockHash != t.creationRoundBlockHash()) {
-            return (
-                _err2(
-                    CreationRoundBlockHashMismatch.selector,
-                    creationRound,
-                    uint256(t.creationRoundBlockHash())
-                ),
-                0,
-                0
+            return _err2(
+                CreationRoundBlockHashMismatch.selector, creationRound, uint256(t.creationRoundBlockHash())
             );
         }
 
         bytes32 h = TicketLib.digest(c.domainSeparator, t.structHash());
-        if ($.usedTickets[h]) return (_err1(TicketUsed.selector, uint256(h)), 0, 0);
+        if ($.usedTickets[h]) return _err1(TicketUsed.selector, uint256(h));
         address signer;
         (signer, err) = TicketLib.recover(h, t.signature());
-        if (err.length != 0) return (err, 0, 0);
+        if (err.length != 0) return err;
         if (signer != sender) {
-            return (abi.encodeWithSelector(InvalidSignature.selector, signer, sender), 0, 0);
+            return abi.encodeWithSelector(InvalidSignature.selector, signer, sender);
         }
-        if (!t.isWinning()) return (abi.encodeWithSelector(TicketNotWinning.selector), 0, 0);
+        if (!t.isWinning()) return abi.encodeWithSelector(TicketNotWinning.selector);
+        if (!c.activeChecked) {
+            c.cachedActive = _noteFees($, c, creationRound);
+            c.activeChecked = true;
+        }
         if (!c.cachedActive) {
-            return (abi.encodeWithSelector(RecipientNotActive.selector, recipient, creationRound), 0, 0);
+            return abi.encodeWithSelector(RecipientNotActive.selector, recipient, creationRound);
         }
 
         Sender storage sp = $.senders[sender];
-        Sender memory s = sp;
-        if (s.withdrawRound != 0 && c.round >= s.withdrawRound) {
-            return (abi.encodeWithSelector(SenderUnlocked.selector, sender, uint256(s.withdrawRound)), 0, 0);
+        // The slot read once as a word: `deposit` is its low 112 bits (see `Sender`).
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload(sp.slot)
         }
-        faceValue = t.faceValue();
-        if (faceValue <= s.deposit) {
-            // One write, only the deposit changes; faceValue <= deposit, a uint112.
-            // forge-lint: disable-next-line(unsafe-typecast)
-            sp.deposit = uint112(s.deposit - faceValue);
+        uint256 withdrawRound = word >> 224;
+        if (withdrawRound != 0 && c.round >= withdrawRound) {
+            return abi.encodeWithSelector(SenderUnlocked.selector, sender, withdrawRound);
+        }
+        uint256 faceValue = t.faceValue();
+        uint256 deposit = word & type(uint112).max;
+        if (faceValue <= deposit) {
+            // One write, only the deposit changes: it is the low field, so subtracting from the word
+            // (faceValue <= deposit, no borrow) leaves the other fields as they are.
+            assembly ("memory-safe") {
+                sstore(sp.slot, sub(word, faceValue))
+            }
         } else {
-            err = _payFromReserve($, c, sender, s, faceValue);
-            if (err.length != 0) return (err, 0, 0);
-            sp.deposit = 0;
-            sp.reserve = s.reserve;
+            err = _payWithReserve($, c, sp, sender, word, faceValue);
+            if (err.length != 0) return err;
         }
         $.usedTickets[h] = true;
+        _addFees(c, creationRound, faceValue);
         emit TicketRedeemed(h, sender, recipient, faceValue, creationRound);
+    }
+
+    /// @dev The deposit is short: empties it and takes the rest from the reserve (`_payFromReserve`),
+    /// or writes nothing and returns the error. `word` is the sender's slot as read.
+    function _payWithReserve(
+        TicketBrokerStorage storage $,
+        Context memory c,
+        Sender storage sp,
+        address sender,
+        uint256 word,
+        uint256 faceValue
+    ) private returns (bytes memory err) {
+        Sender memory s = Sender({
+            // forge-lint: disable-next-line(unsafe-typecast) -- the low 112-bit field
+            deposit: uint112(word),
+            // forge-lint: disable-next-line(unsafe-typecast) -- the middle 112-bit field
+            reserve: uint112(word >> 112),
+            // forge-lint: disable-next-line(unsafe-typecast) -- the top 32 bits
+            withdrawRound: uint32(word >> 224)
+        });
+        err = _payFromReserve($, c, sender, s, faceValue);
+        if (err.length != 0) return err;
+        sp.deposit = 0;
+        sp.reserve = s.reserve;
     }
 
     /// @dev Pays what the deposit can't of `faceValue` out of `sender`'s reserve, within the recipient's

@@ -31,6 +31,17 @@ abstract contract TicketBrokerState is ITicketBroker {
         uint256 totalActiveStake;
     }
 
+    /// @notice Fees of a recipient's redeemed tickets not yet handed to the staking contract, by
+    /// creation round: two rounds in one slot. The staking contract takes them (`takeFees`) at the
+    /// next touch of the recipient's pool; a third creation round makes the broker have them taken
+    /// first. A round stays in its place when its amount is taken, so the slot is never zeroed.
+    struct FeeBucket {
+        uint32 roundA;
+        uint96 amountA;
+        uint32 roundB;
+        uint96 amountB;
+    }
+
     /// @custom:storage-location erc7201:streamflow.storage.TicketBroker
     struct TicketBrokerStorage {
         // slot 0, the only one every redemption reads: the staking contract, the round cache (the
@@ -51,6 +62,7 @@ abstract contract TicketBrokerState is ITicketBroker {
         mapping(address sender => mapping(uint256 round => mapping(address recipient => uint256)))
             reserveClaimed;
         mapping(bytes32 ticketHash => bool) usedTickets;
+        mapping(address recipient => FeeBucket) feeBuckets;
     }
 
     // keccak256(abi.encode(uint256(keccak256("streamflow.storage.TicketBroker")) - 1)) & ~bytes32(uint256(0xff))
@@ -94,6 +106,16 @@ abstract contract TicketBrokerState is ITicketBroker {
         returns (uint256)
     {
         return _storage().reserveClaimed[sender][round][recipient];
+    }
+
+    /// @inheritdoc ITicketBroker
+    function pendingFees(address recipient)
+        external
+        view
+        returns (uint256 roundA, uint256 amountA, uint256 roundB, uint256 amountB)
+    {
+        FeeBucket memory b = _storage().feeBuckets[recipient];
+        return (b.roundA, b.amountA, b.roundB, b.amountB);
     }
 
     /// @inheritdoc ITicketBroker

@@ -19,4 +19,19 @@ interface IFeeIntake {
     /// @param amount The fees, in wei, already held by the TicketBroker.
     /// @param creationRound The tickets' creation round; never after the current round.
     function creditFees(address orchestrator, uint256 amount, uint256 creationRound) external;
+
+    /// @notice Tells the staking contract that the TicketBroker now holds fees of `orchestrator`'s
+    /// tickets created in `creationRound` that it has not collected: the staking contract collects
+    /// them ({IFeeVault-takeFees}) and credits them as of their creation round at the next touch of
+    /// the pool, before any stake moves, so the fee-theft guarantees of `creditFees` hold. Nothing is
+    /// noted for an orchestrator that was not active in `creationRound`. Only the registered
+    /// TicketBroker.
+    /// @param orchestrator The ticket recipient.
+    /// @param creationRound The tickets' creation round; never after the current round.
+    /// @param collectFirst Collect (and credit) what the broker holds for `orchestrator` now, first:
+    /// the broker asks when it has no room left for another creation round.
+    /// @return active Whether `orchestrator` was in the active set in `creationRound`.
+    function noteFees(address orchestrator, uint256 creationRound, bool collectFirst)
+        external
+        returns (bool active);
 }

@@ -15,4 +15,16 @@ interface IFeeVault {
     /// @param to The recipient.
     /// @param amount The amount in wei.
     function payFees(address payable to, uint256 amount) external;
+
+    /// @notice Hands the staking contract the fees the vault holds for `orchestrator` and has not
+    /// handed over yet (at most two creation rounds), and forgets them. Accounting only: the ETH stays
+    /// in the vault. Only the registered BondingManager.
+    /// @param orchestrator The ticket recipient.
+    /// @return roundA A creation round.
+    /// @return amountA The fees of tickets created in `roundA` (wei; 0: none).
+    /// @return roundB Another creation round.
+    /// @return amountB The fees of tickets created in `roundB` (wei; 0: none).
+    function takeFees(address orchestrator)
+        external
+        returns (uint256 roundA, uint256 amountA, uint256 roundB, uint256 amountB);
 }

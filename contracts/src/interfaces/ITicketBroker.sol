@@ -23,6 +23,11 @@ interface ITicketBroker is IFeeVault {
     /// @param reserve Wei added to the reserve.
     event Funded(address indexed sender, address indexed funder, uint256 deposit, uint256 reserve);
 
+    /// @notice The staking contract took the fees held for `recipient` (to credit them).
+    /// @param recipient The orchestrator.
+    /// @param amount The wei handed over (all creation rounds).
+    event FeesTaken(address indexed recipient, uint256 amount);
+
     /// @notice A winning ticket was redeemed for its full face value.
     /// @param ticketHash The ticket's EIP-712 digest, now used.
     /// @param sender The ticket's sender.
@@ -325,6 +330,18 @@ interface ITicketBroker is IFeeVault {
     /// @param round The round.
     /// @return The claimed wei.
     function claimedReserve(address sender, address recipient, uint256 round) external view returns (uint256);
+
+    /// @notice Fees of `recipient`'s redeemed tickets that the staking contract has not taken yet
+    /// (it takes them at the next touch of the recipient's pool), by creation round.
+    /// @param recipient The orchestrator.
+    /// @return roundA A creation round.
+    /// @return amountA Wei held for tickets created in `roundA`.
+    /// @return roundB Another creation round.
+    /// @return amountB Wei held for tickets created in `roundB`.
+    function pendingFees(address recipient)
+        external
+        view
+        returns (uint256 roundA, uint256 amountA, uint256 roundB, uint256 amountB);
 
     /// @notice Whether a ticket was redeemed.
     /// @param digest The ticket's EIP-712 digest.

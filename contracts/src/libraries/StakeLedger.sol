@@ -49,6 +49,7 @@ library StakeLedger {
         uint32 prevFeeShare; // the fee share before `feeShareSince`
         uint64 feeShareSince;
         bool registered; // self-bonded
+        bool feesPending; // the TicketBroker holds fees of this pool not yet credited (`noteFees`)
         uint256 cffStake;
         uint144 cffToken; // wraps: only differences over a lock's life are used (see `closeLock`)
         uint56 exitHead;

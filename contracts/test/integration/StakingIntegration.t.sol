@@ -94,6 +94,17 @@ contract StakingIntegrationTest is StakingIntegrationBase {
         vm.prank(orch);
         full.broker.broker.redeemWinningTicket(t);
 
+        // The broker holds the fees until the pool's next touch, which collects and credits them.
+        (uint256 heldRound, uint256 held,,) = full.broker.broker.pendingFees(orch);
+        assertEq(heldRound, _round());
+        assertEq(held, 1 ether);
+        (,, uint256 before) = full.staking.bondingManager.delegatorInfo(delegator);
+        assertEq(before, 0, "not credited before the touch");
+        vm.prank(delegator);
+        full.staking.bondingManager.claimEarnings();
+        (, held,,) = full.broker.broker.pendingFees(orch);
+        assertEq(held, 0, "taken by the touch");
+
         // 1 ETH: 50% to the orchestrator, 50% to the pool of 40k (10k own, 30k delegated)
         uint256 poolShare = 0.5 ether;
         uint256 orchFees = 0.5 ether + poolShare * SELF / (SELF + DELEGATED);

@@ -17,7 +17,7 @@ contract TicketBrokerInvariantTest is BrokerFixture {
         handler = new TicketBrokerHandler(broker, staking, d.rounds, governance);
         handler.seed();
         targetContract(address(handler));
-        bytes4[] memory selectors = new bytes4[](11);
+        bytes4[] memory selectors = new bytes4[](12);
         selectors[0] = handler.fund.selector;
         selectors[1] = handler.unlock.selector;
         selectors[2] = handler.cancelUnlock.selector;
@@ -29,6 +29,7 @@ contract TicketBrokerInvariantTest is BrokerFixture {
         selectors[8] = handler.advanceRound.selector;
         selectors[9] = handler.setRoundLength.selector;
         selectors[10] = handler.rollBlocks.selector;
+        selectors[11] = handler.collect.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
     }
 
@@ -44,6 +45,12 @@ contract TicketBrokerInvariantTest is BrokerFixture {
         }
         assertEq(address(broker).balance, sum + handler.ghostCredited() - handler.ghostPaid(), "broker ETH");
         assertEq(staking.totalPaid(), handler.ghostPaid(), "fees paid");
+    }
+
+    /// @dev Every redeemed wei is either still held by the broker for its recipient (not taken yet)
+    /// or was handed to the staking side exactly once.
+    function invariant_FeesHeldOrHandedOverOnce() public view {
+        assertEq(handler.ghostCredited(), handler.heldFees() + staking.totalCredited(), "fee handover");
     }
 
     function invariant_NoTicketRedeemedTwice() public view {

@@ -220,6 +220,19 @@ contract TicketBrokerHandler {
         ghostPaid += owed;
     }
 
+    /// @dev A touch of an orchestrator's pool on the staking side: takes what the broker holds.
+    function collect(uint256 orchSeed) external {
+        staking.collect(orchs[orchSeed % ORCHS]);
+    }
+
+    /// @dev Σ over the orchestrators of the fees the broker still holds for them.
+    function heldFees() external view returns (uint256 sum) {
+        for (uint256 i; i < ORCHS; ++i) {
+            (, uint256 a,, uint256 b) = broker.pendingFees(orchs[i]);
+            sum += a + b;
+        }
+    }
+
     /// @dev Governance changes the round length (effective from the next round).
     function setRoundLength(uint256 len) external {
         vm.prank(governance);

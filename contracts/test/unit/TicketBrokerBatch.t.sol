@@ -29,7 +29,59 @@ contract TicketBrokerBatchTest is TicketBrokerTestBase {
         }
         assertEq(staking.feesOf(orch, r1), 1 ether);
         assertEq(staking.feesOf(orch, round()), 3 ether);
+        // Held by the broker, one place per creation round; the staking side was told once per round.
+        (uint256 roundA, uint256 amountA, uint256 roundB, uint256 amountB) = broker.pendingFees(orch);
+        assertEq(roundA, r1);
+        assertEq(amountA, 1 ether);
+        assertEq(roundB, round());
+        assertEq(amountB, 3 ether);
+        assertEq(countLogs(keccak256("FeesCredited(address,uint256,uint256)")), 0);
+        // The next touch of the pool credits each round once.
+        vm.recordLogs();
+        staking.collect(orch);
         assertEq(countLogs(keccak256("FeesCredited(address,uint256,uint256)")), 2);
+        assertEq(staking.creditedFeesOf(orch, r1), 1 ether);
+        assertEq(staking.creditedFeesOf(orch, round()), 3 ether);
+        (, amountA,, amountB) = broker.pendingFees(orch);
+        assertEq(amountA + amountB, 0);
+    }
+
+    function test_ThirdCreationRoundHasTheHeldFeesTakenFirst() public {
+        fund(10 ether, 0);
+        uint256 r1 = round();
+        bytes memory t1 = ticket(1 ether, 1);
+        vm.prank(orch);
+        broker.redeemWinningTicket(t1);
+        nextRound();
+        staking.setStake(orch, round(), 100);
+        uint256 r2 = round();
+        bytes memory t2 = ticket(2 ether, 2);
+        vm.prank(orch);
+        broker.redeemWinningTicket(t2);
+        assertEq(staking.creditedFeesOf(orch, r1), 0, "held, not credited");
+        nextRound();
+        staking.setStake(orch, round(), 100);
+        bytes memory t3 = ticket(4 ether, 3);
+        vm.prank(orch);
+        broker.redeemWinningTicket(t3);
+        // r1 and r2 were taken and credited before r3 took a place
+        assertEq(staking.creditedFeesOf(orch, r1), 1 ether);
+        assertEq(staking.creditedFeesOf(orch, r2), 2 ether);
+        (uint256 roundA, uint256 amountA,, uint256 amountB) = broker.pendingFees(orch);
+        assertEq(roundA, round());
+        assertEq(amountA, 4 ether);
+        assertEq(amountB, 0);
+        assertEq(staking.feesOf(orch, round()), 4 ether);
+        assertEq(address(broker).balance, 10 ether, "no ETH moved");
+    }
+
+    function test_TakeFeesOnlyByStaking() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IControlled.NotRegisteredCaller.selector, address(this), ContractIds.BONDING_MANAGER
+            )
+        );
+        broker.takeFees(orch);
     }
 
     function countLogs(bytes32 topic) internal returns (uint256 count) {

@@ -6,6 +6,7 @@ import {IActiveSetView} from "../../src/interfaces/IActiveSetView.sol";
 import {IController} from "../../src/interfaces/IController.sol";
 import {IFeeIntake} from "../../src/interfaces/IFeeIntake.sol";
 import {IFeeVault} from "../../src/interfaces/IFeeVault.sol";
+import {ITicketBroker} from "../../src/interfaces/ITicketBroker.sol";
 import {IUnbondingPeriod} from "../../src/interfaces/IUnbondingPeriod.sol";
 import {ContractIds} from "../../src/libraries/ContractIds.sol";
 
@@ -27,7 +28,10 @@ contract FeeIntakeStub is IFeeIntake, IActiveSetView, IUnbondingPeriod, Controll
     mapping(address orchestrator => mapping(uint256 round => uint256)) private _fees;
     /// @notice Test bookkeeping: all fees ever paid out through the broker.
     uint256 public totalPaid;
+    /// @notice Test bookkeeping: all fees ever credited (collected from the broker or pushed).
+    uint256 public totalCredited;
     uint256 private _unbondingPeriod;
+    mapping(address orchestrator => bool) private _feesPending;
 
     constructor(IController controller_) Controlled(controller_) {}
 
@@ -70,17 +74,62 @@ contract FeeIntakeStub is IFeeIntake, IActiveSetView, IUnbondingPeriod, Controll
         external
         onlyRegistered(ContractIds.TICKET_BROKER)
     {
-        _fees[orchestrator][creationRound] += amount;
-        emit FeesCredited(orchestrator, creationRound, amount);
+        _collect(orchestrator);
+        _credit(orchestrator, amount, creationRound);
     }
 
-    /// @notice Fees credited to `orchestrator` for `round` and not yet claimed.
-    function feesOf(address orchestrator, uint256 round) external view returns (uint256) {
+    /// @inheritdoc IFeeIntake
+    /// @dev Like the BondingManager: notes that the broker holds fees (taken at the next `collect`,
+    /// the stand-in for a touch of the pool) and answers the activity.
+    function noteFees(address orchestrator, uint256 creationRound, bool collectFirst)
+        external
+        onlyRegistered(ContractIds.TICKET_BROKER)
+        returns (bool active)
+    {
+        if (collectFirst) _collect(orchestrator);
+        active = _stake[creationRound][orchestrator] != 0;
+        if (active && !_feesPending[orchestrator]) _feesPending[orchestrator] = true;
+    }
+
+    /// @notice Takes and credits what the broker holds for `orchestrator`, as a touch of its pool
+    /// does in the BondingManager.
+    function collect(address orchestrator) external {
+        _collect(orchestrator);
+    }
+
+    function _collect(address orchestrator) private {
+        if (!_feesPending[orchestrator]) return;
+        _feesPending[orchestrator] = false;
+        (uint256 roundA, uint256 amountA, uint256 roundB, uint256 amountB) =
+            IFeeVault(controller.getContract(ContractIds.TICKET_BROKER)).takeFees(orchestrator);
+        if (amountA != 0) _credit(orchestrator, amountA, roundA);
+        if (amountB != 0) _credit(orchestrator, amountB, roundB);
+    }
+
+    function _credit(address orchestrator, uint256 amount, uint256 round) private {
+        _fees[orchestrator][round] += amount;
+        totalCredited += amount;
+        emit FeesCredited(orchestrator, round, amount);
+    }
+
+    /// @notice Fees earned by `orchestrator` for `round` and not yet claimed: credited, or still held
+    /// by the broker (not collected yet).
+    function feesOf(address orchestrator, uint256 round) external view returns (uint256 fees) {
+        fees = _fees[orchestrator][round];
+        (uint256 roundA, uint256 amountA, uint256 roundB, uint256 amountB) =
+            ITicketBroker(controller.getContract(ContractIds.TICKET_BROKER)).pendingFees(orchestrator);
+        if (roundA == round) fees += amountA;
+        if (roundB == round) fees += amountB;
+    }
+
+    /// @notice Fees credited (collected from the broker) to `orchestrator` for `round`.
+    function creditedFeesOf(address orchestrator, uint256 round) external view returns (uint256) {
         return _fees[orchestrator][round];
     }
 
-    /// @notice Pays the caller its fees of `round` through the broker's `payFees`.
+    /// @notice Pays the caller its fees of `round` through the broker's `payFees` (collecting first).
     function claimFees(uint256 round) external {
+        _collect(msg.sender);
         uint256 amount = _fees[msg.sender][round];
         if (amount == 0) revert NoFees(msg.sender, round);
         _fees[msg.sender][round] = 0;

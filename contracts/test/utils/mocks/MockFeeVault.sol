@@ -29,6 +29,42 @@ contract MockFeeVault is IFeeVault {
         bondingManager.creditFees(orchestrator, amount, creationRound);
     }
 
+    /// @notice Fees held per orchestrator and creation round, not yet taken (two rounds at a time,
+    /// like the TicketBroker's bucket).
+    mapping(address orchestrator => uint256[4]) private _held;
+
+    /// @notice What a redemption does on the staking side now: the vault keeps the fees and notes
+    /// them (`noteFees`); the BondingManager takes them at the next touch of the pool.
+    function hold(address orchestrator, uint256 amount, uint256 creationRound) external {
+        uint256[4] storage b = _held[orchestrator];
+        bool sameA = b[0] == creationRound && b[1] != 0;
+        bool sameB = b[2] == creationRound && b[3] != 0;
+        if (!sameA && !sameB) {
+            bool full = b[1] != 0 && b[3] != 0;
+            require(bondingManager.noteFees(orchestrator, creationRound, full), "MockFeeVault: not active");
+            if (b[1] == 0 || b[0] == creationRound) {
+                b[0] = creationRound;
+                sameA = true;
+            } else {
+                b[2] = creationRound;
+            }
+        }
+        if (sameA) b[1] += amount;
+        else b[3] += amount;
+    }
+
+    /// @inheritdoc IFeeVault
+    function takeFees(address orchestrator)
+        external
+        returns (uint256 roundA, uint256 amountA, uint256 roundB, uint256 amountB)
+    {
+        if (msg.sender != address(bondingManager)) revert NotBondingManager(msg.sender);
+        uint256[4] storage b = _held[orchestrator];
+        (roundA, amountA, roundB, amountB) = (b[0], b[1], b[2], b[3]);
+        b[1] = 0;
+        b[3] = 0;
+    }
+
     /// @inheritdoc IFeeVault
     function payFees(address payable to, uint256 amount) external {
         if (msg.sender != address(bondingManager)) revert NotBondingManager(msg.sender);
