@@ -89,7 +89,9 @@ contract ServiceRegistry is IServiceRegistry, Controlled {
     /// @inheritdoc IServiceRegistry
     function delist(address account) external whenNotPaused {
         IBondingManager bm = IBondingManager(controller.getContract(ContractIds.BONDING_MANAGER));
-        if (bm.isOrchestrator(account)) revert StillOrchestrator(account);
+        if (bm.isOrchestrator(account) && bm.totalStakeOf(account) >= bm.minActiveStake()) {
+            revert StillOrchestrator(account);
+        }
         _clear(account);
     }
 
@@ -158,10 +160,14 @@ contract ServiceRegistry is IServiceRegistry, Controlled {
 
     // ------------------------------------------------------------------ internals
 
-    /// @dev The caller's entry; the caller must be a registered orchestrator.
+    /// @dev The caller's entry; the caller must be a registered orchestrator whose pool holds at least
+    /// the minimum active stake (review L-5).
     function _entry() private view returns (Entry storage) {
         IBondingManager bm = IBondingManager(controller.getContract(ContractIds.BONDING_MANAGER));
         if (!bm.isOrchestrator(msg.sender)) revert NotOrchestrator(msg.sender);
+        uint256 stake = bm.totalStakeOf(msg.sender);
+        uint256 minimum = bm.minActiveStake();
+        if (stake < minimum) revert BelowMinimumStake(stake, minimum);
         return _storage().entries[msg.sender];
     }
 

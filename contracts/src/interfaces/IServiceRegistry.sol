@@ -53,9 +53,15 @@ interface IServiceRegistry is IServiceVerifiers {
     /// @notice The caller is not a registered orchestrator of the BondingManager.
     /// @param account The address.
     error NotOrchestrator(address account);
-    /// @notice `account` is still an orchestrator, so only it may change its entry.
+    /// @notice `account` is still an orchestrator with at least the minimum active stake, so only it
+    /// may change its entry.
     /// @param account The address.
     error StillOrchestrator(address account);
+    /// @notice The caller's pool is below the BondingManager's `minActiveStake`: it may not advertise
+    /// (review L-5: a listing costs what an active orchestrator stakes, so spam can't flood the index).
+    /// @param stake The pool's stake.
+    /// @param minimum The minimum active stake.
+    error BelowMinimumStake(uint256 stake, uint256 minimum);
     /// @notice The service is not in governance's list.
     /// @param id The service identifier.
     error UnknownService(bytes32 id);
@@ -97,7 +103,8 @@ interface IServiceRegistry is IServiceVerifiers {
     function deregister() external;
 
     /// @notice Removes `account` from every (service, region) set and clears its entry, once it is no
-    /// longer an orchestrator of the BondingManager. Anyone may call it, to keep the index clean.
+    /// longer an orchestrator of the BondingManager or its pool fell below the minimum active stake.
+    /// Anyone may call it, to keep the index clean.
     /// @param account The address.
     function delist(address account) external;
 

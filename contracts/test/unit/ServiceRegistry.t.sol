@@ -171,6 +171,40 @@ contract ServiceRegistryTest is StakingFixture {
         assertEq(registry.serviceURI(orch), "");
     }
 
+    /// @dev Review L-5: a listing costs what an active orchestrator stakes. A 1-wei orchestrator can't
+    /// advertise, so a spammer needs `minActiveStake` per identity.
+    function test_RevertWhen_RegisteringBelowMinimumStake() public {
+        address dust = makeAddr("dust");
+        fundAndBond(dust, 1, dust);
+        assertTrue(bm.isOrchestrator(dust));
+        vm.expectRevert(
+            abi.encodeWithSelector(IServiceRegistry.BelowMinimumStake.selector, 1, bm.minActiveStake())
+        );
+        vm.prank(dust);
+        registry.register("u", regions(EU), services(H264, address(0)));
+    }
+
+    /// @dev An orchestrator whose pool fell below the minimum may be delisted by anyone; topped up, it
+    /// may advertise again.
+    function test_Delist_BelowMinimumStake() public {
+        vm.prank(orch);
+        registry.register("u", regions(EU), services(H264, address(0)));
+        vm.prank(orch);
+        bm.unbond(1 ether); // 999 LPT left, minimum 1,000
+        assertTrue(bm.isOrchestrator(orch));
+        vm.prank(makeAddr("anyone"));
+        registry.delist(orch);
+        assertEq(registry.orchestratorCount(H264, EU), 0);
+        fund(orch, 1 ether);
+        vm.prank(orch);
+        bm.bond(1 ether, orch);
+        vm.prank(orch);
+        registry.register("u", regions(EU), services(H264, address(0)));
+        assertEq(registry.orchestratorCount(H264, EU), 1);
+        vm.expectRevert(abi.encodeWithSelector(IServiceRegistry.StillOrchestrator.selector, orch));
+        registry.delist(orch);
+    }
+
     function test_RevertWhen_DelistOrchestrator() public {
         vm.expectRevert(abi.encodeWithSelector(IServiceRegistry.StillOrchestrator.selector, orch));
         registry.delist(orch);
