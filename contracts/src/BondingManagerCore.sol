@@ -2,7 +2,7 @@
 pragma solidity 0.8.30;
 
 import {Controlled} from "./Controlled.sol";
-import {IBondingManager} from "./interfaces/IBondingManager.sol";
+import {IBondingManagerTypes} from "./interfaces/IBondingManager.sol";
 import {IController} from "./interfaces/IController.sol";
 import {ILivepeerToken} from "./interfaces/ILivepeerToken.sol";
 import {IMinter} from "./interfaces/IMinter.sol";
@@ -17,7 +17,7 @@ import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol
 /// @notice The storage, constants and internal state transitions of the {BondingManager}, kept apart
 /// so that the deployable contract holds only its external functions.
 /// @dev See {BondingManager} for the design; the ledger math lives in {StakeLedger}.
-abstract contract BondingManagerCore is IBondingManager, Controlled {
+abstract contract BondingManagerCore is IBondingManagerTypes, Controlled {
     using StakeLedger for StakeLedger.Orchestrator;
     using StakeLedger for StakeLedger.RoundValue;
     using Checkpoints for Checkpoints.Trace208;
@@ -42,13 +42,15 @@ abstract contract BondingManagerCore is IBondingManager, Controlled {
 
     /// @notice Parts per million.
     uint256 public constant PPM = StakeLedger.PPM;
-    /// @notice The longest unbonding period governance may set (bounds the fee-tail queue).
+    /// @notice The longest unbonding period governance may set (bounds the fee-tail and entry queues).
     uint256 public constant MAX_UNBONDING_PERIOD = 30;
+    /// @notice What `redelegate` returns when it left no fee-only lock (the stake was all young).
+    uint256 public constant NO_LOCK = type(uint256).max;
 
     /// @param controller_ The Controller of this deployment.
     constructor(IController controller_) Controlled(controller_) {}
 
-    /// @dev Adds `amount` (pulled from the caller) to `owner`'s stake with `to`.
+    /// @dev Adds `amount` (pulled from the caller) to `owner`'s stake with `to`, as young stake.
     function _bond(BondingManagerStorage storage $, address owner, address to, uint256 amount, uint256 round)
         internal
     {
@@ -56,12 +58,15 @@ abstract contract BondingManagerCore is IBondingManager, Controlled {
         if (d.delegate == address(0)) _setDelegate($, d, owner, to, round);
         StakeLedger.Orchestrator storage o = _touch($, to, round);
         uint256 stake = _claim(o, d, owner, to);
-        _addStake($, o, d, to, owner, stake, amount, round);
+        // Review L-3: a third party can't delay the maturity of the owner's young stake (its mature
+        // stake is never affected by anything added).
+        _addStake($, o, d, to, owner, stake, amount, round, msg.sender == owner);
         emit Bonded(owner, to, msg.sender, amount);
         SafeERC20.safeTransferFrom(_token(), msg.sender, address(this), amount);
     }
 
-    /// @dev Moves `owner`'s whole stake to `to`, leaving a fee-only lock in the old pool.
+    /// @dev Moves `owner`'s whole stake to `to`, leaving a fee-only lock in the old pool for its
+    /// mature part (young stake leaves no fee tail). Returns `NO_LOCK` when no lock was left.
     function _redelegate(BondingManagerStorage storage $, address owner, address to, uint256 round)
         internal
         returns (uint256 lockId)
@@ -70,22 +75,23 @@ abstract contract BondingManagerCore is IBondingManager, Controlled {
         address from = d.delegate;
         StakeLedger.Orchestrator storage oldPool = _touch($, from, round);
         uint256 stake = _claim(oldPool, d, owner, from);
-        if (stake != 0 && oldPool.freezeCount != 0) revert StakeFrozen(from);
-        // The self-bond is the orchestrator's security deposit: it leaves only through an unbonding
-        // lock that stays slashable (review H-4), never instantly.
-        if (stake != 0 && from == owner) revert SelfBondLocked(owner);
+        lockId = NO_LOCK;
         if (stake != 0) {
-            _removeStake($, oldPool, d, from, owner, stake, round);
-            lockId = _openLock($, oldPool, d, owner, from, stake, round, true);
+            if (oldPool.freezeCount != 0) revert StakeFrozen(from);
+            // The self-bond is the orchestrator's security deposit: it leaves only through an
+            // unbonding lock that stays slashable (review H-4), never instantly.
+            if (from == owner) revert SelfBondLocked(owner);
+            uint256 mature = _removeStake($, oldPool, d, from, owner, stake, round);
+            if (mature != 0) lockId = _openLock($, oldPool, d, owner, from, mature, mature, round, true);
         }
         _setDelegate($, d, owner, to, round);
         StakeLedger.Orchestrator storage newPool = _touch($, to, round);
         _claim(newPool, d, owner, to);
-        if (stake != 0) _addStake($, newPool, d, to, owner, 0, stake, round);
+        if (stake != 0) _addStake($, newPool, d, to, owner, 0, stake, round, true);
         emit Redelegated(owner, from, to, stake);
     }
 
-    /// @dev Bonds lock `lockId` of the caller to `to`.
+    /// @dev Bonds lock `lockId` of the caller to `to` (as young stake).
     function _rebond(BondingManagerStorage storage $, address to, uint256 lockId) internal {
         StakeLedger.Lock storage l = $.locks[msg.sender][lockId];
         address from = l.orchestrator;
@@ -97,15 +103,28 @@ abstract contract BondingManagerCore is IBondingManager, Controlled {
         // A frozen pool's locks may only go back into that pool (still slashable there).
         if (to != from && fromPool.freezeCount != 0) revert StakeFrozen(from);
         uint256 fees = fromPool.closeLock(l, round);
-        uint256 amount = l.amount;
-        delete $.locks[msg.sender][lockId];
-        if (from == msg.sender && $.selfLocks[from] == lockId + 1) delete $.selfLocks[from];
+        uint256 amount = _closeLockSlots($, l, msg.sender, from, lockId);
         if (fees != 0) d.fees += SafeCast.toUint96(fees);
         if (d.delegate != to) _setDelegate($, d, msg.sender, to, round);
         StakeLedger.Orchestrator storage o = _touch($, to, round);
         uint256 stake = _claim(o, d, msg.sender, to);
-        _addStake($, o, d, to, msg.sender, stake, amount, round);
+        _addStake($, o, d, to, msg.sender, stake, amount, round, true);
         emit Rebonded(msg.sender, to, lockId, amount);
+    }
+
+    /// @dev Deletes a lock whose fee tail is settled; returns its LPT (0 for a fee-only lock).
+    function _closeLockSlots(
+        BondingManagerStorage storage $,
+        StakeLedger.Lock storage l,
+        address owner,
+        address orch,
+        uint256 lockId
+    ) internal returns (uint256 amount) {
+        uint256 young = l.young;
+        amount = l.feeOnly ? 0 : l.amount + young;
+        delete $.locks[owner][lockId]; // the lock's first two slots
+        if (young != 0) l.young = 0;
+        if (orch == owner && $.selfLocks[orch] == lockId + 1) delete $.selfLocks[orch];
     }
 
     function _setDelegate(
@@ -128,6 +147,9 @@ abstract contract BondingManagerCore is IBondingManager, Controlled {
         }
     }
 
+    /// @dev Adds `amount` of young stake to a settled delegator holding `stake`, maturing an
+    /// unbonding period from now. `mayDelay`: whether a young part it still has in an earlier
+    /// entry may move to the new one (only the owner's own actions may delay it).
     function _addStake(
         BondingManagerStorage storage $,
         StakeLedger.Orchestrator storage o,
@@ -136,14 +158,21 @@ abstract contract BondingManagerCore is IBondingManager, Controlled {
         address owner,
         uint256 stake,
         uint256 amount,
-        uint256 round
+        uint256 round,
+        bool mayDelay
     ) internal {
         if (stake == 0 && owner != orch) o.delegatorCount += 1;
-        d.bonded = SafeCast.toUint112(stake + amount);
-        o.totalStake += SafeCast.toUint112(amount);
+        uint256 maturity = round + $.unbondingPeriod;
+        if (!mayDelay && d.youngNorm != 0) {
+            uint256 due = o.entries[d.youngIndex].a; // settled: a young part still pending
+            if (due < maturity) revert YoungStakePending(owner, due);
+        }
+        o.enter(d, amount, maturity);
         _syncActive($, o, orch, round);
     }
 
+    /// @dev Takes `amount` out of a settled delegator's stake (young first); returns the mature
+    /// part of it (the part that keeps a fee tail).
     function _removeStake(
         BondingManagerStorage storage $,
         StakeLedger.Orchestrator storage o,
@@ -152,16 +181,14 @@ abstract contract BondingManagerCore is IBondingManager, Controlled {
         address owner,
         uint256 amount,
         uint256 round
-    ) internal {
-        uint256 left = d.bonded - amount;
-        // forge-lint: disable-next-line(unsafe-typecast)
-        d.bonded = uint112(left); // below the stored uint112
-        if (left == 0 && owner != orch) o.delegatorCount -= 1;
-        // forge-lint: disable-next-line(unsafe-typecast)
-        o.totalStake -= uint112(amount); // at most the delegator's stake, itself at most the pool
+    ) internal returns (uint256 mature) {
+        mature = o.leave(d, amount);
+        if (owner != orch && d.bonded == 0 && d.youngNorm == 0) o.delegatorCount -= 1;
         _syncActive($, o, orch, round);
     }
 
+    /// @dev Opens a lock of `amount` LPT (none if `feeOnly`) of which `mature` keeps a fee tail until
+    /// the lock's round; young stake leaves without one.
     function _openLock(
         BondingManagerStorage storage $,
         StakeLedger.Orchestrator storage o,
@@ -169,21 +196,30 @@ abstract contract BondingManagerCore is IBondingManager, Controlled {
         address owner,
         address orch,
         uint256 amount,
+        uint256 mature,
         uint256 round,
         bool feeOnly
     ) internal returns (uint256 lockId) {
-        (uint256 index, uint256 exitRound) = o.scheduleExit(round + $.unbondingPeriod, amount);
+        uint256 exitRound = round + $.unbondingPeriod;
+        uint256 index;
+        if (mature != 0) (index, exitRound) = o.scheduleExit(exitRound, mature);
         lockId = d.nextLockId;
-        d.nextLockId = SafeCast.toUint32(lockId + 1);
+        d.nextLockId = SafeCast.toUint24(lockId + 1);
+        StakeLedger.Lock storage l = $.locks[owner][lockId];
+        // forge-lint: disable-next-line(unsafe-typecast)
+        uint112 weight = uint112(mature == 0 ? amount : mature); // a stake just taken out of a uint112 pool
         $.locks[owner][lockId] = StakeLedger.Lock({
             orchestrator: orch,
             round: SafeCast.toUint48(exitRound),
-            exitIndex: SafeCast.toUint40(index),
+            exitIndex: SafeCast.toUint32(index),
             feeOnly: feeOnly,
-            // forge-lint: disable-next-line(unsafe-typecast)
-            amount: uint112(amount), // a stake just taken out of a uint112 pool
-            cffTokenCheckpoint: o.cffToken
+            tailless: mature == 0,
+            amount: weight,
+            cffTokenCheckpoint: mature == 0 ? 0 : o.cffToken,
+            young: 0
         });
+        // forge-lint: disable-next-line(unsafe-typecast)
+        if (mature != 0 && amount != mature) l.young = uint112(amount - mature);
         if (!feeOnly) emit Unbonded(owner, orch, lockId, amount, exitRound);
     }
 
@@ -197,7 +233,8 @@ abstract contract BondingManagerCore is IBondingManager, Controlled {
         uint256 before = d.bonded;
         uint256 fees;
         (stake, fees) = o.settle(d);
-        if (fees != 0 || stake != before) emit EarningsClaimed(owner, orch, stake, fees);
+        // the mature stake changed (rewards, a slash, young stake that matured) or fees were booked
+        if (fees != 0 || d.bonded != before) emit EarningsClaimed(owner, orch, stake, fees);
     }
 
     /// @dev Brings a pool to `round`: drops expired fee tails and applies due cuts.
@@ -206,9 +243,10 @@ abstract contract BondingManagerCore is IBondingManager, Controlled {
         returns (StakeLedger.Orchestrator storage o)
     {
         o = $.orchestrators[orch];
-        o.processExits(round);
-        if (o.foldCuts(round)) emit CutsApplied(orch, o.rewardCut, o.feeShare, o.feeShareSince);
         if (o.crf == 0) o.crf = StakeLedger.INITIAL_CRF;
+        o.processExits(round);
+        o.processEntries(round);
+        if (o.foldCuts(round)) emit CutsApplied(orch, o.rewardCut, o.feeShare, o.feeShareSince);
     }
 
     /// @dev Re-evaluates the stake `orch` counts from the next round, and the totals with it.

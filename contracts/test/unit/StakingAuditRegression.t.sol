@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {IBondingManager} from "../../src/interfaces/IBondingManager.sol";
+import {IBondingManagerTypes} from "../../src/interfaces/IBondingManager.sol";
 import {StakingFixture} from "../utils/StakingFixture.sol";
 import {MockVerifierApprovals} from "../utils/mocks/MockVerifierApprovals.sol";
 
@@ -67,7 +67,7 @@ contract StakingAuditRegressionTest is StakingFixture {
         bm.bond(0, orch2);
         vm.stopPrank();
         uint256 r = round();
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.NotActive.selector, orch, r));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.NotActive.selector, orch, r));
         vm.prank(orch);
         bm.reward();
     }
@@ -83,10 +83,10 @@ contract StakingAuditRegressionTest is StakingFixture {
         bm.freezeStake(orch);
         advanceRounds(cfg.unbondingPeriod);
         vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.StakeFrozen.selector, orch));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.StakeFrozen.selector, orch));
         bm.withdrawStake(lockId);
         vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.StakeFrozen.selector, orch));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.StakeFrozen.selector, orch));
         bm.rebondFromUnbonded(orch2, lockId);
         // back into the frozen pool itself is fine: the stake stays slashable there
         vm.prank(alice);
@@ -102,7 +102,7 @@ contract StakingAuditRegressionTest is StakingFixture {
         vm.prank(alice);
         bm.bond(SELF, orch);
         vm.prank(orch);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.SelfBondLocked.selector, orch));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.SelfBondLocked.selector, orch));
         bm.redelegate(orch2);
         vm.prank(faultVerifier);
         bm.freezeStake(orch);
@@ -143,7 +143,7 @@ contract StakingAuditRegressionTest is StakingFixture {
         vm.prank(orch);
         uint256 lockId = bm.unbond(1 ether);
         vm.prank(orch);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.SelfUnbondingPending.selector, lockId));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.SelfUnbondingPending.selector, lockId));
         bm.unbond(1 ether);
         vm.prank(orch);
         bm.rebond(lockId);
@@ -157,9 +157,9 @@ contract StakingAuditRegressionTest is StakingFixture {
     function test_L4_UnbondingPeriodKeepsAboveValidityAndChallengeWindow() public {
         broker.setTicketValidityPeriod(4);
         MockVerifierApprovals(faultVerifier).setChallengeWindow(5);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.UnbondingPeriodTooShort.selector, 3, 4));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.UnbondingPeriodTooShort.selector, 3, 4));
         bm.setUnbondingPeriod(3);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.UnbondingPeriodTooShort.selector, 5, 6));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.UnbondingPeriodTooShort.selector, 5, 6));
         bm.setUnbondingPeriod(5);
         bm.setUnbondingPeriod(6);
         assertEq(bm.unbondingPeriod(), 6);
