@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {StakingFixture} from "../utils/StakingFixture.sol";
+import {IBondingManagerTypes} from "../../src/interfaces/IBondingManager.sol";
 import {StakingHandler} from "./handlers/StakingHandler.sol";
 
 /// @notice Invariants of staking under random bonds, unbonds, rebonds, withdrawals, redelegations,
@@ -107,8 +108,9 @@ contract StakingInvariantTest is StakingFixture {
                 address a = handler.actor(j);
                 uint256[] memory ids = handler.openLocks(a);
                 for (uint256 k; k < ids.length; ++k) {
-                    (address lo, uint256 amount, uint256 lr,) = bm.lockInfo(a, ids[k]);
+                    (address lo,, uint256 lr,) = bm.lockInfo(a, ids[k]);
                     if (lo != o) continue;
+                    uint256 amount = bm.lockWeight(a, ids[k]); // young stake left without a tail
                     open += amount;
                     if (lr > r) pending += amount;
                 }
@@ -117,5 +119,27 @@ contract StakingInvariantTest is StakingFixture {
             assertLe(pending, leaving, "tails still due");
             assertLe(leaving, open, "tails of closed locks");
         }
+    }
+
+    /// @dev Review C-1: no token's fee weight counts twice. Every pool's fee weight (mature bonded
+    /// stake plus the tails of stake that left) is backed by distinct LPT: summed over all pools it
+    /// never exceeds the LPT the BondingManager holds (bonded + unbonding). Measured as if every pool
+    /// were touched now (expired tails and matured entries are applied lazily).
+    function invariant_NoFeeWeightCountedTwice() public {
+        uint256 snap = vm.snapshotState();
+        uint256 weight;
+        uint256 young;
+        uint256 bonded;
+        for (uint256 i; i < handler.orchestratorCount(); ++i) {
+            address o = handler.orchestrators(i);
+            bm.checkpoint(o);
+            IBondingManagerTypes.OrchestratorView memory v = bm.orchestratorInfo(o);
+            weight += v.totalStake - v.youngStake + v.leavingWeight;
+            young += v.youngStake;
+            bonded += v.totalStake;
+        }
+        vm.revertToState(snap);
+        assertLe(young, bonded, "young within bonded");
+        assertLe(weight, bonded + handler.ghostUnbonding(), "fee weight backed once");
     }
 }

@@ -132,6 +132,7 @@ contract BondingManagerTest is StakingFixture {
     function test_Unbond_CreatesLock() public {
         vm.prank(alice);
         bm.bond(5 ether, orch);
+        waitMaturity(); // mature stake keeps a fee tail (see test_Unbond_YoungStakeHasNoFeeTail)
         uint256 withdrawRound = round() + cfg.unbondingPeriod;
         vm.expectEmit(address(bm));
         emit IBondingManagerTypes.Unbonded(alice, orch, 0, 2 ether, withdrawRound);
@@ -256,6 +257,7 @@ contract BondingManagerTest is StakingFixture {
     function test_RevertWhen_RebondFeeOnlyLock() public {
         vm.startPrank(alice);
         bm.bond(5 ether, orch);
+        waitMaturity(); // only mature stake leaves a fee-only lock
         uint256 id = bm.redelegate(orch2);
         vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.FeeOnlyLock.selector, id));
         bm.rebond(id);
@@ -290,6 +292,7 @@ contract BondingManagerTest is StakingFixture {
     function test_Redelegate_MovesStakeAndLeavesFeeTail() public {
         vm.prank(alice);
         bm.bond(5 ether, orch);
+        waitMaturity(); // only mature stake leaves a fee tail
         vm.prank(alice);
         uint256 id = bm.redelegate(orch2);
         (address delegate, uint256 stake,) = bm.delegatorInfo(alice);
@@ -419,6 +422,7 @@ contract BondingManagerTest is StakingFixture {
     function test_ShorterUnbondingPeriodKeepsExitOrder() public {
         vm.prank(alice);
         bm.bond(5 ether, orch);
+        waitMaturity(); // the exit queue orders fee tails: mature stake
         vm.prank(alice);
         uint256 first = bm.unbond(1 ether);
         bm.setUnbondingPeriod(2);

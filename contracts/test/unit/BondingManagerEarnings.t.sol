@@ -29,7 +29,8 @@ contract BondingManagerEarningsTest is StakingFixture {
         // No delegators yet: the cuts apply from the next round.
         vm.prank(orch);
         bm.announceCuts(100_000, 500_000); // keeps 10% of rewards, shares 50% of fees
-        nextRound();
+        // Entering stake is young (no earnings) for an unbonding period: let the self-bonds mature.
+        waitMaturity();
         fund(alice, 100_000 ether);
         fund(bob, 100_000 ether);
     }
@@ -57,6 +58,7 @@ contract BondingManagerEarningsTest is StakingFixture {
     function test_FeeTheft_CutChangesAfterDelegatorsLeave() public {
         vm.prank(alice);
         bm.bond(SELF, orch);
+        waitMaturity();
         uint256 creationRound = round();
         vm.prank(alice);
         uint256 lockId = bm.unbond(SELF);
@@ -112,7 +114,7 @@ contract BondingManagerEarningsTest is StakingFixture {
     function test_Reward_SplitsByRewardCutAndStake() public {
         vm.prank(alice);
         bm.bond(SELF, orch);
-        nextRound();
+        waitMaturity();
         vm.prank(orch);
         uint256 amount = bm.reward();
         (uint256 mintable, uint256 minted) = minter.roundMint();
@@ -173,7 +175,7 @@ contract BondingManagerEarningsTest is StakingFixture {
     function test_MissedRewardRoundsNeverBreakFeesOrClaims() public {
         vm.prank(alice);
         bm.bond(SELF, orch);
-        advanceRounds(5); // nobody calls reward
+        advanceRounds(cfg.unbondingPeriod + 2); // alice matured; nobody calls reward
         uint256 r = round();
         broker.credit(orch, 1 ether, r - 2);
         advanceRounds(3);
@@ -193,6 +195,7 @@ contract BondingManagerEarningsTest is StakingFixture {
     function test_CreditFees_SplitsByFeeShareAndWeight() public {
         vm.prank(alice);
         bm.bond(SELF, orch);
+        waitMaturity();
         vm.expectEmit(address(bm));
         emit IBondingManagerTypes.FeesCredited(orch, round(), 1 ether, 0.5 ether);
         broker.credit(orch, 1 ether, round());
@@ -259,7 +262,7 @@ contract BondingManagerEarningsTest is StakingFixture {
     function test_StakeChangeClaimsAutomatically() public {
         vm.prank(alice);
         bm.bond(SELF, orch);
-        nextRound();
+        waitMaturity();
         vm.prank(orch);
         bm.reward();
         broker.credit(orch, 1 ether, round());
@@ -282,7 +285,7 @@ contract BondingManagerEarningsTest is StakingFixture {
     function test_FeeTheft_HoldingTicketsUntilDelegatorsLeaveGainsNothing() public {
         vm.prank(alice);
         bm.bond(SELF, orch);
-        nextRound();
+        waitMaturity();
         uint256 creationRound = round();
 
         uint256 snap = vm.snapshotState();
@@ -308,6 +311,7 @@ contract BondingManagerEarningsTest is StakingFixture {
     function test_FeeTheft_RedelegationKeepsShare() public {
         vm.prank(alice);
         bm.bond(SELF, orch);
+        waitMaturity();
         uint256 creationRound = round();
         vm.prank(alice);
         uint256 lockId = bm.redelegate(orch2);
@@ -370,6 +374,7 @@ contract BondingManagerEarningsTest is StakingFixture {
     function test_Slash_ToZeroLeavesActiveSet() public {
         vm.prank(alice);
         bm.bond(SELF, orch);
+        waitMaturity();
         broker.credit(orch, 1 ether, round());
         nextRound();
         assertTrue(bm.isActiveOrchestrator(orch, round()));
@@ -403,6 +408,7 @@ contract BondingManagerEarningsTest is StakingFixture {
     function test_FeeTails_SeveralExitRoundsProcessedLazily() public {
         vm.prank(alice);
         bm.bond(3 * SELF, orch);
+        waitMaturity();
         uint256[3] memory ids;
         for (uint256 i; i < 3; ++i) {
             vm.prank(alice);
@@ -513,6 +519,7 @@ contract BondingManagerEarningsTest is StakingFixture {
         nextRound();
         vm.prank(alice);
         bm.bond(aliceStake, orch);
+        waitMaturity();
         broker.credit(orch, amount, round());
         uint256 pool = amount * feeShare / PPM;
         uint256 aliceWant = pool * aliceStake / (SELF + aliceStake);
@@ -540,6 +547,7 @@ contract BondingManagerEarningsTest is StakingFixture {
         bm.bond(aliceStake, orch);
         vm.prank(bob);
         bm.bond(bobStake, orch);
+        waitMaturity();
         uint256 creationRound = round();
         uint256 pool = amount * 500_000 / PPM; // as the contract rounds it
         uint256 want = pool * aliceStake / (SELF + aliceStake + bobStake);
@@ -563,7 +571,7 @@ contract BondingManagerEarningsTest is StakingFixture {
         nextRound();
         vm.prank(alice);
         bm.bond(aliceStake, orch);
-        nextRound();
+        waitMaturity();
         vm.prank(orch);
         uint256 amount = bm.reward();
         uint256 cut = amount * rewardCut / PPM;

@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {BondingManager} from "../../../src/BondingManager.sol";
+import {IBondingManagerTypes} from "../../../src/interfaces/IBondingManager.sol";
 import {LivepeerToken} from "../../../src/LivepeerToken.sol";
 import {RoundsManager} from "../../../src/RoundsManager.sol";
 import {Test} from "../../utils/Test.sol";
@@ -110,7 +111,7 @@ contract StakingHandler is Test {
             if (_frozen(a)) return;
             // Move first (as `bond` would) so the fee-only lock left behind is tracked.
             vm.prank(a);
-            lockIds[a].push(bm.redelegate(o));
+            _pushLock(a, bm.redelegate(o));
         }
         vm.prank(a);
         bm.bond(amount, o);
@@ -176,9 +177,46 @@ contract StakingHandler is Test {
         (address current,,) = bm.delegatorInfo(a);
         if (current == o || _stake(a) == 0 || _frozen(a)) return;
         vm.prank(a);
-        uint256 id = bm.redelegate(o);
-        lockIds[a].push(id);
+        _pushLock(a, bm.redelegate(o));
         calls["redelegate"]++;
+    }
+
+    /// @dev A third party tops up a delegator (review L-3: it may not delay the owner's young stake).
+    function bondFor(uint256 payer, uint256 who, uint256 amount) external {
+        address p = _anyActor(payer);
+        address a = _delegator(who);
+        (address current,,) = bm.delegatorInfo(a);
+        uint256 balance = token.balanceOf(p);
+        if (current == address(0) || balance == 0 || p == a) return;
+        amount = bound(amount, 1, balance);
+        vm.prank(p);
+        token.approve(address(bm), amount);
+        vm.prank(p);
+        try bm.bondFor(amount, a) {
+            calls["bondFor"]++;
+        } catch (bytes memory reason) {
+            // the only expected refusal: the owner's young stake would be delayed
+            require(bytes4(reason) == IBondingManagerTypes.YoungStakePending.selector, "bondFor reverted");
+            calls["bondForRefused"]++;
+        }
+    }
+
+    /// @dev Ping-pongs a delegator between two pools within the round (review C-1).
+    function pingPong(uint256 who, uint256 to) external {
+        address a = _delegator(who);
+        address o = _orchestrator(to);
+        (address current,,) = bm.delegatorInfo(a);
+        if (current == o || current == address(0) || _stake(a) == 0 || _frozen(a)) return;
+        if (bm.orchestratorInfo(o).freezeCount != 0 || !bm.isOrchestrator(o) || !bm.isOrchestrator(current)) return;
+        vm.prank(a);
+        _pushLock(a, bm.redelegate(o));
+        vm.prank(a);
+        _pushLock(a, bm.redelegate(current));
+        calls["pingPong"]++;
+    }
+
+    function _pushLock(address a, uint256 id) internal {
+        if (id != type(uint256).max) lockIds[a].push(id);
     }
 
     function reward(uint256 who) external {
