@@ -192,10 +192,10 @@ contract BondingManager is BondingManagerCore, IBondingManager {
         bool alone = o.delegatorCount == 0 && o.leavingWeight == 0;
         uint256 effective = round + (alone ? 1 : $.unbondingPeriod);
         // forge-lint: disable-next-line(unsafe-typecast)
-        o.nextRewardCut = uint32(rewardCut); // both checked against PPM above
+        o.nextRewardCut = uint24(rewardCut); // both checked against PPM above
         // forge-lint: disable-next-line(unsafe-typecast)
-        o.nextFeeShare = uint32(feeShare);
-        o.cutEffectiveRound = SafeCast.toUint40(effective);
+        o.nextFeeShare = uint24(feeShare);
+        o.cutEffectiveRound = SafeCast.toUint32(effective);
         emit CutsAnnounced(msg.sender, rewardCut, feeShare, effective);
     }
 

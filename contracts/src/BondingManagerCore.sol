@@ -120,10 +120,16 @@ abstract contract BondingManagerCore is IBondingManagerTypes, Controlled {
         address orch,
         uint256 lockId
     ) internal returns (uint256 amount) {
-        uint256 young = l.young;
-        amount = l.feeOnly ? 0 : l.amount + young;
-        delete $.locks[owner][lockId]; // the lock's first two slots
-        if (young != 0) l.young = 0;
+        amount = l.feeOnly ? 0 : l.amount;
+        if (l.mixed) {
+            amount += l.young;
+            l.young = 0;
+        }
+        // the first two slots (the third, `young`, only in use for a mixed lock, is clear now)
+        assembly ("memory-safe") {
+            sstore(l.slot, 0)
+            sstore(add(l.slot, 1), 0)
+        }
         if (orch == owner && $.selfLocks[orch] == lockId + 1) delete $.selfLocks[orch];
     }
 
@@ -206,20 +212,18 @@ abstract contract BondingManagerCore is IBondingManagerTypes, Controlled {
         lockId = d.nextLockId;
         d.nextLockId = SafeCast.toUint24(lockId + 1);
         StakeLedger.Lock storage l = $.locks[owner][lockId];
+        bool mixed = mature != 0 && amount != mature;
         // forge-lint: disable-next-line(unsafe-typecast)
-        uint112 weight = uint112(mature == 0 ? amount : mature); // a stake just taken out of a uint112 pool
-        $.locks[owner][lockId] = StakeLedger.Lock({
-            orchestrator: orch,
-            round: SafeCast.toUint48(exitRound),
-            exitIndex: SafeCast.toUint32(index),
-            feeOnly: feeOnly,
-            tailless: mature == 0,
-            amount: weight,
-            cffTokenCheckpoint: mature == 0 ? 0 : o.cffToken,
-            young: 0
-        });
+        l.amount = uint112(mature == 0 ? amount : mature); // a stake just taken out of a uint112 pool
+        l.cffTokenCheckpoint = mature == 0 ? 0 : o.cffToken;
+        l.orchestrator = orch;
+        l.round = SafeCast.toUint40(exitRound);
+        l.exitIndex = SafeCast.toUint32(index);
+        l.feeOnly = feeOnly;
+        l.tailless = mature == 0;
+        l.mixed = mixed;
         // forge-lint: disable-next-line(unsafe-typecast)
-        if (mature != 0 && amount != mature) l.young = uint112(amount - mature);
+        if (mixed) l.young = uint112(amount - mature); // below `amount`, a uint112-sized stake
         if (!feeOnly) emit Unbonded(owner, orch, lockId, amount, exitRound);
     }
 

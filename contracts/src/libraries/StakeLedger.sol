@@ -56,15 +56,15 @@ library StakeLedger {
         uint32 delegatorCount; // delegators other than the orchestrator itself
         uint32 rewardCut; // PPM of rewards the orchestrator keeps
         uint32 feeShare; // PPM of fees that go to the pool (delegators, incl. the orchestrator's self-bond)
-        uint32 nextRewardCut;
-        uint32 nextFeeShare;
-        uint40 cutEffectiveRound; // 0 when nothing is pending
-        uint32 prevFeeShare; // the fee share before `feeShareSince`
-        uint40 feeShareSince;
+        uint24 nextRewardCut; // PPM: below 2^24
+        uint24 nextFeeShare;
+        uint32 cutEffectiveRound; // 0 when nothing is pending
+        uint24 prevFeeShare; // the fee share before `feeShareSince`
+        uint32 feeShareSince;
         bool registered; // self-bonded
-        uint64 sf; // slash-only factor of young stake (PREC = 1.0; 0 reads as PREC)
+        uint104 youngNorm; // young stake of the pool, in units of `sf` (in a slot that stays nonzero)
         uint128 cffStake; // wraps: only differences over a checkpoint's life are used (see `pending`)
-        uint104 youngNorm; // young stake of the pool, in units of `sf`
+        uint64 sf; // slash-only factor of young stake (PREC = 1.0; 0 reads as PREC)
         uint144 cffToken; // wraps: only differences over a lock's life are used (see `closeLock`)
         uint32 exitHead;
         uint32 exitTail;
@@ -120,13 +120,14 @@ library StakeLedger {
     /// (all young) has no fee weight: `amount` is then its tokens.
     struct Lock {
         address orchestrator;
-        uint48 round; // withdrawable from, and leaves the fee pool at, this round
+        uint40 round; // withdrawable from, and leaves the fee pool at, this round
         uint32 exitIndex;
         bool feeOnly; // no tokens: the stake moved to another orchestrator
         bool tailless; // young stake only: no fee weight, no exit entry
+        bool mixed; // partly young: `young` holds the young tokens
         uint112 amount;
         uint144 cffTokenCheckpoint;
-        uint112 young; // young tokens of a lock that is partly mature (then never `tailless`)
+        uint112 young; // young tokens of a `mixed` lock
     }
 
     // ------------------------------------------------------------------ round values
@@ -339,7 +340,7 @@ library StakeLedger {
         o.entryHead = head;
         // forge-lint: disable-next-line(unsafe-typecast)
         o.youngNorm = uint104(norm); // below the stored value
-        if (head == tail && norm == 0) o.sf = 0; // nothing young left: restart the factor at 1.0
+        if (head == tail && norm == 0 && o.sf != 0) o.sf = 0; // nothing young: restart the factor at 1.0
     }
 
     /// @dev Adds `amount` tokens of young stake for a settled delegator, maturing at `round`. A young
@@ -486,8 +487,8 @@ library StakeLedger {
 
     /// @dev Puts cuts in force from round `since`, keeping one step of fee-share history.
     function setCuts(Orchestrator storage o, uint256 rewardCut, uint256 feeShare, uint256 since) internal {
-        o.prevFeeShare = o.feeShare;
-        o.feeShareSince = SafeCast.toUint40(since);
+        o.prevFeeShare = SafeCast.toUint24(o.feeShare);
+        o.feeShareSince = SafeCast.toUint32(since);
         o.rewardCut = SafeCast.toUint32(rewardCut);
         o.feeShare = SafeCast.toUint32(feeShare);
         o.cutEffectiveRound = 0;

@@ -52,7 +52,12 @@ abstract contract StakingGasBase is StakingFixture {
         fundAndBond(newcomer, 2000 ether, newcomer);
         vm.prank(orch);
         bm.announceCuts(100_000, 500_000); // keeps 10% of rewards, shares 50% of fees
-        nextRound();
+        // Entering stake is young for an unbonding period: let the setup's stake mature, and let the
+        // pools take it in (each pool matures an entry at its first touch of a round, measured
+        // separately below).
+        waitMaturity();
+        bm.checkpoint(orch);
+        bm.checkpoint(newcomer);
     }
 
     function coolAll() internal {
@@ -85,6 +90,16 @@ abstract contract StakingGasBase is StakingFixture {
         bm.bond(1000 ether, orch);
         vm.snapshotGasLastCall("staking", string.concat("bond (add), ", n));
 
+        // alice's stake matures: the pool's next touch matures its entry (here `reward`, the usual
+        // first touch of a round). Both measured: with the entry already matured, and maturing it.
+        waitMaturity();
+        uint256 snap = vm.snapshotState();
+        coolAll();
+        vm.prank(orch);
+        bm.reward();
+        vm.snapshotGasLastCall("staking", string.concat("reward (maturing one entry), ", n));
+        vm.revertToState(snap);
+        bm.checkpoint(orch);
         coolAll();
         vm.prank(orch);
         bm.reward();
@@ -136,7 +151,7 @@ abstract contract StakingGasBase is StakingFixture {
         regions[0] = REGION;
         IServiceRegistry.Service[] memory services = new IServiceRegistry.Service[](1);
         services[0] = IServiceRegistry.Service({id: SERVICE, verifier: address(0)});
-        uint256 snap = vm.snapshotState();
+        snap = vm.snapshotState();
         coolAll();
         vm.prank(newcomer);
         registry.register("https://newcomer.example:8935", regions, services);

@@ -196,6 +196,7 @@ contract StakingHandler is Test {
             calls["bondFor"]++;
         } catch (bytes memory reason) {
             // the only expected refusal: the owner's young stake would be delayed
+            // forge-lint: disable-next-line(unsafe-typecast)
             require(bytes4(reason) == IBondingManagerTypes.YoungStakePending.selector, "bondFor reverted");
             calls["bondForRefused"]++;
         }
