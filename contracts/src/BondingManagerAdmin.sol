@@ -109,7 +109,9 @@ contract BondingManagerAdmin is BondingManagerCore {
         if (unbondingPeriod_ < validity) revert UnbondingPeriodTooShort(unbondingPeriod_, validity);
         // `params().challengeWindowRounds`: the first word of the returned struct
         uint256 window = _firstWord(ContractIds.FAULT_VERIFIER, IFaultVerifier.params.selector);
-        if (window != 0 && unbondingPeriod_ <= window) revert UnbondingPeriodTooShort(unbondingPeriod_, window + 1);
+        if (window != 0 && unbondingPeriod_ <= window) {
+            revert UnbondingPeriodTooShort(unbondingPeriod_, window + 1);
+        }
         _setUnbondingPeriod(_storage(), unbondingPeriod_);
     }
 
@@ -129,5 +131,4 @@ contract BondingManagerAdmin is BondingManagerCore {
     function setMinActiveStake(uint256 minActiveStake_) external onlyGovernance {
         _setMinActiveStake(_storage(), minActiveStake_);
     }
-
 }

@@ -238,7 +238,13 @@ interface IBondingManagerTypes {
 /// @dev Round-scoped values (active stake, totals) change from the *next* round: what counts in the
 /// current round is fixed at its start. All amounts are LPT wei unless said otherwise; fees are ETH
 /// wei, held by the TicketBroker (`IFeeVault`) until withdrawn.
-interface IBondingManager is IBondingManagerTypes, IFeeIntake, IActiveSetView, IStakeSlasher, IUnbondingPeriod {
+interface IBondingManager is
+    IBondingManagerTypes,
+    IFeeIntake,
+    IActiveSetView,
+    IStakeSlasher,
+    IUnbondingPeriod
+{
     // ------------------------------------------------------------------ moving stake
 
     /// @notice Bonds `amount` of the caller's LPT to `to`: to itself to become (or stay) an

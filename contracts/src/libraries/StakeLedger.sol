@@ -59,17 +59,19 @@ library StakeLedger {
         uint24 nextRewardCut; // PPM: below 2^24
         uint24 nextFeeShare;
         uint32 cutEffectiveRound; // 0 when nothing is pending
+        bool registered; // self-bonded
+        // young stake: one slot that stays nonzero, written once per entering or maturing touch
+        uint104 youngNorm; // young stake of the pool, in units of `sf`
+        uint24 entryHead; // first entry not matured yet
+        uint24 entryTail;
+        bool sfSet; // `sf` is in use (a slash hit young stake since the queue last drained)
+        uint128 cffStake; // wraps: only differences over a checkpoint's life are used (see `pending`)
+        uint64 sf; // slash-only factor of young stake (PREC = 1.0), valid while `sfSet`
         uint24 prevFeeShare; // the fee share before `feeShareSince`
         uint32 feeShareSince;
-        bool registered; // self-bonded
-        uint104 youngNorm; // young stake of the pool, in units of `sf` (in a slot that stays nonzero)
-        uint128 cffStake; // wraps: only differences over a checkpoint's life are used (see `pending`)
-        uint64 sf; // slash-only factor of young stake (PREC = 1.0; 0 reads as PREC)
         uint144 cffToken; // wraps: only differences over a lock's life are used (see `closeLock`)
         uint32 exitHead;
         uint32 exitTail;
-        uint24 entryHead; // first entry not matured yet
-        uint24 entryTail;
         RoundValue active; // the stake counted in the active set (0: inactive), by round
         Checkpoints.Trace208 activity; // round => 1 while active: full history, written only on a flip
         mapping(uint256 index => Exit) exits;
@@ -249,7 +251,7 @@ library StakeLedger {
                 fees += _fees(yn, cff, e.b, k);
                 if (!wiped) stake += Math.mulDiv(yn, crf, k);
             } else if (!wiped) {
-                young = Math.mulDiv(yn, sfOf(o), PREC);
+                young = o.sfSet ? Math.mulDiv(yn, o.sf, PREC) : yn;
             }
         }
         // Rounding favours the pool: mature stake never exceeds what the pool holds beyond its
@@ -263,7 +265,11 @@ library StakeLedger {
     /// factor wraps modulo 2^128: the difference is exact while it stays below 2^128, which the
     /// position's own weight in the pool guarantees unless it is dust (below ~3e-6 LPT per 1M ETH of
     /// fees credited between two of its checkpoints, at a reward factor of 1); then it pays less.
-    function _fees(uint256 units, uint128 cff, uint128 checkpoint, uint256 div) private pure returns (uint256) {
+    function _fees(uint256 units, uint128 cff, uint128 checkpoint, uint256 div)
+        private
+        pure
+        returns (uint256)
+    {
         uint128 diff;
         unchecked {
             diff = cff - checkpoint;
@@ -292,15 +298,14 @@ library StakeLedger {
     // ------------------------------------------------------------------ young stake
 
     /// @dev The slash-only factor of young stake.
-    function sfOf(Orchestrator storage o) internal view returns (uint256 sf) {
-        sf = o.sf;
-        if (sf == 0) sf = PREC;
+    function sfOf(Orchestrator storage o) internal view returns (uint256) {
+        return o.sfSet ? o.sf : PREC;
     }
 
     /// @dev The young stake of the pool, in tokens.
     function youngStake(Orchestrator storage o) internal view returns (uint256) {
         uint256 n = o.youngNorm;
-        return n == 0 ? 0 : Math.mulDiv(n, sfOf(o), PREC);
+        return n == 0 || !o.sfSet ? n : Math.mulDiv(n, o.sf, PREC);
     }
 
     /// @dev The mature (earning) stake of the pool.
@@ -325,22 +330,21 @@ library StakeLedger {
             Entry storage e = o.entries[head];
             if (e.a > round) break;
             if (head == start) {
-                uint256 kk = Math.mulDiv(o.crf, PREC, sfOf(o), Math.Rounding.Ceil);
+                uint256 kk = o.sfSet ? Math.mulDiv(o.crf, PREC, o.sf, Math.Rounding.Ceil) : o.crf;
                 // a larger k only values the matured stake lower: saturating is safe
                 k = kk > type(uint128).max ? type(uint128).max : kk;
                 cff = o.cffStake;
             }
             norm -= e.b;
             // forge-lint: disable-next-line(unsafe-typecast)
-            e.a = uint128(k); // saturated above
-            e.b = cff;
+            o.entries[head] = Entry({a: uint128(k), b: cff}); // k saturated above
             ++head;
         }
         if (head == start) return;
         o.entryHead = head;
         // forge-lint: disable-next-line(unsafe-typecast)
         o.youngNorm = uint104(norm); // below the stored value
-        if (head == tail && norm == 0 && o.sf != 0) o.sf = 0; // nothing young: restart the factor at 1.0
+        if (head == tail && norm == 0) o.sfSet = false; // nothing young: restart the factor at 1.0
     }
 
     /// @dev Adds `amount` tokens of young stake for a settled delegator, maturing at `round`. A young
@@ -348,24 +352,22 @@ library StakeLedger {
     /// stake is never touched).
     function enter(Orchestrator storage o, Delegator storage d, uint256 amount, uint256 round) internal {
         uint24 tail = o.entryTail;
+        uint256 add = o.sfSet ? Math.mulDiv(amount, PREC, o.sf) : amount;
+        uint256 yn = d.youngNorm; // settled: nonzero only while still young (entry not matured)
         uint256 index;
+        uint256 moved; // young stake moving from an earlier entry
         if (tail > o.entryHead && o.entries[tail - 1].a >= round) {
             index = tail - 1; // this round's entry (or a later one, after the period was shortened)
+            if (yn != 0 && d.youngIndex != index) moved = yn;
+            o.entries[index].b += SafeCast.toUint128(moved + add);
         } else {
             index = tail;
-            o.entries[tail].a = SafeCast.toUint128(round);
-            o.entryTail = tail + 1;
+            moved = yn;
+            o.entries[tail] = Entry({a: SafeCast.toUint128(round), b: SafeCast.toUint128(yn + add)});
+            o.entryTail = SafeCast.toUint24(tail + 1);
         }
-        uint256 add = Math.mulDiv(amount, PREC, sfOf(o));
-        uint256 yn = d.youngNorm; // settled: nonzero only while still young
-        Entry storage e = o.entries[index];
-        if (yn != 0 && d.youngIndex != index) {
-            // forge-lint: disable-next-line(unsafe-typecast)
-            o.entries[d.youngIndex].b -= uint128(yn); // read from a uint104
-            e.b += SafeCast.toUint128(yn + add);
-        } else {
-            e.b += SafeCast.toUint128(add);
-        }
+        // forge-lint: disable-next-line(unsafe-typecast)
+        if (moved != 0) o.entries[d.youngIndex].b -= uint128(moved); // read from a uint104
         o.youngNorm = SafeCast.toUint104(o.youngNorm + add);
         d.youngNorm = SafeCast.toUint104(yn + add);
         if (d.youngIndex != index) d.youngIndex = SafeCast.toUint24(index);
@@ -449,7 +451,7 @@ library StakeLedger {
             o.wipedEntryHead[epoch] = o.entryHead;
             o.entryHead = o.entryTail;
             o.youngNorm = 0;
-            o.sf = 0;
+            o.sfSet = false;
             o.epoch = SafeCast.toUint16(epoch + 1);
             o.crf = INITIAL_CRF;
             o.totalStake = 0;
@@ -457,8 +459,11 @@ library StakeLedger {
             return total;
         }
         o.crf = SafeCast.toUint96(crf);
-        // forge-lint: disable-next-line(unsafe-typecast)
-        if (young) o.sf = uint64(sf); // below the previous factor, itself at most PREC
+        if (young) {
+            // forge-lint: disable-next-line(unsafe-typecast)
+            o.sf = uint64(sf); // below the previous factor, itself at most PREC
+            o.sfSet = true;
+        }
         o.totalStake = SafeCast.toUint112(total - penalty);
         return penalty;
     }

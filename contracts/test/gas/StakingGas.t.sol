@@ -80,6 +80,8 @@ abstract contract StakingGasBase is StakingFixture {
         assertEq(bm.activeOrchestratorCount(round()), orchestrators() + 1);
         assertEq(registry.orchestratorCount(SERVICE, REGION), orchestrators());
 
+        // Entering stake is young: the first bond of a round into a pool opens the pool's maturity
+        // entry for that round (one fresh slot); later bonds of the round join it.
         coolAll();
         vm.prank(alice);
         bm.bond(1000 ether, orch);
@@ -90,8 +92,20 @@ abstract contract StakingGasBase is StakingFixture {
         bm.bond(1000 ether, orch);
         vm.snapshotGasLastCall("staking", string.concat("bond (add), ", n));
 
-        // alice's stake matures: the pool's next touch matures its entry (here `reward`, the usual
-        // first touch of a round). Both measured: with the entry already matured, and maturing it.
+        coolAll();
+        broker.credit(orch, 1 ether, round()); // fee factors become non-zero
+        vm.snapshotGasLastCall("staking", string.concat("creditFees (first credit of the pool), ", n));
+        vm.prank(orch);
+        bm.claimEarnings(); // the orchestrator's own checkpoint now holds non-zero fee factors
+        address bob = makeAddr("bob");
+        fund(bob, 1000 ether);
+        coolAll();
+        vm.prank(bob);
+        bm.bond(1000 ether, orch);
+        vm.snapshotGasLastCall("staking", string.concat("bond (new delegator, pool with fees), ", n));
+
+        // The stake matures: the pool's next touch matures its entry (here `reward`, often the first
+        // touch of a round). Both measured: with the entry already matured, and maturing it.
         waitMaturity();
         uint256 snap = vm.snapshotState();
         coolAll();
@@ -108,13 +122,6 @@ abstract contract StakingGasBase is StakingFixture {
         coolAll();
         broker.credit(orch, 1 ether, round());
         vm.snapshotGasLastCall("staking", string.concat("creditFees, ", n));
-
-        address bob = makeAddr("bob");
-        fund(bob, 1000 ether);
-        coolAll();
-        vm.prank(bob);
-        bm.bond(1000 ether, orch);
-        vm.snapshotGasLastCall("staking", string.concat("bond (new delegator, pool with fees), ", n));
 
         coolAll();
         vm.prank(alice);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {StakingFixture} from "../utils/StakingFixture.sol";
 import {IBondingManagerTypes} from "../../src/interfaces/IBondingManager.sol";
+import {StakingFixture} from "../utils/StakingFixture.sol";
 import {StakingHandler} from "./handlers/StakingHandler.sol";
 
 /// @notice Invariants of staking under random bonds, unbonds, rebonds, withdrawals, redelegations,

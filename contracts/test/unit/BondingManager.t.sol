@@ -158,7 +158,9 @@ contract BondingManagerTest is StakingFixture {
         vm.prank(alice);
         bm.bond(5 ether, orch);
         vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.InsufficientStake.selector, 5 ether, 6 ether));
+        vm.expectRevert(
+            abi.encodeWithSelector(IBondingManagerTypes.InsufficientStake.selector, 5 ether, 6 ether)
+        );
         bm.unbond(6 ether);
     }
 

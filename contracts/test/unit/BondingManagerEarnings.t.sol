@@ -243,7 +243,9 @@ contract BondingManagerEarningsTest is StakingFixture {
     function test_RevertWhen_WithdrawFeesTooMuch() public {
         broker.credit(orch, 1 ether, round());
         vm.prank(orch);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.InsufficientFees.selector, 1 ether, 2 ether));
+        vm.expectRevert(
+            abi.encodeWithSelector(IBondingManagerTypes.InsufficientFees.selector, 1 ether, 2 ether)
+        );
         bm.withdrawFees(payable(orch), 2 ether);
     }
 

@@ -2,9 +2,9 @@
 pragma solidity 0.8.30;
 
 import {BondingManager} from "../../../src/BondingManager.sol";
-import {IBondingManagerTypes} from "../../../src/interfaces/IBondingManager.sol";
 import {LivepeerToken} from "../../../src/LivepeerToken.sol";
 import {RoundsManager} from "../../../src/RoundsManager.sol";
+import {IBondingManagerTypes} from "../../../src/interfaces/IBondingManager.sol";
 import {Test} from "../../utils/Test.sol";
 import {MockFeeVault} from "../../utils/mocks/MockFeeVault.sol";
 
@@ -208,7 +208,9 @@ contract StakingHandler is Test {
         address o = _orchestrator(to);
         (address current,,) = bm.delegatorInfo(a);
         if (current == o || current == address(0) || _stake(a) == 0 || _frozen(a)) return;
-        if (bm.orchestratorInfo(o).freezeCount != 0 || !bm.isOrchestrator(o) || !bm.isOrchestrator(current)) return;
+        if (bm.orchestratorInfo(o).freezeCount != 0 || !bm.isOrchestrator(o) || !bm.isOrchestrator(current)) {
+            return;
+        }
         vm.prank(a);
         _pushLock(a, bm.redelegate(o));
         vm.prank(a);
