@@ -105,26 +105,17 @@ contract BondingManagerAdmin is BondingManagerCore {
     /// FaultVerifier's challenge window (a cheater could withdraw before a challenge), read through
     /// the Controller when those contracts are registered.
     function setUnbondingPeriod(uint256 unbondingPeriod_) external onlyGovernance {
-        uint256 validity = _firstWord(ContractIds.TICKET_BROKER, ITicketBroker.ticketValidityPeriod.selector);
-        if (unbondingPeriod_ < validity) revert UnbondingPeriodTooShort(unbondingPeriod_, validity);
-        // `params().challengeWindowRounds`: the first word of the returned struct
-        uint256 window = _firstWord(ContractIds.FAULT_VERIFIER, IFaultVerifier.params.selector);
-        if (window != 0 && unbondingPeriod_ <= window) {
-            revert UnbondingPeriodTooShort(unbondingPeriod_, window + 1);
+        address broker = controller.getContract(ContractIds.TICKET_BROKER);
+        if (broker != address(0)) {
+            uint256 validity = ITicketBroker(broker).ticketValidityPeriod();
+            if (unbondingPeriod_ < validity) revert UnbondingPeriodTooShort(unbondingPeriod_, validity);
+        }
+        address verifier = controller.getContract(ContractIds.FAULT_VERIFIER);
+        if (verifier != address(0)) {
+            uint256 window = IFaultVerifier(verifier).params().challengeWindowRounds;
+            if (unbondingPeriod_ <= window) revert UnbondingPeriodTooShort(unbondingPeriod_, window + 1);
         }
         _setUnbondingPeriod(_storage(), unbondingPeriod_);
-    }
-
-    /// @dev The first word returned by a no-argument view of the contract registered under `id` (0
-    /// when none is registered); reverts as the call does. Cheaper in code than typed decoding.
-    function _firstWord(bytes32 id, bytes4 selector) private view returns (uint256 value) {
-        address target = controller.getContract(id);
-        if (target == address(0)) return 0;
-        (bool ok, bytes memory ret) = target.staticcall(abi.encodeWithSelector(selector));
-        if (!ok || ret.length < 32) revert UnbondingPeriodTooShort(0, 0);
-        assembly ("memory-safe") {
-            value := mload(add(ret, 32))
-        }
     }
 
     /// @notice See {IBondingManager}.
