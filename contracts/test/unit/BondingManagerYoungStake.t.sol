@@ -263,4 +263,24 @@ contract BondingManagerYoungStakeTest is StakingFixture {
         broker.credit(orch, 1 ether, round());
         assertApproxEqAbs(feesOf(alice), 0.25 ether, 10);
     }
+
+    /// @dev A fee tail keeps the weight its stake had when it left: a slash of the pool the stake
+    /// moved to (where it is young) does not shrink its share of the tickets created before it left.
+    function test_Tail_UnaffectedBySlashInTheNewPool() public {
+        vm.prank(alice);
+        bm.bond(SELF, orch);
+        waitMaturity();
+        uint256 creationRound = round();
+        vm.prank(alice);
+        uint256 tail = bm.redelegate(orch2);
+        vm.prank(faultVerifier);
+        bm.slash(orch2, 500_000, address(0), 0);
+        assertEq(stakeOf(alice), SELF / 2, "young stake slashed in the new pool");
+        assertEq(bm.lockWeight(alice, tail), SELF, "the tail keeps its weight");
+        broker.credit(orch, 1 ether, creationRound);
+        advanceRounds(cfg.unbondingPeriod);
+        vm.prank(alice);
+        bm.withdrawStake(tail);
+        assertApproxEqAbs(feesOf(alice), 0.25 ether, 10);
+    }
 }

@@ -29,6 +29,7 @@ contract StakingHandler is Test {
     uint256 public ghostFeesCredited; // wei credited through creditFees
     mapping(address actor => uint256) public ghostFeesWithdrawn;
     uint256 public ghostSlashes;
+    uint256 public ghostSlashed; // LPT taken by slashes (burned or paid to the finder)
     mapping(bytes32 name => uint256) public calls;
 
     constructor(
@@ -280,6 +281,7 @@ contract StakingHandler is Test {
         // the rest of the slash came out of the orchestrator's self-unbonding lock (review H-4)
         ghostUnbonding -= slashed - (poolBefore - bm.orchestratorInfo(o).totalStake);
         ghostSlashes++;
+        ghostSlashed += slashed;
         calls["slash"]++;
     }
 
