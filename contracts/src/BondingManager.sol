@@ -32,6 +32,12 @@ import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol
 /// of every delegator that left it. As long as tickets expire within the unbonding period, a
 /// delegator that leaves still receives its share of every ticket created while it was bonded, so
 /// holding tickets until delegators leave gains the orchestrator nothing.
+///
+/// Young stake (review C-1/H-3, docs/staking.md): stake that enters a pool earns neither fees nor
+/// rewards for `unbondingPeriod` rounds (it is bonded, slashable and active at once), and young stake
+/// that leaves keeps no fee tail. So a token shares the fees of at most one pool at a time, stake that
+/// entered after a ticket's creation round gets none of its fees, and a round's reward goes only to
+/// stake that was in the pool for the whole round.
 contract BondingManager is BondingManagerCore, IBondingManager {
     using StakeLedger for StakeLedger.Orchestrator;
     using StakeLedger for StakeLedger.RoundValue;
