@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {BondingManagerAdmin} from "./BondingManagerAdmin.sol";
 import {BondingManagerCore} from "./BondingManagerCore.sol";
 import {IActiveSetView} from "./interfaces/IActiveSetView.sol";
 import {IBondingManager} from "./interfaces/IBondingManager.sol";
@@ -31,13 +32,24 @@ import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol
 /// of every delegator that left it. As long as tickets expire within the unbonding period, a
 /// delegator that leaves still receives its share of every ticket created while it was bonded, so
 /// holding tickets until delegators leave gains the orchestrator nothing.
-contract BondingManager is BondingManagerCore {
+///
+/// Young stake (review C-1/H-3, docs/staking.md): stake that enters a pool earns neither fees nor
+/// rewards for `unbondingPeriod` rounds (it is bonded, slashable and active at once), and young stake
+/// that leaves keeps no fee tail. So a token shares the fees of at most one pool at a time, stake that
+/// entered after a ticket's creation round gets none of its fees, and a round's reward goes only to
+/// stake that was in the pool for the whole round.
+contract BondingManager is BondingManagerCore, IBondingManager {
     using StakeLedger for StakeLedger.Orchestrator;
     using StakeLedger for StakeLedger.RoundValue;
     using Checkpoints for Checkpoints.Trace208;
 
+    /// @notice The extension holding the fault-verifier and governance functions (see `_admin`).
+    address public immutable ADMIN;
+
     /// @param controller_ The Controller of this deployment.
-    constructor(IController controller_) BondingManagerCore(controller_) {}
+    constructor(IController controller_) BondingManagerCore(controller_) {
+        ADMIN = address(new BondingManagerAdmin(controller_));
+    }
 
     /// @notice Sets the unbonding period and the minimum active stake.
     function initialize(uint256 unbondingPeriod_, uint256 minActiveStake_) external initializer {
@@ -56,7 +68,7 @@ contract BondingManager is BondingManagerCore {
         StakeLedger.Delegator storage d = $.delegators[msg.sender];
         address current = d.delegate;
         if (current != address(0) && current != to) {
-            if (d.bonded != 0) _redelegate($, msg.sender, to, round);
+            if (d.bonded != 0 || d.youngNorm != 0) _redelegate($, msg.sender, to, round);
             else _setDelegate($, d, msg.sender, to, round);
         } else if (amount == 0) {
             revert ZeroAmount();
@@ -80,7 +92,7 @@ contract BondingManager is BondingManagerCore {
         BondingManagerStorage storage $ = _storage();
         StakeLedger.Delegator storage d = $.delegators[msg.sender];
         if (d.delegate == to) revert AlreadyDelegated(to);
-        if (d.bonded == 0) revert InsufficientStake(0, 1);
+        if (d.bonded == 0 && d.youngNorm == 0) revert InsufficientStake(0, 1);
         return _redelegate($, msg.sender, to, _round());
     }
 
@@ -97,8 +109,8 @@ contract BondingManager is BondingManagerCore {
         uint256 stake = _claim(o, d, msg.sender, orch);
         if (stake < amount) revert InsufficientStake(stake, amount);
         if (orch == msg.sender && $.selfLocks[orch] != 0) revert SelfUnbondingPending($.selfLocks[orch] - 1);
-        _removeStake($, o, d, orch, msg.sender, amount, round);
-        lockId = _openLock($, o, d, msg.sender, orch, amount, round, false);
+        uint256 mature = _removeStake($, o, d, orch, msg.sender, amount, round);
+        lockId = _openLock($, o, d, msg.sender, orch, amount, mature, round, false);
         if (orch == msg.sender) $.selfLocks[orch] = lockId + 1;
     }
 
@@ -136,9 +148,7 @@ contract BondingManager is BondingManagerCore {
         StakeLedger.Orchestrator storage o = _touch($, orch, round);
         if (o.freezeCount != 0) revert StakeFrozen(orch);
         uint256 fees = o.closeLock(l, round);
-        uint256 amount = l.feeOnly ? 0 : l.amount;
-        delete $.locks[msg.sender][lockId];
-        if (orch == msg.sender && $.selfLocks[orch] == lockId + 1) delete $.selfLocks[orch];
+        uint256 amount = _closeLockSlots($, l, msg.sender, orch, lockId);
         StakeLedger.Delegator storage d = $.delegators[msg.sender];
         if (fees != 0) d.fees += SafeCast.toUint96(fees);
         emit StakeWithdrawn(msg.sender, lockId, amount, fees);
@@ -188,10 +198,10 @@ contract BondingManager is BondingManagerCore {
         bool alone = o.delegatorCount == 0 && o.leavingWeight == 0;
         uint256 effective = round + (alone ? 1 : $.unbondingPeriod);
         // forge-lint: disable-next-line(unsafe-typecast)
-        o.nextRewardCut = uint32(rewardCut); // both checked against PPM above
+        o.nextRewardCut = uint24(rewardCut); // both checked against PPM above
         // forge-lint: disable-next-line(unsafe-typecast)
-        o.nextFeeShare = uint32(feeShare);
-        o.cutEffectiveRound = SafeCast.toUint64(effective);
+        o.nextFeeShare = uint24(feeShare);
+        o.cutEffectiveRound = SafeCast.toUint32(effective);
         emit CutsAnnounced(msg.sender, rewardCut, feeShare, effective);
     }
 
@@ -209,16 +219,17 @@ contract BondingManager is BondingManagerCore {
         o.lastRewardRound = SafeCast.toUint64(round);
         (uint256 total,) = $.totalStake.valueAt(round);
         // Stake that left the pool during the round earns nothing: rewarding it would hand its share
-        // to whoever stayed (and could blow up the reward factor of a nearly empty pool).
-        uint256 bonded = o.totalStake;
-        amount = _minter().createReward(stake < bonded ? stake : bonded, total);
+        // to whoever stayed (and could blow up the reward factor of a nearly empty pool). Young
+        // stake earns nothing either (review H-3), so nothing is minted for it.
+        uint256 mature = o.matureStake();
+        amount = _minter().createReward(stake < mature ? stake : mature, total);
         (uint256 rewardCut,) = o.cutsAt(round);
         uint256 orchestratorCut = amount * rewardCut / PPM;
         if (!o.compound(amount - orchestratorCut)) orchestratorCut = amount;
         if (orchestratorCut != 0) {
             StakeLedger.Delegator storage self = $.delegators[msg.sender];
             o.settle(self);
-            self.bonded += SafeCast.toUint112(orchestratorCut);
+            self.bonded += SafeCast.toUint104(orchestratorCut); // earned in the pool: mature
             o.totalStake += SafeCast.toUint112(orchestratorCut);
         }
         emit Reward(msg.sender, round, amount, orchestratorCut);
@@ -262,97 +273,45 @@ contract BondingManager is BondingManagerCore {
         _syncActive($, _touch($, orchestrator, round), orchestrator, round);
     }
 
-    // ================================================================== fault verifier
+    // ================================================================== fault verifier, governance
+    // Implemented by {BondingManagerAdmin} (kept apart for the EIP-170 size limit) and reached by
+    // `delegatecall`: same storage, same `msg.sender`.
 
     /// @inheritdoc IStakeSlasher
-    function slash(address orchestrator, uint256 fractionPpm, address finder, uint256 finderFeePpm)
-        external
-        onlyRegistered(ContractIds.FAULT_VERIFIER)
-        returns (uint256 slashed, uint256 finderFee)
-    {
-        if (fractionPpm > PPM) revert InvalidPenalty(fractionPpm);
-        if (finderFeePpm > PPM) revert InvalidPenalty(finderFeePpm);
-        BondingManagerStorage storage $ = _storage();
-        uint256 round = _round();
-        StakeLedger.Orchestrator storage o = _touch($, orchestrator, round);
-        slashed = uint256(o.totalStake) * fractionPpm / PPM;
-        if (slashed != 0) slashed = o.cut(slashed);
-        slashed += _slashSelfLock($, o, orchestrator, fractionPpm, round);
-        if (slashed == 0) return (0, 0);
-        _syncActive($, o, orchestrator, round);
-        finderFee = finder == address(0) ? 0 : slashed * finderFeePpm / PPM;
-        emit Slashed(orchestrator, finder, slashed, finderFee);
-        ILivepeerToken token = _token();
-        if (finderFee != 0) SafeERC20.safeTransfer(token, finder, finderFee);
-        if (slashed != finderFee) token.burn(slashed - finderFee);
-    }
-
-    /// @dev Cuts `fractionPpm` of the orchestrator's open self-unbonding lock (review H-4): its own
-    /// stake stays slashable until withdrawn. The lock's fee-tail weight shrinks with it.
-    function _slashSelfLock(
-        BondingManagerStorage storage $,
-        StakeLedger.Orchestrator storage o,
-        address orchestrator,
-        uint256 fractionPpm,
-        uint256 round
-    ) private returns (uint256 cut) {
-        uint256 idPlusOne = $.selfLocks[orchestrator];
-        if (idPlusOne == 0) return 0;
-        StakeLedger.Lock storage l = $.locks[orchestrator][idPlusOne - 1];
-        uint256 amount = l.amount;
-        cut = amount * fractionPpm / PPM;
-        if (cut == 0) return 0;
-        // forge-lint: disable-next-line(unsafe-typecast)
-        l.amount = uint112(amount - cut); // below the stored uint112
-        if (l.round > round) {
-            // still in the fee pool: take the cut out of its exit entry and the leaving weight
-            // forge-lint: disable-next-line(unsafe-typecast)
-            o.exits[l.exitIndex].amount -= uint112(cut);
-            // forge-lint: disable-next-line(unsafe-typecast)
-            o.leavingWeight -= uint112(cut);
-        }
+    function slash(address, uint256, address, uint256) external returns (uint256, uint256) {
+        _admin();
     }
 
     /// @inheritdoc IStakeSlasher
-    function freezeStake(address orchestrator) external onlyRegistered(ContractIds.FAULT_VERIFIER) {
-        StakeLedger.Orchestrator storage o = _storage().orchestrators[orchestrator];
-        uint256 count = o.freezeCount + 1;
-        o.freezeCount = SafeCast.toUint16(count);
-        emit Frozen(orchestrator, count);
+    function freezeStake(address) external {
+        _admin();
     }
 
     /// @inheritdoc IStakeSlasher
-    function unfreezeStake(address orchestrator) external onlyRegistered(ContractIds.FAULT_VERIFIER) {
-        StakeLedger.Orchestrator storage o = _storage().orchestrators[orchestrator];
-        uint256 count = o.freezeCount;
-        if (count == 0) revert NotFrozen(orchestrator);
-        o.freezeCount = SafeCast.toUint16(count - 1);
-        emit Unfrozen(orchestrator, count - 1);
-    }
-
-    // ================================================================== governance
-
-    /// @inheritdoc IBondingManager
-    /// @dev Review L-4: never below the broker's ticket validity (fee-theft guard) nor at or below the
-    /// FaultVerifier's challenge window (a cheater could withdraw before a challenge), read through
-    /// the Controller when those contracts are registered.
-    function setUnbondingPeriod(uint256 unbondingPeriod_) external onlyGovernance {
-        address broker = controller.getContract(ContractIds.TICKET_BROKER);
-        if (broker != address(0)) {
-            uint256 validity = ITicketBroker(broker).ticketValidityPeriod();
-            if (unbondingPeriod_ < validity) revert UnbondingPeriodTooShort(unbondingPeriod_, validity);
-        }
-        address verifier = controller.getContract(ContractIds.FAULT_VERIFIER);
-        if (verifier != address(0)) {
-            uint256 window = IFaultVerifier(verifier).params().challengeWindowRounds;
-            if (unbondingPeriod_ <= window) revert UnbondingPeriodTooShort(unbondingPeriod_, window + 1);
-        }
-        _setUnbondingPeriod(_storage(), unbondingPeriod_);
+    function unfreezeStake(address) external {
+        _admin();
     }
 
     /// @inheritdoc IBondingManager
-    function setMinActiveStake(uint256 minActiveStake_) external onlyGovernance {
-        _setMinActiveStake(_storage(), minActiveStake_);
+    function setUnbondingPeriod(uint256) external {
+        _admin();
+    }
+
+    /// @inheritdoc IBondingManager
+    function setMinActiveStake(uint256) external {
+        _admin();
+    }
+
+    /// @dev Runs the call in {BondingManagerAdmin} on this storage and returns (or reverts) as it does.
+    function _admin() private {
+        address admin = ADMIN;
+        assembly ("memory-safe") {
+            calldatacopy(0, 0, calldatasize())
+            let ok := delegatecall(gas(), admin, 0, calldatasize(), 0, 0)
+            returndatacopy(0, 0, returndatasize())
+            if iszero(ok) { revert(0, returndatasize()) }
+            return(0, returndatasize())
+        }
     }
 
     // ================================================================== views
@@ -391,7 +350,7 @@ contract BondingManager is BondingManagerCore {
         BondingManagerStorage storage $ = _storage();
         StakeLedger.Delegator storage d = $.delegators[delegator];
         delegate = d.delegate;
-        (stake, fees) = $.orchestrators[delegate].pending(d);
+        (stake, fees,) = $.orchestrators[delegate].pending(d);
         fees += d.fees;
     }
 
@@ -399,9 +358,14 @@ contract BondingManager is BondingManagerCore {
     function pendingEarnings(address delegator) external view returns (uint256 rewards, uint256 fees) {
         BondingManagerStorage storage $ = _storage();
         StakeLedger.Delegator storage d = $.delegators[delegator];
-        uint256 stake;
-        (stake, fees) = $.orchestrators[d.delegate].pending(d);
-        rewards = stake > d.bonded ? stake - d.bonded : 0;
+        StakeLedger.Orchestrator storage o = $.orchestrators[d.delegate];
+        (uint256 stake, uint256 f, uint256 young) = o.pending(d);
+        fees = f;
+        // what the position was worth at its checkpoint: a young part that matured since counts at
+        // its norm (its value at entry, less any slash since: an approximation after a slash)
+        uint256 yn = d.youngNorm;
+        uint256 principal = uint256(d.bonded) + (young != 0 ? young : yn);
+        rewards = stake > principal ? stake - principal : 0;
     }
 
     /// @inheritdoc IBondingManager
@@ -422,6 +386,7 @@ contract BondingManager is BondingManagerCore {
         v.lastRewardRound = o.lastRewardRound;
         v.delegatorCount = o.delegatorCount;
         v.freezeCount = o.freezeCount;
+        v.youngStake = o.youngStake();
     }
 
     /// @inheritdoc IBondingManager
@@ -431,7 +396,13 @@ contract BondingManager is BondingManagerCore {
         returns (address orchestrator, uint256 amount, uint256 round, bool feeOnly)
     {
         StakeLedger.Lock storage l = _storage().locks[delegator][lockId];
-        return (l.orchestrator, l.amount, l.round, l.feeOnly);
+        return (l.orchestrator, uint256(l.amount) + l.young, l.round, l.feeOnly);
+    }
+
+    /// @inheritdoc IBondingManager
+    function lockWeight(address delegator, uint256 lockId) external view returns (uint256) {
+        StakeLedger.Lock storage l = _storage().locks[delegator][lockId];
+        return l.tailless ? 0 : l.amount;
     }
 
     /// @inheritdoc IStakeSlasher

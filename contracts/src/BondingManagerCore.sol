@@ -2,7 +2,7 @@
 pragma solidity 0.8.30;
 
 import {Controlled} from "./Controlled.sol";
-import {IBondingManager} from "./interfaces/IBondingManager.sol";
+import {IBondingManagerTypes} from "./interfaces/IBondingManager.sol";
 import {IController} from "./interfaces/IController.sol";
 import {IFeeVault} from "./interfaces/IFeeVault.sol";
 import {ILivepeerToken} from "./interfaces/ILivepeerToken.sol";
@@ -18,7 +18,7 @@ import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol
 /// @notice The storage, constants and internal state transitions of the {BondingManager}, kept apart
 /// so that the deployable contract holds only its external functions.
 /// @dev See {BondingManager} for the design; the ledger math lives in {StakeLedger}.
-abstract contract BondingManagerCore is IBondingManager, Controlled {
+abstract contract BondingManagerCore is IBondingManagerTypes, Controlled {
     using StakeLedger for StakeLedger.Orchestrator;
     using StakeLedger for StakeLedger.RoundValue;
     using Checkpoints for Checkpoints.Trace208;
@@ -43,13 +43,15 @@ abstract contract BondingManagerCore is IBondingManager, Controlled {
 
     /// @notice Parts per million.
     uint256 public constant PPM = StakeLedger.PPM;
-    /// @notice The longest unbonding period governance may set (bounds the fee-tail queue).
+    /// @notice The longest unbonding period governance may set (bounds the fee-tail and entry queues).
     uint256 public constant MAX_UNBONDING_PERIOD = 30;
+    /// @notice What `redelegate` returns when it left no fee-only lock (the stake was all young).
+    uint256 public constant NO_LOCK = type(uint256).max;
 
     /// @param controller_ The Controller of this deployment.
     constructor(IController controller_) Controlled(controller_) {}
 
-    /// @dev Adds `amount` (pulled from the caller) to `owner`'s stake with `to`.
+    /// @dev Adds `amount` (pulled from the caller) to `owner`'s stake with `to`, as young stake.
     function _bond(BondingManagerStorage storage $, address owner, address to, uint256 amount, uint256 round)
         internal
     {
@@ -57,12 +59,15 @@ abstract contract BondingManagerCore is IBondingManager, Controlled {
         if (d.delegate == address(0)) _setDelegate($, d, owner, to, round);
         StakeLedger.Orchestrator storage o = _touch($, to, round);
         uint256 stake = _claim(o, d, owner, to);
-        _addStake($, o, d, to, owner, stake, amount, round);
+        // Review L-3: a third party can't delay the maturity of the owner's young stake (its mature
+        // stake is never affected by anything added).
+        _addStake($, o, d, to, owner, stake, amount, round, msg.sender == owner);
         emit Bonded(owner, to, msg.sender, amount);
         SafeERC20.safeTransferFrom(_token(), msg.sender, address(this), amount);
     }
 
-    /// @dev Moves `owner`'s whole stake to `to`, leaving a fee-only lock in the old pool.
+    /// @dev Moves `owner`'s whole stake to `to`, leaving a fee-only lock in the old pool for its
+    /// mature part (young stake leaves no fee tail). Returns `NO_LOCK` when no lock was left.
     function _redelegate(BondingManagerStorage storage $, address owner, address to, uint256 round)
         internal
         returns (uint256 lockId)
@@ -71,22 +76,23 @@ abstract contract BondingManagerCore is IBondingManager, Controlled {
         address from = d.delegate;
         StakeLedger.Orchestrator storage oldPool = _touch($, from, round);
         uint256 stake = _claim(oldPool, d, owner, from);
-        if (stake != 0 && oldPool.freezeCount != 0) revert StakeFrozen(from);
-        // The self-bond is the orchestrator's security deposit: it leaves only through an unbonding
-        // lock that stays slashable (review H-4), never instantly.
-        if (stake != 0 && from == owner) revert SelfBondLocked(owner);
+        lockId = NO_LOCK;
         if (stake != 0) {
-            _removeStake($, oldPool, d, from, owner, stake, round);
-            lockId = _openLock($, oldPool, d, owner, from, stake, round, true);
+            if (oldPool.freezeCount != 0) revert StakeFrozen(from);
+            // The self-bond is the orchestrator's security deposit: it leaves only through an
+            // unbonding lock that stays slashable (review H-4), never instantly.
+            if (from == owner) revert SelfBondLocked(owner);
+            uint256 mature = _removeStake($, oldPool, d, from, owner, stake, round);
+            if (mature != 0) lockId = _openLock($, oldPool, d, owner, from, mature, mature, round, true);
         }
         _setDelegate($, d, owner, to, round);
         StakeLedger.Orchestrator storage newPool = _touch($, to, round);
         _claim(newPool, d, owner, to);
-        if (stake != 0) _addStake($, newPool, d, to, owner, 0, stake, round);
+        if (stake != 0) _addStake($, newPool, d, to, owner, 0, stake, round, true);
         emit Redelegated(owner, from, to, stake);
     }
 
-    /// @dev Bonds lock `lockId` of the caller to `to`.
+    /// @dev Bonds lock `lockId` of the caller to `to` (as young stake).
     function _rebond(BondingManagerStorage storage $, address to, uint256 lockId) internal {
         StakeLedger.Lock storage l = $.locks[msg.sender][lockId];
         address from = l.orchestrator;
@@ -98,15 +104,34 @@ abstract contract BondingManagerCore is IBondingManager, Controlled {
         // A frozen pool's locks may only go back into that pool (still slashable there).
         if (to != from && fromPool.freezeCount != 0) revert StakeFrozen(from);
         uint256 fees = fromPool.closeLock(l, round);
-        uint256 amount = l.amount;
-        delete $.locks[msg.sender][lockId];
-        if (from == msg.sender && $.selfLocks[from] == lockId + 1) delete $.selfLocks[from];
+        uint256 amount = _closeLockSlots($, l, msg.sender, from, lockId);
         if (fees != 0) d.fees += SafeCast.toUint96(fees);
         if (d.delegate != to) _setDelegate($, d, msg.sender, to, round);
         StakeLedger.Orchestrator storage o = _touch($, to, round);
         uint256 stake = _claim(o, d, msg.sender, to);
-        _addStake($, o, d, to, msg.sender, stake, amount, round);
+        _addStake($, o, d, to, msg.sender, stake, amount, round, true);
         emit Rebonded(msg.sender, to, lockId, amount);
+    }
+
+    /// @dev Deletes a lock whose fee tail is settled; returns its LPT (0 for a fee-only lock).
+    function _closeLockSlots(
+        BondingManagerStorage storage $,
+        StakeLedger.Lock storage l,
+        address owner,
+        address orch,
+        uint256 lockId
+    ) internal returns (uint256 amount) {
+        amount = l.feeOnly ? 0 : l.amount;
+        if (l.mixed) {
+            amount += l.young;
+            l.young = 0;
+        }
+        // the first two slots (the third, `young`, only in use for a mixed lock, is clear now)
+        assembly ("memory-safe") {
+            sstore(l.slot, 0)
+            sstore(add(l.slot, 1), 0)
+        }
+        if (orch == owner && $.selfLocks[orch] == lockId + 1) delete $.selfLocks[orch];
     }
 
     function _setDelegate(
@@ -129,6 +154,9 @@ abstract contract BondingManagerCore is IBondingManager, Controlled {
         }
     }
 
+    /// @dev Adds `amount` of young stake to a settled delegator holding `stake`, maturing an
+    /// unbonding period from now. `mayDelay`: whether a young part it still has in an earlier
+    /// entry may move to the new one (only the owner's own actions may delay it).
     function _addStake(
         BondingManagerStorage storage $,
         StakeLedger.Orchestrator storage o,
@@ -137,14 +165,21 @@ abstract contract BondingManagerCore is IBondingManager, Controlled {
         address owner,
         uint256 stake,
         uint256 amount,
-        uint256 round
+        uint256 round,
+        bool mayDelay
     ) internal {
         if (stake == 0 && owner != orch) o.delegatorCount += 1;
-        d.bonded = SafeCast.toUint112(stake + amount);
-        o.totalStake += SafeCast.toUint112(amount);
+        uint256 maturity = round + $.unbondingPeriod;
+        if (!mayDelay && d.youngNorm != 0) {
+            uint256 due = o.entries[d.youngIndex].a; // settled: a young part still pending
+            if (due < maturity) revert YoungStakePending(owner, due);
+        }
+        o.enter(d, amount, maturity);
         _syncActive($, o, orch, round);
     }
 
+    /// @dev Takes `amount` out of a settled delegator's stake (young first); returns the mature
+    /// part of it (the part that keeps a fee tail).
     function _removeStake(
         BondingManagerStorage storage $,
         StakeLedger.Orchestrator storage o,
@@ -153,16 +188,14 @@ abstract contract BondingManagerCore is IBondingManager, Controlled {
         address owner,
         uint256 amount,
         uint256 round
-    ) internal {
-        uint256 left = d.bonded - amount;
-        // forge-lint: disable-next-line(unsafe-typecast)
-        d.bonded = uint112(left); // below the stored uint112
-        if (left == 0 && owner != orch) o.delegatorCount -= 1;
-        // forge-lint: disable-next-line(unsafe-typecast)
-        o.totalStake -= uint112(amount); // at most the delegator's stake, itself at most the pool
+    ) internal returns (uint256 mature) {
+        mature = o.leave(d, amount);
+        if (owner != orch && d.bonded == 0 && d.youngNorm == 0) o.delegatorCount -= 1;
         _syncActive($, o, orch, round);
     }
 
+    /// @dev Opens a lock of `amount` LPT (none if `feeOnly`) of which `mature` keeps a fee tail until
+    /// the lock's round; young stake leaves without one.
     function _openLock(
         BondingManagerStorage storage $,
         StakeLedger.Orchestrator storage o,
@@ -170,21 +203,28 @@ abstract contract BondingManagerCore is IBondingManager, Controlled {
         address owner,
         address orch,
         uint256 amount,
+        uint256 mature,
         uint256 round,
         bool feeOnly
     ) internal returns (uint256 lockId) {
-        (uint256 index, uint256 exitRound) = o.scheduleExit(round + $.unbondingPeriod, amount);
+        uint256 exitRound = round + $.unbondingPeriod;
+        uint256 index;
+        if (mature != 0) (index, exitRound) = o.scheduleExit(exitRound, mature);
         lockId = d.nextLockId;
-        d.nextLockId = SafeCast.toUint32(lockId + 1);
-        $.locks[owner][lockId] = StakeLedger.Lock({
-            orchestrator: orch,
-            round: SafeCast.toUint48(exitRound),
-            exitIndex: SafeCast.toUint40(index),
-            feeOnly: feeOnly,
-            // forge-lint: disable-next-line(unsafe-typecast)
-            amount: uint112(amount), // a stake just taken out of a uint112 pool
-            cffTokenCheckpoint: o.cffToken
-        });
+        d.nextLockId = SafeCast.toUint24(lockId + 1);
+        StakeLedger.Lock storage l = $.locks[owner][lockId];
+        bool mixed = mature != 0 && amount != mature;
+        // forge-lint: disable-next-line(unsafe-typecast)
+        l.amount = uint112(mature == 0 ? amount : mature); // a stake just taken out of a uint112 pool
+        l.cffTokenCheckpoint = mature == 0 ? 0 : o.cffToken;
+        l.orchestrator = orch;
+        l.round = SafeCast.toUint40(exitRound);
+        l.exitIndex = SafeCast.toUint32(index);
+        l.feeOnly = feeOnly;
+        l.tailless = mature == 0;
+        l.mixed = mixed;
+        // forge-lint: disable-next-line(unsafe-typecast)
+        if (mixed) l.young = uint112(amount - mature); // below `amount`, a uint112-sized stake
         if (!feeOnly) emit Unbonded(owner, orch, lockId, amount, exitRound);
     }
 
@@ -198,7 +238,8 @@ abstract contract BondingManagerCore is IBondingManager, Controlled {
         uint256 before = d.bonded;
         uint256 fees;
         (stake, fees) = o.settle(d);
-        if (fees != 0 || stake != before) emit EarningsClaimed(owner, orch, stake, fees);
+        // the mature stake changed (rewards, a slash, young stake that matured) or fees were booked
+        if (fees != 0 || d.bonded != before) emit EarningsClaimed(owner, orch, stake, fees);
     }
 
     /// @dev Brings a pool to `round`: credits the fees the TicketBroker holds for it (first, so that
@@ -209,22 +250,53 @@ abstract contract BondingManagerCore is IBondingManager, Controlled {
         returns (StakeLedger.Orchestrator storage o)
     {
         o = $.orchestrators[orch];
-        if (o.feesPending) _collectFees($, o, orch);
-        o.processExits(round);
-        if (o.foldCuts(round)) emit CutsApplied(orch, o.rewardCut, o.feeShare, o.feeShareSince);
         if (o.crf == 0) o.crf = StakeLedger.INITIAL_CRF;
+        // Held fees first, over the pool as of its last touch: every fee tail still in (a leaver's
+        // share can't be dropped by a late touch) and every entry not matured yet still young (stake
+        // that entered after the tickets were created can't share them).
+        if (o.feesPending) _collectFees($, o, orch, round);
+        o.processExits(round);
+        o.processEntries(round);
+        if (o.foldCuts(round)) emit CutsApplied(orch, o.rewardCut, o.feeShare, o.feeShareSince);
     }
 
     /// @dev Takes the fees the TicketBroker noted for `orch` (`noteFees`) and credits them as of their
-    /// creation rounds. The broker validated every ticket (creation round not in the future).
-    function _collectFees(BondingManagerStorage storage $, StakeLedger.Orchestrator storage o, address orch)
-        internal
-    {
+    /// creation rounds, older round first. Before crediting the fees of creation round `c`, the pool's
+    /// queues are brought to round `c + unbondingPeriod - 1` (never past `round`): the fee tails of
+    /// stake that left before `c` end and the young stake that entered before `c` matures, while a tail
+    /// of stake that left in or after `c` stays and stake that entered in or after `c` stays young.
+    /// That is the pool as it was for those tickets, however late the touch comes (see
+    /// docs/staking.md). The broker validated every ticket (creation round not in the future).
+    function _collectFees(
+        BondingManagerStorage storage $,
+        StakeLedger.Orchestrator storage o,
+        address orch,
+        uint256 round
+    ) internal {
         o.feesPending = false;
         (uint256 roundA, uint256 amountA, uint256 roundB, uint256 amountB) =
             IFeeVault(controller.getContract(ContractIds.TICKET_BROKER)).takeFees(orch);
-        if (amountA != 0) _credit($, o, orch, amountA, roundA);
-        if (amountB != 0) _credit($, o, orch, amountB, roundB);
+        if (amountA != 0 && amountB != 0 && roundB < roundA) {
+            (roundA, amountA, roundB, amountB) = (roundB, amountB, roundA, amountA);
+        }
+        uint256 lag = $.unbondingPeriod - 1;
+        if (amountA != 0) _creditHeld($, o, orch, amountA, roundA, round, lag);
+        if (amountB != 0) _creditHeld($, o, orch, amountB, roundB, round, lag);
+    }
+
+    function _creditHeld(
+        BondingManagerStorage storage $,
+        StakeLedger.Orchestrator storage o,
+        address orch,
+        uint256 amount,
+        uint256 creationRound,
+        uint256 round,
+        uint256 lag
+    ) private {
+        uint256 asOf = creationRound + lag < round ? creationRound + lag : round;
+        o.processExits(asOf);
+        o.processEntries(asOf);
+        _credit($, o, orch, amount, creationRound);
     }
 
     /// @dev Splits `amount` of fees of tickets created in `creationRound`: the pool's share by the fee

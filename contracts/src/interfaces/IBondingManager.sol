@@ -6,17 +6,10 @@ import {IFeeIntake} from "./IFeeIntake.sol";
 import {IStakeSlasher} from "./IStakeSlasher.sol";
 import {IUnbondingPeriod} from "./IUnbondingPeriod.sol";
 
-/// @title IBondingManager
-/// @notice Staking and delegation of LPT. An address bonded to itself is an orchestrator; bonded to
-/// another it is a delegator. Orchestrators whose pool (own + delegated stake) reaches
-/// `minActiveStake` are active from the next round, with no cap on their number. Rewards (minted per
-/// round by `reward`) and fees (credited by the TicketBroker) are split by `rewardCut` and
-/// `feeShare`; everyone's earnings are O(1) to claim through cumulative per-pool factors, and every
-/// stake change claims first. Changes to the cuts take effect only after the unbonding period.
-/// @dev Round-scoped values (active stake, totals) change from the *next* round: what counts in the
-/// current round is fixed at its start. All amounts are LPT wei unless said otherwise; fees are ETH
-/// wei, held by the TicketBroker (`IFeeVault`) until withdrawn.
-interface IBondingManager is IFeeIntake, IActiveSetView, IStakeSlasher, IUnbondingPeriod {
+/// @title IBondingManagerTypes
+/// @notice The view struct, events and errors of the {IBondingManager}, apart so that the contracts
+/// sharing its storage code (the BondingManager and its admin extension) can use them.
+interface IBondingManagerTypes {
     /// @notice What an orchestrator's pool looks like now.
     struct OrchestratorView {
         bool registered;
@@ -30,6 +23,7 @@ interface IBondingManager is IFeeIntake, IActiveSetView, IStakeSlasher, IUnbondi
         uint256 lastRewardRound;
         uint256 delegatorCount;
         uint256 freezeCount;
+        uint256 youngStake; // part of `totalStake` that entered less than an unbonding period ago
     }
 
     // ------------------------------------------------------------------ events
@@ -157,6 +151,11 @@ interface IBondingManager is IFeeIntake, IActiveSetView, IStakeSlasher, IUnbondi
     /// @param have What there is.
     /// @param want What was asked for.
     error InsufficientStake(uint256 have, uint256 want);
+    /// @notice A third party can't bond for `owner` while `owner` has young stake maturing at
+    /// `maturityRound`: it would delay it (review L-3). Retry from that round, or the owner bonds.
+    /// @param owner The delegator.
+    /// @param maturityRound When its young stake matures.
+    error YoungStakePending(address owner, uint256 maturityRound);
     /// @notice The lock does not exist or is already closed.
     /// @param lockId The lock.
     error UnknownLock(uint256 lockId);
@@ -227,7 +226,25 @@ interface IBondingManager is IFeeIntake, IActiveSetView, IStakeSlasher, IUnbondi
     /// @notice The minimum active stake must be positive.
     /// @param minActiveStake LPT.
     error InvalidMinActiveStake(uint256 minActiveStake);
+}
 
+/// @title IBondingManager
+/// @notice Staking and delegation of LPT. An address bonded to itself is an orchestrator; bonded to
+/// another it is a delegator. Orchestrators whose pool (own + delegated stake) reaches
+/// `minActiveStake` are active from the next round, with no cap on their number. Rewards (minted per
+/// round by `reward`) and fees (credited by the TicketBroker) are split by `rewardCut` and
+/// `feeShare`; everyone's earnings are O(1) to claim through cumulative per-pool factors, and every
+/// stake change claims first. Changes to the cuts take effect only after the unbonding period.
+/// @dev Round-scoped values (active stake, totals) change from the *next* round: what counts in the
+/// current round is fixed at its start. All amounts are LPT wei unless said otherwise; fees are ETH
+/// wei, held by the TicketBroker (`IFeeVault`) until withdrawn.
+interface IBondingManager is
+    IBondingManagerTypes,
+    IFeeIntake,
+    IActiveSetView,
+    IStakeSlasher,
+    IUnbondingPeriod
+{
     // ------------------------------------------------------------------ moving stake
 
     /// @notice Bonds `amount` of the caller's LPT to `to`: to itself to become (or stay) an
@@ -243,14 +260,17 @@ interface IBondingManager is IFeeIntake, IActiveSetView, IStakeSlasher, IUnbondi
     /// @param owner The delegator credited; must already have a delegate.
     function bondFor(uint256 amount, address owner) external;
 
-    /// @notice Moves the caller's whole bonded stake to `to`, instantly. The old pool keeps it as
-    /// fee-sharing weight until the unbonding period ends (a fee-only lock, see `withdrawStake`).
+    /// @notice Moves the caller's whole bonded stake to `to`, instantly. The old pool keeps its
+    /// mature part as fee-sharing weight until the unbonding period ends (a fee-only lock, see
+    /// `withdrawStake`). In the new pool the stake is young for an unbonding period.
     /// @param to A registered orchestrator, or the caller itself.
-    /// @return lockId The fee-only lock left in the old pool.
+    /// @return lockId The fee-only lock left in the old pool (`type(uint256).max` if the stake was
+    /// all young: young stake leaves no fee tail).
     function redelegate(address to) external returns (uint256 lockId);
 
-    /// @notice Unbonds `amount` of the caller's stake into a lock withdrawable after
-    /// `unbondingPeriod` rounds. Until then the lock still shares the pool's fees (not rewards).
+    /// @notice Unbonds `amount` of the caller's stake (young stake first) into a lock withdrawable
+    /// after `unbondingPeriod` rounds. Until then its mature part still shares the pool's fees (not
+    /// rewards); young stake shares nothing.
     /// @param amount LPT to unbond.
     /// @return lockId The caller's new lock.
     function unbond(uint256 amount) external returns (uint256 lockId);
@@ -363,6 +383,13 @@ interface IBondingManager is IFeeIntake, IActiveSetView, IStakeSlasher, IUnbondi
         external
         view
         returns (address orchestrator, uint256 amount, uint256 round, bool feeOnly);
+
+    /// @notice The fee weight of lock `lockId` of `delegator` until its round: its mature part
+    /// (young stake that left has no fee tail).
+    /// @param delegator The owner.
+    /// @param lockId The lock.
+    /// @return LPT of fee weight.
+    function lockWeight(address delegator, uint256 lockId) external view returns (uint256);
 
     /// @notice The minimum pool stake to be active.
     /// @return LPT.

@@ -7,18 +7,29 @@ import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol
 
 /// @title StakeLedger
 /// @notice The O(1) earnings and stake accounting of one orchestrator pool and its delegators.
-/// @dev Cumulative factors, LIP-36 style, extended with slashing and a fee "exit lag":
+/// @dev Cumulative factors, LIP-36 style, extended with slashing, a fee "exit lag" and an entry lag:
 /// - `crf` (cumulative reward factor, scaled by `PREC`; fee factors are scaled by `FEE_PREC`) multiplies every bonded delegator's stake:
 ///   a reward grows it by `(T + delegatorsReward) / T`, a slash shrinks it by `(T - penalty) / T`.
 ///   A delegator's stake is `bonded * crf / crfCheckpoint`, so both are pro rata and O(1).
-/// - `cffStake` accumulates `feePerToken * crf`, so a bonded delegator's fees since its
-///   checkpoint are `bonded * (cffStake - cffCheckpoint) / (crfCheckpoint * FEE_PREC)` (stake compounds).
+/// - `cffStake` accumulates `feePerToken * crf / PREC` (a wrapping `uint128`), so a bonded delegator's
+///   fees since its checkpoint are `bonded * (cffStake - cffCheckpoint) / (crfCheckpoint * CFF_DIV)`
+///   (stake compounds).
 /// - `cffToken` accumulates plain `feePerToken`; it pays the *leaving weight*: stake that left the
 ///   pool (unbonded or redelegated) keeps a fee share until its exit round (`unbondingPeriod`
 ///   rounds later), so fees of tickets created while it was bonded still reach it (the guard against
 ///   delegator fee theft, see docs/staking.md). Exits are a FIFO queue, one entry per exit round.
+/// - Entering stake is *young* (review C-1/H-3): bonded, slashable and counted in the active set,
+///   but it earns neither fees nor rewards until `unbondingPeriod` rounds after it entered. It is
+///   kept in units of a slash-only factor `sf` (`norm = tokens * PREC / sf`) in a FIFO of entries,
+///   one per maturity round. The fee weight of a pool is `totalStake - young + leavingWeight`, the
+///   reward divisor `totalStake - young`. An entry that matures (lazily, at the pool's next touch)
+///   is overwritten in place with `k = crf * PREC / sf` and `cffStake`: a young part `norm` of a
+///   delegator is worth `norm * crf / k` from then on and earns `norm * dcff / (k * CFF_DIV)`.
+///   Young stake that leaves has no fee tail, so a token shares the fees of at most one pool at a
+///   time: its tail in the pool it left ends when its young stake in the new pool matures.
 /// - A slash to zero can't be expressed as a factor; it starts a new `epoch` and records the
-///   `cffStake` of the ending one so stale delegators still collect the fees earned before it.
+///   `cffStake` (and the first unmatured entry) of the ending one so stale delegators still collect
+///   the fees earned before it.
 library StakeLedger {
     using Checkpoints for Checkpoints.Trace208;
 
@@ -31,10 +42,12 @@ library StakeLedger {
     uint256 internal constant FEE_PREC = 1e27;
     /// @notice The reward factor of a fresh pool (1.0).
     uint96 internal constant INITIAL_CRF = 1e18;
+    /// @notice `cffStake` is `feePerToken * crf / PREC`: fees are `stake-units * dcff / (crf * CFF_DIV)`.
+    uint256 internal constant CFF_DIV = FEE_PREC / PREC;
 
     /// @notice One orchestrator's pool.
     struct Orchestrator {
-        uint112 totalStake; // bonded tokens of the pool: own + delegated + compounded rewards
+        uint112 totalStake; // bonded tokens of the pool: own + delegated + compounded rewards (young included)
         uint112 leavingWeight; // tokens that left the pool but still share its fees until their exit
         uint16 epoch; // bumped by a slash to zero
         uint16 freezeCount; // open challenges freezing withdrawals
@@ -43,21 +56,36 @@ library StakeLedger {
         uint32 delegatorCount; // delegators other than the orchestrator itself
         uint32 rewardCut; // PPM of rewards the orchestrator keeps
         uint32 feeShare; // PPM of fees that go to the pool (delegators, incl. the orchestrator's self-bond)
-        uint32 nextRewardCut;
-        uint32 nextFeeShare;
-        uint64 cutEffectiveRound; // 0 when nothing is pending
-        uint32 prevFeeShare; // the fee share before `feeShareSince`
-        uint64 feeShareSince;
+        uint24 nextRewardCut; // PPM: below 2^24
+        uint24 nextFeeShare;
+        uint32 cutEffectiveRound; // 0 when nothing is pending
         bool registered; // self-bonded
+        // young stake: one slot that stays nonzero, written once per entering or maturing touch
+        uint104 youngNorm; // young stake of the pool, in units of `sf`
+        uint24 entryHead; // first entry not matured yet
+        uint24 entryTail;
+        bool sfSet; // `sf` is in use (a slash hit young stake since the queue last drained)
         bool feesPending; // the TicketBroker holds fees of this pool not yet credited (`noteFees`)
-        uint256 cffStake;
+        uint128 cffStake; // wraps: only differences over a checkpoint's life are used (see `pending`)
+        uint64 sf; // slash-only factor of young stake (PREC = 1.0), valid while `sfSet`
+        uint24 prevFeeShare; // the fee share before `feeShareSince`
+        uint32 feeShareSince;
         uint144 cffToken; // wraps: only differences over a lock's life are used (see `closeLock`)
-        uint56 exitHead;
-        uint56 exitTail;
+        uint32 exitHead;
+        uint32 exitTail;
         RoundValue active; // the stake counted in the active set (0: inactive), by round
         Checkpoints.Trace208 activity; // round => 1 while active: full history, written only on a flip
         mapping(uint256 index => Exit) exits;
         mapping(uint256 epoch => uint256 cffStake) wipedCffStake;
+        mapping(uint256 index => Entry) entries;
+        mapping(uint256 epoch => uint256 entryHead) wipedEntryHead; // entries below it had matured
+    }
+
+    /// @notice Young stake that matures at round `a` (norm `b`); once matured (index below
+    /// `entryHead`) the slot holds the factors of the touch that matured it: `a = k`, `b = cffStake`.
+    struct Entry {
+        uint128 a; // round, then k = ceil(crf * PREC / sf)
+        uint128 b; // norm (in units of `sf`), then cffStake
     }
 
     /// @notice A value that changes from the round after a write, in one slot: `prev` holds in
@@ -76,25 +104,33 @@ library StakeLedger {
         uint144 cffToken; // `cffToken` when the exit was processed
     }
 
-    /// @notice A delegator's position, checkpointed at its last claim.
+    /// @notice A delegator's position, checkpointed at its last claim: `bonded` is mature stake (in
+    /// units of `crfCheckpoint`), `youngNorm` young stake of entry `youngIndex` (in units of `sf`).
     struct Delegator {
         address delegate;
         uint96 crfCheckpoint;
-        uint112 bonded;
+        uint104 bonded;
+        uint104 youngNorm;
+        uint24 youngIndex;
+        uint24 nextLockId;
+        uint128 cffCheckpoint;
         uint96 fees; // claimed, not yet withdrawn (wei)
         uint16 epoch;
-        uint32 nextLockId;
-        uint256 cffCheckpoint;
     }
 
-    /// @notice An unbonding lock (or a fee-only tail left by a redelegation).
+    /// @notice An unbonding lock (or a fee-only tail left by a redelegation). `amount` is its fee
+    /// weight; `young` tokens of it were young when it opened and share no fees. A `tailless` lock
+    /// (all young) has no fee weight: `amount` is then its tokens.
     struct Lock {
         address orchestrator;
-        uint48 round; // withdrawable from, and leaves the fee pool at, this round
-        uint40 exitIndex;
+        uint40 round; // withdrawable from, and leaves the fee pool at, this round
+        uint32 exitIndex;
         bool feeOnly; // no tokens: the stake moved to another orchestrator
+        bool tailless; // young stake only: no fee weight, no exit entry
+        bool mixed; // partly young: `young` holds the young tokens
         uint112 amount;
         uint144 cffTokenCheckpoint;
+        uint112 young; // young tokens of a `mixed` lock
     }
 
     // ------------------------------------------------------------------ round values
@@ -122,8 +158,8 @@ library StakeLedger {
     /// @dev Removes from the fee pool the leaving weight whose exit round has come. Bounded by the
     /// unbonding period: entries are one per round, all within `unbondingPeriod` rounds of a touch.
     function processExits(Orchestrator storage o, uint256 round) internal {
-        uint56 head = o.exitHead;
-        uint56 tail = o.exitTail;
+        uint32 head = o.exitHead;
+        uint32 tail = o.exitTail;
         if (head == tail) return;
         uint256 leaving = o.leavingWeight;
         uint144 cffToken = o.cffToken;
@@ -144,7 +180,7 @@ library StakeLedger {
         internal
         returns (uint256 index, uint256 exitRound)
     {
-        uint56 tail = o.exitTail;
+        uint32 tail = o.exitTail;
         exitRound = round;
         if (tail > o.exitHead) {
             Exit storage last = o.exits[tail - 1];
@@ -167,6 +203,7 @@ library StakeLedger {
         internal
         returns (uint256 fees)
     {
+        if (l.tailless) return 0;
         uint144 end;
         if (l.round > round) {
             o.exits[l.exitIndex].amount -= l.amount;
@@ -188,77 +225,246 @@ library StakeLedger {
 
     // ------------------------------------------------------------------ delegators
 
-    /// @dev A delegator's current stake and the fees it earned since its checkpoint.
+    /// @dev A delegator's current stake and the fees it earned since its checkpoint; `young` is the
+    /// part of `stake` that is still young (earns nothing yet).
     function pending(Orchestrator storage o, Delegator storage d)
         internal
         view
-        returns (uint256 stake, uint256 fees)
+        returns (uint256 stake, uint256 fees, uint256 young)
     {
         uint256 bonded = d.bonded;
-        if (bonded == 0) return (0, 0);
-        uint256 crfCp = d.crfCheckpoint;
-        if (d.epoch != o.epoch) {
-            return (0, Math.mulDiv(bonded, o.wipedCffStake[d.epoch] - d.cffCheckpoint, crfCp * FEE_PREC));
+        uint256 yn = d.youngNorm;
+        if (bonded == 0 && yn == 0) return (0, 0, 0);
+        uint256 epoch = d.epoch;
+        uint128 cff;
+        bool wiped = epoch != o.epoch;
+        // forge-lint: disable-next-line(unsafe-typecast)
+        cff = wiped ? uint128(o.wipedCffStake[epoch]) : o.cffStake; // stored from a uint128
+        if (bonded != 0) fees = _fees(bonded, cff, d.cffCheckpoint, d.crfCheckpoint);
+        uint256 crf = o.crf;
+        if (!wiped && bonded != 0) stake = Math.mulDiv(bonded, crf, d.crfCheckpoint);
+        if (yn != 0) {
+            uint256 index = d.youngIndex;
+            if (index < (wiped ? o.wipedEntryHead[epoch] : o.entryHead)) {
+                // matured: worth its value at maturity, grown (and fee-earning) since
+                Entry storage e = o.entries[index];
+                uint256 k = e.a;
+                fees += _fees(yn, cff, e.b, k);
+                if (!wiped) stake += Math.mulDiv(yn, crf, k);
+            } else if (!wiped) {
+                young = o.sfSet ? Math.mulDiv(yn, o.sf, PREC) : yn;
+            }
         }
-        stake = Math.min(Math.mulDiv(bonded, o.crf, crfCp), o.totalStake);
-        fees = Math.mulDiv(bonded, o.cffStake - d.cffCheckpoint, crfCp * FEE_PREC);
+        // Rounding favours the pool: mature stake never exceeds what the pool holds beyond its
+        // young stake (and the delegator's young part never exceeds the pool's).
+        uint256 matureCap = matureStake(o);
+        if (stake > matureCap) stake = matureCap;
+        stake += young;
     }
 
-    /// @dev Brings a delegator's checkpoint to now: compounds its stake, books its fees.
+    /// @dev Fees of `units` (stake at checkpoint factor `div`) over a `cffStake` difference. The
+    /// factor wraps modulo 2^128: the difference is exact while it stays below 2^128, which the
+    /// position's own weight in the pool guarantees unless it is dust (below ~3e-6 LPT per 1M ETH of
+    /// fees credited between two of its checkpoints, at a reward factor of 1); then it pays less.
+    function _fees(uint256 units, uint128 cff, uint128 checkpoint, uint256 div)
+        private
+        pure
+        returns (uint256)
+    {
+        uint128 diff;
+        unchecked {
+            diff = cff - checkpoint;
+        }
+        return diff == 0 ? 0 : Math.mulDiv(units, diff, div * CFF_DIV);
+    }
+
+    /// @dev Brings a delegator's checkpoint to now: compounds its stake, books its fees; a young part
+    /// whose entry matured becomes mature stake, one still young stays young (and separate).
     function settle(Orchestrator storage o, Delegator storage d)
         internal
         returns (uint256 stake, uint256 fees)
     {
-        (stake, fees) = pending(o, d);
-        d.bonded = SafeCast.toUint112(stake);
+        uint256 young;
+        (stake, fees, young) = pending(o, d);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        d.bonded = uint104(stake - young); // at most the pool's totalStake, a uint104-sized value
+        if (young == 0 && d.youngNorm != 0) d.youngNorm = 0; // matured (or wiped)
         if (fees != 0) d.fees += SafeCast.toUint96(fees);
         d.crfCheckpoint = o.crf;
         d.cffCheckpoint = o.cffStake;
-        d.epoch = o.epoch;
+        uint16 epoch = o.epoch;
+        if (d.epoch != epoch) d.epoch = epoch;
+    }
+
+    // ------------------------------------------------------------------ young stake
+
+    /// @dev The slash-only factor of young stake.
+    function sfOf(Orchestrator storage o) internal view returns (uint256) {
+        return o.sfSet ? o.sf : PREC;
+    }
+
+    /// @dev The young stake of the pool, in tokens.
+    function youngStake(Orchestrator storage o) internal view returns (uint256) {
+        uint256 n = o.youngNorm;
+        return n == 0 || !o.sfSet ? n : Math.mulDiv(n, o.sf, PREC);
+    }
+
+    /// @dev The mature (earning) stake of the pool.
+    function matureStake(Orchestrator storage o) internal view returns (uint256) {
+        uint256 total = o.totalStake;
+        uint256 young = youngStake(o);
+        return total > young ? total - young : 0;
+    }
+
+    /// @dev Matures the young stake whose round has come: from now on it earns like bonded stake.
+    /// Bounded like the exits: one entry per maturity round, all within `unbondingPeriod` rounds of a
+    /// touch. Each entry is overwritten in place with the factors it matured at.
+    function processEntries(Orchestrator storage o, uint256 round) internal {
+        uint24 head = o.entryHead;
+        uint24 tail = o.entryTail;
+        if (head == tail) return;
+        uint256 norm = o.youngNorm;
+        uint256 k;
+        uint128 cff;
+        uint24 start = head;
+        while (head < tail) {
+            Entry storage e = o.entries[head];
+            if (e.a > round) break;
+            if (head == start) {
+                uint256 kk = o.sfSet ? Math.mulDiv(o.crf, PREC, o.sf, Math.Rounding.Ceil) : o.crf;
+                // a larger k only values the matured stake lower: saturating is safe
+                k = kk > type(uint128).max ? type(uint128).max : kk;
+                cff = o.cffStake;
+            }
+            norm -= e.b;
+            // forge-lint: disable-next-line(unsafe-typecast)
+            o.entries[head] = Entry({a: uint128(k), b: cff}); // k saturated above
+            ++head;
+        }
+        if (head == start) return;
+        o.entryHead = head;
+        // forge-lint: disable-next-line(unsafe-typecast)
+        o.youngNorm = uint104(norm); // below the stored value
+        if (head == tail && norm == 0) o.sfSet = false; // nothing young: restart the factor at 1.0
+    }
+
+    /// @dev Adds `amount` tokens of young stake for a settled delegator, maturing at `round`. A young
+    /// part the delegator still has in an earlier entry moves with it (it matures later; its mature
+    /// stake is never touched).
+    function enter(Orchestrator storage o, Delegator storage d, uint256 amount, uint256 round) internal {
+        uint24 tail = o.entryTail;
+        uint256 add = o.sfSet ? Math.mulDiv(amount, PREC, o.sf) : amount;
+        uint256 yn = d.youngNorm; // settled: nonzero only while still young (entry not matured)
+        uint256 index;
+        uint256 moved; // young stake moving from an earlier entry
+        if (tail > o.entryHead && o.entries[tail - 1].a >= round) {
+            index = tail - 1; // this round's entry (or a later one, after the period was shortened)
+            if (yn != 0 && d.youngIndex != index) moved = yn;
+            o.entries[index].b += SafeCast.toUint128(moved + add);
+        } else {
+            index = tail;
+            moved = yn;
+            o.entries[tail] = Entry({a: SafeCast.toUint128(round), b: SafeCast.toUint128(yn + add)});
+            o.entryTail = SafeCast.toUint24(tail + 1);
+        }
+        // forge-lint: disable-next-line(unsafe-typecast)
+        if (moved != 0) o.entries[d.youngIndex].b -= uint128(moved); // read from a uint104
+        o.youngNorm = SafeCast.toUint104(o.youngNorm + add);
+        d.youngNorm = SafeCast.toUint104(yn + add);
+        if (d.youngIndex != index) d.youngIndex = SafeCast.toUint24(index);
+        o.totalStake += SafeCast.toUint112(amount);
+    }
+
+    /// @dev Takes `amount` out of a settled delegator's stake, young first. Returns the part that
+    /// was mature (it keeps a fee tail; young stake leaves without one).
+    function leave(Orchestrator storage o, Delegator storage d, uint256 amount)
+        internal
+        returns (uint256 mature)
+    {
+        uint256 yn = d.youngNorm;
+        uint256 fromYoung;
+        if (yn != 0) {
+            uint256 sf = sfOf(o);
+            uint256 young = Math.mulDiv(yn, sf, PREC);
+            uint256 outNorm = yn;
+            if (amount < young) {
+                fromYoung = amount;
+                outNorm = Math.mulDiv(amount, PREC, sf, Math.Rounding.Ceil);
+                if (outNorm > yn) outNorm = yn;
+            } else {
+                fromYoung = young;
+            }
+            // forge-lint: disable-next-line(unsafe-typecast)
+            o.entries[d.youngIndex].b -= uint128(outNorm); // at most the delegator's part of it
+            // forge-lint: disable-next-line(unsafe-typecast)
+            o.youngNorm -= uint104(outNorm);
+            // forge-lint: disable-next-line(unsafe-typecast)
+            d.youngNorm = uint104(yn - outNorm);
+        }
+        mature = amount - fromYoung;
+        // forge-lint: disable-next-line(unsafe-typecast)
+        if (mature != 0) d.bonded -= uint104(mature); // checked: at most the settled mature stake
+        // forge-lint: disable-next-line(unsafe-typecast)
+        o.totalStake -= uint112(amount); // at most the delegator's stake, itself at most the pool
     }
 
     // ------------------------------------------------------------------ pool events
 
-    /// @dev Credits `amount` of fees to everyone sharing the pool (bonded + leaving weight).
-    /// Returns false (nothing credited) when the pool is empty.
+    /// @dev Credits `amount` of fees to everyone sharing the pool (mature bonded + leaving weight).
+    /// Returns false (nothing credited) when nobody shares it.
     function creditPool(Orchestrator storage o, uint256 amount) internal returns (bool) {
-        uint256 weight = uint256(o.totalStake) + o.leavingWeight;
+        uint256 weight = matureStake(o) + o.leavingWeight;
         if (weight == 0) return false;
         uint256 perToken = Math.mulDiv(amount, FEE_PREC, weight);
         // forge-lint: disable-next-line(unsafe-typecast)
         uint144 step = uint144(perToken); // wraps on purpose, see `closeLock`
+        // forge-lint: disable-next-line(unsafe-typecast)
+        uint128 stakeStep = uint128(Math.mulDiv(perToken, o.crf, PREC)); // wraps on purpose, see `_fees`
         unchecked {
             o.cffToken += step;
+            o.cffStake += stakeStep;
         }
-        o.cffStake += perToken * o.crf;
         return true;
     }
 
-    /// @dev Compounds `amount` of rewards into every bonded delegator's stake. Returns false
-    /// (nothing added) when nothing is bonded.
+    /// @dev Compounds `amount` of rewards into every mature delegator's stake (young stake earns no
+    /// reward, review H-3). Returns false (nothing added) when no stake is mature.
     function compound(Orchestrator storage o, uint256 amount) internal returns (bool) {
+        uint256 mature = matureStake(o);
+        if (mature == 0) return false;
         uint256 total = o.totalStake;
-        if (total == 0) return false;
-        o.crf = SafeCast.toUint96(Math.mulDiv(o.crf, total + amount, total));
+        o.crf = SafeCast.toUint96(Math.mulDiv(o.crf, mature + amount, mature));
         o.totalStake = SafeCast.toUint112(total + amount);
         return true;
     }
 
-    /// @dev Cuts `penalty` from the bonded stake, pro rata over all delegators. A cut to zero (or so
-    /// deep the factor underflows) wipes the whole pool and starts a new epoch. Returns the
-    /// penalty applied: `penalty`, or the whole pool on a wipe.
+    /// @dev Cuts `penalty` from the bonded stake, pro rata over all delegators, young stake
+    /// included. A cut to zero (or so deep a factor underflows) wipes the whole pool and starts a
+    /// new epoch. Returns the penalty applied: `penalty`, or the whole pool on a wipe.
     function cut(Orchestrator storage o, uint256 penalty) internal returns (uint256) {
         uint256 total = o.totalStake;
         uint256 crf = Math.mulDiv(o.crf, total - penalty, total);
-        if (crf == 0 || penalty == total) {
-            o.wipedCffStake[o.epoch] = o.cffStake;
-            o.epoch += 1;
+        bool young = o.youngNorm != 0;
+        uint256 sf = young ? Math.mulDiv(sfOf(o), total - penalty, total) : 0;
+        if (crf == 0 || (young && sf == 0) || penalty == total) {
+            uint256 epoch = o.epoch;
+            o.wipedCffStake[epoch] = o.cffStake;
+            o.wipedEntryHead[epoch] = o.entryHead;
+            o.entryHead = o.entryTail;
+            o.youngNorm = 0;
+            o.sfSet = false;
+            o.epoch = SafeCast.toUint16(epoch + 1);
             o.crf = INITIAL_CRF;
             o.totalStake = 0;
             o.delegatorCount = 0;
             return total;
         }
         o.crf = SafeCast.toUint96(crf);
+        if (young) {
+            // forge-lint: disable-next-line(unsafe-typecast)
+            o.sf = uint64(sf); // below the previous factor, itself at most PREC
+            o.sfSet = true;
+        }
         o.totalStake = SafeCast.toUint112(total - penalty);
         return penalty;
     }
@@ -287,8 +493,8 @@ library StakeLedger {
 
     /// @dev Puts cuts in force from round `since`, keeping one step of fee-share history.
     function setCuts(Orchestrator storage o, uint256 rewardCut, uint256 feeShare, uint256 since) internal {
-        o.prevFeeShare = o.feeShare;
-        o.feeShareSince = SafeCast.toUint64(since);
+        o.prevFeeShare = SafeCast.toUint24(o.feeShare);
+        o.feeShareSince = SafeCast.toUint32(since);
         o.rewardCut = SafeCast.toUint32(rewardCut);
         o.feeShare = SafeCast.toUint32(feeShare);
         o.cutEffectiveRound = 0;

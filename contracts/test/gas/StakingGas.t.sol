@@ -52,7 +52,12 @@ abstract contract StakingGasBase is StakingFixture {
         fundAndBond(newcomer, 2000 ether, newcomer);
         vm.prank(orch);
         bm.announceCuts(100_000, 500_000); // keeps 10% of rewards, shares 50% of fees
-        nextRound();
+        // Entering stake is young for an unbonding period: let the setup's stake mature, and let the
+        // pools take it in (each pool matures an entry at its first touch of a round, measured
+        // separately below).
+        waitMaturity();
+        bm.checkpoint(orch);
+        bm.checkpoint(newcomer);
     }
 
     function coolAll() internal {
@@ -75,6 +80,8 @@ abstract contract StakingGasBase is StakingFixture {
         assertEq(bm.activeOrchestratorCount(round()), orchestrators() + 1);
         assertEq(registry.orchestratorCount(SERVICE, REGION), orchestrators());
 
+        // Entering stake is young: the first bond of a round into a pool opens the pool's maturity
+        // entry for that round (one fresh slot); later bonds of the round join it.
         coolAll();
         vm.prank(alice);
         bm.bond(1000 ether, orch);
@@ -86,6 +93,28 @@ abstract contract StakingGasBase is StakingFixture {
         vm.snapshotGasLastCall("staking", string.concat("bond (add), ", n));
 
         coolAll();
+        broker.credit(orch, 1 ether, round()); // fee factors become non-zero
+        vm.snapshotGasLastCall("staking", string.concat("creditFees (first credit of the pool), ", n));
+        vm.prank(orch);
+        bm.claimEarnings(); // the orchestrator's own checkpoint now holds non-zero fee factors
+        address bob = makeAddr("bob");
+        fund(bob, 1000 ether);
+        coolAll();
+        vm.prank(bob);
+        bm.bond(1000 ether, orch);
+        vm.snapshotGasLastCall("staking", string.concat("bond (new delegator, pool with fees), ", n));
+
+        // The stake matures: the pool's next touch matures its entry (here `reward`, often the first
+        // touch of a round). Both measured: with the entry already matured, and maturing it.
+        waitMaturity();
+        uint256 snap = vm.snapshotState();
+        coolAll();
+        vm.prank(orch);
+        bm.reward();
+        vm.snapshotGasLastCall("staking", string.concat("reward (maturing one entry), ", n));
+        vm.revertToState(snap);
+        bm.checkpoint(orch);
+        coolAll();
         vm.prank(orch);
         bm.reward();
         vm.snapshotGasLastCall("staking", string.concat("reward, ", n));
@@ -93,13 +122,6 @@ abstract contract StakingGasBase is StakingFixture {
         coolAll();
         broker.credit(orch, 1 ether, round());
         vm.snapshotGasLastCall("staking", string.concat("creditFees, ", n));
-
-        address bob = makeAddr("bob");
-        fund(bob, 1000 ether);
-        coolAll();
-        vm.prank(bob);
-        bm.bond(1000 ether, orch);
-        vm.snapshotGasLastCall("staking", string.concat("bond (new delegator, pool with fees), ", n));
 
         coolAll();
         vm.prank(alice);
@@ -136,7 +158,7 @@ abstract contract StakingGasBase is StakingFixture {
         regions[0] = REGION;
         IServiceRegistry.Service[] memory services = new IServiceRegistry.Service[](1);
         services[0] = IServiceRegistry.Service({id: SERVICE, verifier: address(0)});
-        uint256 snap = vm.snapshotState();
+        snap = vm.snapshotState();
         coolAll();
         vm.prank(newcomer);
         registry.register("https://newcomer.example:8935", regions, services);

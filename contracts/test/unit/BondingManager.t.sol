@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {IBondingManager} from "../../src/interfaces/IBondingManager.sol";
+import {IBondingManagerTypes} from "../../src/interfaces/IBondingManager.sol";
 import {IControlled} from "../../src/interfaces/IControlled.sol";
 import {ContractIds} from "../../src/libraries/ContractIds.sol";
 import {StakingFixture} from "../utils/StakingFixture.sol";
@@ -37,7 +37,7 @@ contract BondingManagerTest is StakingFixture {
 
     function test_Bond_Delegates() public {
         vm.expectEmit(address(bm));
-        emit IBondingManager.Bonded(alice, orch, alice, 5 ether);
+        emit IBondingManagerTypes.Bonded(alice, orch, alice, 5 ether);
         vm.prank(alice);
         bm.bond(5 ether, orch);
         (address delegate, uint256 stake,) = bm.delegatorInfo(alice);
@@ -71,13 +71,13 @@ contract BondingManagerTest is StakingFixture {
 
     function test_RevertWhen_BondZero() public {
         vm.prank(alice);
-        vm.expectRevert(IBondingManager.ZeroAmount.selector);
+        vm.expectRevert(IBondingManagerTypes.ZeroAmount.selector);
         bm.bond(0, orch);
     }
 
     function test_RevertWhen_BondToNonOrchestrator() public {
         vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.NotOrchestrator.selector, bob));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.NotOrchestrator.selector, bob));
         bm.bond(1 ether, bob);
     }
 
@@ -117,13 +117,13 @@ contract BondingManagerTest is StakingFixture {
 
     function test_RevertWhen_BondForUndelegated() public {
         vm.prank(bob);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.NotDelegated.selector, alice));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.NotDelegated.selector, alice));
         bm.bondFor(1 ether, alice);
     }
 
     function test_RevertWhen_BondForZero() public {
         vm.prank(bob);
-        vm.expectRevert(IBondingManager.ZeroAmount.selector);
+        vm.expectRevert(IBondingManagerTypes.ZeroAmount.selector);
         bm.bondFor(0, alice);
     }
 
@@ -132,9 +132,10 @@ contract BondingManagerTest is StakingFixture {
     function test_Unbond_CreatesLock() public {
         vm.prank(alice);
         bm.bond(5 ether, orch);
+        waitMaturity(); // mature stake keeps a fee tail (see test_Unbond_YoungStakeHasNoFeeTail)
         uint256 withdrawRound = round() + cfg.unbondingPeriod;
         vm.expectEmit(address(bm));
-        emit IBondingManager.Unbonded(alice, orch, 0, 2 ether, withdrawRound);
+        emit IBondingManagerTypes.Unbonded(alice, orch, 0, 2 ether, withdrawRound);
         vm.prank(alice);
         uint256 id = bm.unbond(2 ether);
         (address o, uint256 amount, uint256 r, bool feeOnly) = bm.lockInfo(alice, id);
@@ -149,7 +150,7 @@ contract BondingManagerTest is StakingFixture {
 
     function test_RevertWhen_UnbondZero() public {
         vm.prank(alice);
-        vm.expectRevert(IBondingManager.ZeroAmount.selector);
+        vm.expectRevert(IBondingManagerTypes.ZeroAmount.selector);
         bm.unbond(0);
     }
 
@@ -157,7 +158,9 @@ contract BondingManagerTest is StakingFixture {
         vm.prank(alice);
         bm.bond(5 ether, orch);
         vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.InsufficientStake.selector, 5 ether, 6 ether));
+        vm.expectRevert(
+            abi.encodeWithSelector(IBondingManagerTypes.InsufficientStake.selector, 5 ether, 6 ether)
+        );
         bm.unbond(6 ether);
     }
 
@@ -173,7 +176,7 @@ contract BondingManagerTest is StakingFixture {
         assertEq(d.token.balanceOf(alice), before + 5 ether);
         assertEq(bm.orchestratorInfo(orch).leavingWeight, 0);
         vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.UnknownLock.selector, id));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.UnknownLock.selector, id));
         bm.withdrawStake(id);
     }
 
@@ -185,13 +188,13 @@ contract BondingManagerTest is StakingFixture {
         advanceRounds(cfg.unbondingPeriod - 1);
         uint256 r = round() + 1;
         vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.LockNotWithdrawable.selector, id, r));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.LockNotWithdrawable.selector, id, r));
         bm.withdrawStake(id);
     }
 
     function test_RevertWhen_WithdrawUnknownLock() public {
         vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.UnknownLock.selector, 3));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.UnknownLock.selector, 3));
         bm.withdrawStake(3);
     }
 
@@ -204,7 +207,7 @@ contract BondingManagerTest is StakingFixture {
         bm.freezeStake(orch);
         advanceRounds(cfg.unbondingPeriod);
         vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.StakeFrozen.selector, orch));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.StakeFrozen.selector, orch));
         bm.withdrawStake(id);
         vm.prank(faultVerifier);
         bm.unfreezeStake(orch);
@@ -243,21 +246,22 @@ contract BondingManagerTest is StakingFixture {
         vm.prank(alice);
         bm.bond(5 ether, orch);
         vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.UnknownLock.selector, 0));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.UnknownLock.selector, 0));
         bm.rebond(0);
     }
 
     function test_RevertWhen_RebondNotDelegated() public {
         vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.NotDelegated.selector, alice));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.NotDelegated.selector, alice));
         bm.rebond(0);
     }
 
     function test_RevertWhen_RebondFeeOnlyLock() public {
         vm.startPrank(alice);
         bm.bond(5 ether, orch);
+        waitMaturity(); // only mature stake leaves a fee-only lock
         uint256 id = bm.redelegate(orch2);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.FeeOnlyLock.selector, id));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.FeeOnlyLock.selector, id));
         bm.rebond(id);
         vm.stopPrank();
     }
@@ -280,7 +284,7 @@ contract BondingManagerTest is StakingFixture {
         vm.startPrank(alice);
         bm.bond(5 ether, orch);
         uint256 id = bm.unbond(2 ether);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.StillBonded.selector, 3 ether));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.StillBonded.selector, 3 ether));
         bm.rebondFromUnbonded(orch2, id);
         vm.stopPrank();
     }
@@ -290,6 +294,7 @@ contract BondingManagerTest is StakingFixture {
     function test_Redelegate_MovesStakeAndLeavesFeeTail() public {
         vm.prank(alice);
         bm.bond(5 ether, orch);
+        waitMaturity(); // only mature stake leaves a fee tail
         vm.prank(alice);
         uint256 id = bm.redelegate(orch2);
         (address delegate, uint256 stake,) = bm.delegatorInfo(alice);
@@ -310,13 +315,13 @@ contract BondingManagerTest is StakingFixture {
         vm.prank(alice);
         bm.bond(5 ether, orch);
         vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.AlreadyDelegated.selector, orch));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.AlreadyDelegated.selector, orch));
         bm.redelegate(orch);
     }
 
     function test_RevertWhen_RedelegateWithoutStake() public {
         vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.InsufficientStake.selector, 0, 1));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.InsufficientStake.selector, 0, 1));
         bm.redelegate(orch);
     }
 
@@ -388,7 +393,7 @@ contract BondingManagerTest is StakingFixture {
     }
 
     function test_RevertWhen_SetMinActiveStakeZero() public {
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.InvalidMinActiveStake.selector, 0));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.InvalidMinActiveStake.selector, 0));
         bm.setMinActiveStake(0);
     }
 
@@ -404,9 +409,9 @@ contract BondingManagerTest is StakingFixture {
     }
 
     function test_RevertWhen_SetUnbondingPeriodInvalid() public {
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.UnbondingPeriodTooShort.selector, 0, 2));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.UnbondingPeriodTooShort.selector, 0, 2));
         bm.setUnbondingPeriod(0); // below the broker's ticket validity
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.InvalidUnbondingPeriod.selector, 31));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.InvalidUnbondingPeriod.selector, 31));
         bm.setUnbondingPeriod(31);
     }
 
@@ -419,6 +424,7 @@ contract BondingManagerTest is StakingFixture {
     function test_ShorterUnbondingPeriodKeepsExitOrder() public {
         vm.prank(alice);
         bm.bond(5 ether, orch);
+        waitMaturity(); // the exit queue orders fee tails: mature stake
         vm.prank(alice);
         uint256 first = bm.unbond(1 ether);
         bm.setUnbondingPeriod(2);
@@ -476,9 +482,9 @@ contract BondingManagerTest is StakingFixture {
         vm.prank(alice);
         bm.bond(1 ether, orch);
         assertTrue(bm.isActiveOrchestrator(orch, r), "activity history is complete");
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.HistoryUnavailable.selector, r));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.HistoryUnavailable.selector, r));
         bm.activeStake(orch, r);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.HistoryUnavailable.selector, r));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.HistoryUnavailable.selector, r));
         bm.totalActiveStake(r);
         assertEq(bm.activeStake(orch, r - 2), 0, "inactive rounds are known");
     }
@@ -501,10 +507,10 @@ contract BondingManagerTest is StakingFixture {
     /// `redelegate`); it leaves through an unbonding lock, after which the orchestrator may delegate.
     function test_SelfBondedOrchestratorMovesToAnotherOnlyThroughUnbonding() public {
         vm.prank(orch);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.SelfBondLocked.selector, orch));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.SelfBondLocked.selector, orch));
         bm.bond(0, orch2);
         vm.prank(orch);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.SelfBondLocked.selector, orch));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.SelfBondLocked.selector, orch));
         bm.redelegate(orch2);
         vm.startPrank(orch);
         bm.unbond(SELF); // the self-bond leaves only through a slashable lock

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {IBondingManager} from "../../src/interfaces/IBondingManager.sol";
+import {IBondingManagerTypes} from "../../src/interfaces/IBondingManager.sol";
 import {IControlled} from "../../src/interfaces/IControlled.sol";
 import {ContractIds} from "../../src/libraries/ContractIds.sol";
 import {StakingFixture} from "../utils/StakingFixture.sol";
@@ -29,7 +29,8 @@ contract BondingManagerEarningsTest is StakingFixture {
         // No delegators yet: the cuts apply from the next round.
         vm.prank(orch);
         bm.announceCuts(100_000, 500_000); // keeps 10% of rewards, shares 50% of fees
-        nextRound();
+        // Entering stake is young (no earnings) for an unbonding period: let the self-bonds mature.
+        waitMaturity();
         fund(alice, 100_000 ether);
         fund(bob, 100_000 ether);
     }
@@ -37,12 +38,12 @@ contract BondingManagerEarningsTest is StakingFixture {
     // ------------------------------------------------------------------ cuts
 
     function test_AnnounceCuts_NextRoundWithoutDelegators() public {
-        IBondingManager.OrchestratorView memory v = bm.orchestratorInfo(orch);
+        IBondingManagerTypes.OrchestratorView memory v = bm.orchestratorInfo(orch);
         assertEq(v.rewardCut, 100_000);
         assertEq(v.feeShare, 500_000);
         uint256 r = round();
         vm.expectEmit(address(bm));
-        emit IBondingManager.CutsAnnounced(orch, 0, 1_000_000, r + 1);
+        emit IBondingManagerTypes.CutsAnnounced(orch, 0, 1_000_000, r + 1);
         vm.prank(orch);
         bm.announceCuts(0, 1_000_000);
         assertEq(bm.orchestratorInfo(orch).feeShare, 500_000, "not in the current round");
@@ -57,6 +58,7 @@ contract BondingManagerEarningsTest is StakingFixture {
     function test_FeeTheft_CutChangesAfterDelegatorsLeave() public {
         vm.prank(alice);
         bm.bond(SELF, orch);
+        waitMaturity();
         uint256 creationRound = round();
         vm.prank(alice);
         uint256 lockId = bm.unbond(SELF);
@@ -80,7 +82,7 @@ contract BondingManagerEarningsTest is StakingFixture {
         bm.bond(1 ether, orch);
         uint256 effective = round() + cfg.unbondingPeriod;
         vm.expectEmit(address(bm));
-        emit IBondingManager.CutsAnnounced(orch, 900_000, 0, effective);
+        emit IBondingManagerTypes.CutsAnnounced(orch, 900_000, 0, effective);
         vm.prank(orch);
         bm.announceCuts(900_000, 0);
         advanceRounds(cfg.unbondingPeriod - 1);
@@ -88,22 +90,22 @@ contract BondingManagerEarningsTest is StakingFixture {
         nextRound();
         assertEq(bm.orchestratorInfo(orch).rewardCut, 900_000);
         vm.expectEmit(address(bm));
-        emit IBondingManager.CutsApplied(orch, 900_000, 0, effective);
+        emit IBondingManagerTypes.CutsApplied(orch, 900_000, 0, effective);
         bm.checkpoint(orch);
     }
 
     function test_RevertWhen_CutAbovePpm() public {
         vm.startPrank(orch);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.InvalidCut.selector, PPM + 1));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.InvalidCut.selector, PPM + 1));
         bm.announceCuts(PPM + 1, 0);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.InvalidCut.selector, PPM + 1));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.InvalidCut.selector, PPM + 1));
         bm.announceCuts(0, PPM + 1);
         vm.stopPrank();
     }
 
     function test_RevertWhen_AnnounceCutsNotOrchestrator() public {
         vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.NotOrchestrator.selector, alice));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.NotOrchestrator.selector, alice));
         bm.announceCuts(0, 0);
     }
 
@@ -112,7 +114,7 @@ contract BondingManagerEarningsTest is StakingFixture {
     function test_Reward_SplitsByRewardCutAndStake() public {
         vm.prank(alice);
         bm.bond(SELF, orch);
-        nextRound();
+        waitMaturity();
         vm.prank(orch);
         uint256 amount = bm.reward();
         (uint256 mintable, uint256 minted) = minter.roundMint();
@@ -132,7 +134,7 @@ contract BondingManagerEarningsTest is StakingFixture {
         nextRound();
         vm.startPrank(orch);
         bm.reward();
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.AlreadyRewarded.selector, orch, round()));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.AlreadyRewarded.selector, orch, round()));
         bm.reward();
         vm.stopPrank();
     }
@@ -142,7 +144,7 @@ contract BondingManagerEarningsTest is StakingFixture {
         fundAndBond(carol, SELF, carol); // active from the next round only
         uint256 r = round();
         vm.prank(carol);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.NotActive.selector, carol, r));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.NotActive.selector, carol, r));
         bm.reward();
     }
 
@@ -157,7 +159,7 @@ contract BondingManagerEarningsTest is StakingFixture {
         assertTrue(bm.isActiveOrchestrator(orch, round()), "still in this round's set");
         uint256 r = round();
         vm.prank(orch);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.NotActive.selector, orch, r));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.NotActive.selector, orch, r));
         bm.reward();
     }
 
@@ -173,7 +175,7 @@ contract BondingManagerEarningsTest is StakingFixture {
     function test_MissedRewardRoundsNeverBreakFeesOrClaims() public {
         vm.prank(alice);
         bm.bond(SELF, orch);
-        advanceRounds(5); // nobody calls reward
+        advanceRounds(cfg.unbondingPeriod + 2); // alice matured; nobody calls reward
         uint256 r = round();
         broker.credit(orch, 1 ether, r - 2);
         advanceRounds(3);
@@ -193,8 +195,9 @@ contract BondingManagerEarningsTest is StakingFixture {
     function test_CreditFees_SplitsByFeeShareAndWeight() public {
         vm.prank(alice);
         bm.bond(SELF, orch);
+        waitMaturity();
         vm.expectEmit(address(bm));
-        emit IBondingManager.FeesCredited(orch, round(), 1 ether, 0.5 ether);
+        emit IBondingManagerTypes.FeesCredited(orch, round(), 1 ether, 0.5 ether);
         broker.credit(orch, 1 ether, round());
         assertApproxEqAbs(feesOf(orch), 0.75 ether, 10);
         assertApproxEqAbs(feesOf(alice), 0.25 ether, 10);
@@ -222,7 +225,7 @@ contract BondingManagerEarningsTest is StakingFixture {
 
     function test_RevertWhen_CreditFeesFutureRound() public {
         uint256 r = round();
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.FutureCreationRound.selector, r + 1, r));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.FutureCreationRound.selector, r + 1, r));
         broker.credit(orch, 1, r + 1);
     }
 
@@ -230,7 +233,7 @@ contract BondingManagerEarningsTest is StakingFixture {
         broker.credit(orch, 1 ether, round());
         address payable to = payable(makeAddr("payee"));
         vm.expectEmit(address(bm));
-        emit IBondingManager.FeesWithdrawn(orch, to, 0.4 ether);
+        emit IBondingManagerTypes.FeesWithdrawn(orch, to, 0.4 ether);
         vm.prank(orch);
         bm.withdrawFees(to, 0.4 ether);
         assertEq(to.balance, 0.4 ether);
@@ -240,32 +243,34 @@ contract BondingManagerEarningsTest is StakingFixture {
     function test_RevertWhen_WithdrawFeesTooMuch() public {
         broker.credit(orch, 1 ether, round());
         vm.prank(orch);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.InsufficientFees.selector, 1 ether, 2 ether));
+        vm.expectRevert(
+            abi.encodeWithSelector(IBondingManagerTypes.InsufficientFees.selector, 1 ether, 2 ether)
+        );
         bm.withdrawFees(payable(orch), 2 ether);
     }
 
     function test_RevertWhen_WithdrawFeesZero() public {
         vm.prank(orch);
-        vm.expectRevert(IBondingManager.ZeroAmount.selector);
+        vm.expectRevert(IBondingManagerTypes.ZeroAmount.selector);
         bm.withdrawFees(payable(orch), 0);
     }
 
     function test_RevertWhen_ClaimNotDelegated() public {
         vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.NotDelegated.selector, alice));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.NotDelegated.selector, alice));
         bm.claimEarnings();
     }
 
     function test_StakeChangeClaimsAutomatically() public {
         vm.prank(alice);
         bm.bond(SELF, orch);
-        nextRound();
+        waitMaturity();
         vm.prank(orch);
         bm.reward();
         broker.credit(orch, 1 ether, round());
         uint256 stake = stakeOf(alice);
         vm.expectEmit(true, true, false, false, address(bm));
-        emit IBondingManager.EarningsClaimed(alice, orch, stake, 0.25 ether);
+        emit IBondingManagerTypes.EarningsClaimed(alice, orch, stake, 0.25 ether);
         vm.prank(alice);
         bm.bond(1 ether, orch);
         (uint256 rewards, uint256 fees) = bm.pendingEarnings(alice);
@@ -282,7 +287,7 @@ contract BondingManagerEarningsTest is StakingFixture {
     function test_FeeTheft_HoldingTicketsUntilDelegatorsLeaveGainsNothing() public {
         vm.prank(alice);
         bm.bond(SELF, orch);
-        nextRound();
+        waitMaturity();
         uint256 creationRound = round();
 
         uint256 snap = vm.snapshotState();
@@ -308,6 +313,7 @@ contract BondingManagerEarningsTest is StakingFixture {
     function test_FeeTheft_RedelegationKeepsShare() public {
         vm.prank(alice);
         bm.bond(SELF, orch);
+        waitMaturity();
         uint256 creationRound = round();
         vm.prank(alice);
         uint256 lockId = bm.redelegate(orch2);
@@ -356,7 +362,7 @@ contract BondingManagerEarningsTest is StakingFixture {
         bm.bond(SELF, orch);
         uint256 supply = d.token.totalSupply();
         vm.expectEmit(address(bm));
-        emit IBondingManager.Slashed(orch, finder, SELF, SELF / 10);
+        emit IBondingManagerTypes.Slashed(orch, finder, SELF, SELF / 10);
         vm.prank(faultVerifier);
         (uint256 penalty,) = bm.slash(orch, 500_000, finder, 100_000);
         assertEq(penalty, SELF);
@@ -370,6 +376,7 @@ contract BondingManagerEarningsTest is StakingFixture {
     function test_Slash_ToZeroLeavesActiveSet() public {
         vm.prank(alice);
         bm.bond(SELF, orch);
+        waitMaturity();
         broker.credit(orch, 1 ether, round());
         nextRound();
         assertTrue(bm.isActiveOrchestrator(orch, round()));
@@ -403,6 +410,7 @@ contract BondingManagerEarningsTest is StakingFixture {
     function test_FeeTails_SeveralExitRoundsProcessedLazily() public {
         vm.prank(alice);
         bm.bond(3 * SELF, orch);
+        waitMaturity();
         uint256[3] memory ids;
         for (uint256 i; i < 3; ++i) {
             vm.prank(alice);
@@ -441,9 +449,9 @@ contract BondingManagerEarningsTest is StakingFixture {
 
     function test_RevertWhen_SlashInvalidPenalty() public {
         vm.startPrank(faultVerifier);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.InvalidPenalty.selector, PPM + 1));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.InvalidPenalty.selector, PPM + 1));
         bm.slash(orch, PPM + 1, finder, 0);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.InvalidPenalty.selector, PPM + 1));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.InvalidPenalty.selector, PPM + 1));
         bm.slash(orch, 1, finder, PPM + 1);
         vm.stopPrank();
     }
@@ -451,15 +459,15 @@ contract BondingManagerEarningsTest is StakingFixture {
     function test_FreezeAndUnfreeze() public {
         vm.startPrank(faultVerifier);
         vm.expectEmit(address(bm));
-        emit IBondingManager.Frozen(orch, 1);
+        emit IBondingManagerTypes.Frozen(orch, 1);
         bm.freezeStake(orch);
         bm.freezeStake(orch);
         assertEq(bm.orchestratorInfo(orch).freezeCount, 2);
         vm.expectEmit(address(bm));
-        emit IBondingManager.Unfrozen(orch, 1);
+        emit IBondingManagerTypes.Unfrozen(orch, 1);
         bm.unfreezeStake(orch);
         bm.unfreezeStake(orch);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.NotFrozen.selector, orch));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.NotFrozen.selector, orch));
         bm.unfreezeStake(orch);
         vm.stopPrank();
     }
@@ -470,11 +478,11 @@ contract BondingManagerEarningsTest is StakingFixture {
         vm.prank(faultVerifier);
         bm.freezeStake(orch);
         vm.startPrank(alice);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.StakeFrozen.selector, orch));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.StakeFrozen.selector, orch));
         bm.unbond(1 ether);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.StakeFrozen.selector, orch));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.StakeFrozen.selector, orch));
         bm.redelegate(orch2);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.StakeFrozen.selector, orch));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.StakeFrozen.selector, orch));
         bm.bond(1 ether, orch2);
         bm.bond(1 ether, orch); // adding is fine
         vm.stopPrank();
@@ -513,6 +521,7 @@ contract BondingManagerEarningsTest is StakingFixture {
         nextRound();
         vm.prank(alice);
         bm.bond(aliceStake, orch);
+        waitMaturity();
         broker.credit(orch, amount, round());
         uint256 pool = amount * feeShare / PPM;
         uint256 aliceWant = pool * aliceStake / (SELF + aliceStake);
@@ -540,6 +549,7 @@ contract BondingManagerEarningsTest is StakingFixture {
         bm.bond(aliceStake, orch);
         vm.prank(bob);
         bm.bond(bobStake, orch);
+        waitMaturity();
         uint256 creationRound = round();
         uint256 pool = amount * 500_000 / PPM; // as the contract rounds it
         uint256 want = pool * aliceStake / (SELF + aliceStake + bobStake);
@@ -563,7 +573,7 @@ contract BondingManagerEarningsTest is StakingFixture {
         nextRound();
         vm.prank(alice);
         bm.bond(aliceStake, orch);
-        nextRound();
+        waitMaturity();
         vm.prank(orch);
         uint256 amount = bm.reward();
         uint256 cut = amount * rewardCut / PPM;

@@ -118,6 +118,44 @@ contract BondingManagerFeeHandoverTest is StakingFixture {
         assertEq(feesOf(orch), honestOrch);
     }
 
+    /// @dev Just-in-time stake with held fees: a sybil bonds after the tickets were created, the fees
+    /// are held and nobody touches the pool until the sybil's stake has matured. The late touch still
+    /// credits the fees over the pool as it was for those tickets: the sybil gets nothing.
+    function test_StakeThatEnteredAfterCreationSharesNoHeldFeesHoweverLateTheTouch() public {
+        uint256 c = round();
+        (uint256 honestOrch, uint256 honestAlice) = _honest(1 ether, c);
+        address sybil = makeAddr("sybil");
+        fundAndBond(sybil, 10 * SELF, orch);
+        broker.hold(orch, 1 ether, c);
+        advanceRounds(cfg.unbondingPeriod + 3);
+        bm.checkpoint(orch);
+        assertEq(feesOf(sybil), 0, "entered after the tickets were created");
+        assertEq(feesOf(alice), honestAlice);
+        assertEq(feesOf(orch), honestOrch);
+    }
+
+    /// @dev A delegator that left in the tickets' creation round keeps its share of held fees even
+    /// when the pool's next touch is its own withdrawal, after its fee tail's exit round.
+    function test_LateTouchKeepsTheTailOfStakeThatLeftAfterCreation() public {
+        uint256 c = round();
+        vm.prank(alice);
+        uint256 lockId = bm.unbond(SELF);
+        uint256 snap = vm.snapshotState();
+        broker.credit(orch, 1 ether, c);
+        advanceRounds(cfg.unbondingPeriod);
+        vm.prank(alice);
+        bm.withdrawStake(lockId);
+        uint256 honestAlice = feesOf(alice);
+        vm.revertToState(snap);
+
+        broker.hold(orch, 1 ether, c);
+        advanceRounds(cfg.unbondingPeriod);
+        vm.prank(alice);
+        bm.withdrawStake(lockId); // the first touch since: takes the held fees, then ends the tail
+        assertEq(feesOf(alice), honestAlice);
+        assertApproxEqAbs(honestAlice, 0.25 ether, 10);
+    }
+
     /// @dev Two creation rounds are held; a third has the broker ask for the first two to be taken.
     function test_CollectFirstCreditsWhatIsHeld() public {
         uint256 r1 = round();

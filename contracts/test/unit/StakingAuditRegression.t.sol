@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {IBondingManager} from "../../src/interfaces/IBondingManager.sol";
+import {IBondingManagerTypes} from "../../src/interfaces/IBondingManager.sol";
 import {StakingFixture} from "../utils/StakingFixture.sol";
 import {MockVerifierApprovals} from "../utils/mocks/MockVerifierApprovals.sol";
 
@@ -27,9 +27,150 @@ contract StakingAuditRegressionTest is StakingFixture {
         bm.announceCuts(100_000, 500_000); // keeps 10% of rewards, shares 50% of fees
         vm.prank(orch2);
         bm.announceCuts(100_000, 500_000);
-        nextRound();
+        // Entering stake is young (no earnings) for an unbonding period: let the self-bonds mature.
+        waitMaturity();
         fund(alice, 100_000 ether);
         fund(bob, 100_000 ether);
+    }
+
+    // ---------------------------------------------------------------- C-1
+    /// @dev Fees owed to `who` in pool `o` whatever their form: booked, pending, or still in locks
+    /// (closed after the unbonding period). Used once per scenario, at its end.
+    function _closeLocksAndClaim(address who, uint256[] memory ids) internal {
+        advanceRounds(cfg.unbondingPeriod);
+        for (uint256 i; i < ids.length; ++i) {
+            vm.prank(who);
+            bm.withdrawStake(ids[i]);
+        }
+        vm.prank(who);
+        bm.claimEarnings();
+    }
+
+    /// @dev Review C-1: a redelegation used to leave a fee-only lock in the old pool while the same
+    /// tokens were bonded in the new one; ping-ponging A -> B -> A in one round stacked fee-only
+    /// locks in A, so alice's SELF weighed 2x (3x, ...) in A's fees and she took most of bob's share.
+    /// Now the stake that comes back is young (no fee weight) and young stake leaves no tail: A's
+    /// weight is exactly orch + bob + alice's one tail, each gets a third of the pool share.
+    function test_PoC_C1_RedelegatePingPong() public {
+        vm.prank(bob);
+        bm.bond(SELF, orch);
+        vm.prank(alice);
+        bm.bond(SELF, orch);
+        waitMaturity();
+        uint256 creationRound = round(); // tickets of orch: orch, bob and alice 1/3 each
+        vm.startPrank(alice);
+        uint256 tail = bm.redelegate(orch2); // mature: one fee-only lock in orch's pool
+        uint256 back = bm.redelegate(orch); // young in orch2: leaves no lock
+        vm.stopPrank();
+        assertEq(back, type(uint256).max, "young stake leaves no fee tail");
+        assertEq(bm.orchestratorInfo(orch).leavingWeight, SELF);
+        assertEq(bm.orchestratorInfo(orch2).leavingWeight, 0);
+        assertEq(bm.orchestratorInfo(orch).youngStake, SELF, "alice is back, young");
+
+        broker.credit(orch, 1 ether, creationRound); // 0.5 ether to the pool, 3 equal weights
+        uint256[] memory ids = new uint256[](1);
+        ids[0] = tail;
+        _closeLocksAndClaim(alice, ids);
+        vm.prank(bob);
+        bm.claimEarnings();
+        uint256 third = uint256(0.5 ether) / 3;
+        assertApproxEqAbs(feesOf(bob), third, 10); // bob keeps his full share
+        assertApproxEqAbs(feesOf(alice), third, 10); // alice: her one share, not three
+        assertApproxEqAbs(feesOf(orch), 0.5 ether + third, 10);
+        assertLe(feesOf(alice) + feesOf(bob) + feesOf(orch), 1 ether);
+    }
+
+    /// @dev The same, `k` round trips in the round: alice's weight in orch's pool stays one SELF.
+    function testFuzz_PoC_C1_PingPongRepeatedKTimes(uint256 k) public {
+        k = bound(k, 1, 12);
+        vm.prank(bob);
+        bm.bond(SELF, orch);
+        vm.prank(alice);
+        bm.bond(SELF, orch);
+        waitMaturity();
+        uint256 creationRound = round();
+        uint256[] memory ids = new uint256[](1);
+        vm.startPrank(alice);
+        for (uint256 i; i < k; ++i) {
+            uint256 out = bm.redelegate(orch2);
+            uint256 back = bm.redelegate(orch);
+            assertEq(back, type(uint256).max);
+            if (i == 0) ids[0] = out;
+            else assertEq(out, type(uint256).max, "only the first hop was mature");
+        }
+        vm.stopPrank();
+        assertEq(bm.orchestratorInfo(orch).leavingWeight, SELF, "one tail, whatever k");
+        assertEq(bm.orchestratorInfo(orch2).leavingWeight, 0);
+        broker.credit(orch, 1 ether, creationRound);
+        broker.credit(orch2, 1 ether, creationRound); // orch2's pool: only orch2 shares it
+        _closeLocksAndClaim(alice, ids);
+        vm.prank(bob);
+        bm.claimEarnings();
+        uint256 third = uint256(0.5 ether) / 3;
+        assertApproxEqAbs(feesOf(bob), third, 10);
+        assertApproxEqAbs(feesOf(alice), third, 10);
+        assertApproxEqAbs(feesOf(orch2), 1 ether, 10); // alice's young stake took none of orch2's fees
+    }
+
+    /// @dev Review C-1b: the orchestrator moved a sybil stake in around its own redemption (after
+    /// the tickets' creation round) to dilute its delegators' share of their fees. The sybil is
+    /// young until after every ticket of that round expired: bob gets his full half of the pool
+    /// share, the sybil nothing.
+    function test_PoC_C1b_OrchestratorJitSybilDilutesDelegatorsFees() public {
+        vm.prank(bob);
+        bm.bond(SELF, orch);
+        waitMaturity();
+        uint256 creationRound = round(); // tickets: orch and bob share the pool half and half
+        address sybil = alice; // controlled by orch
+        vm.prank(sybil);
+        bm.bond(90_000 ether, orch); // in the creation round itself, after the tickets
+        advanceRounds(cfg.unbondingPeriod - 1); // the last round such tickets can be redeemed in
+        broker.credit(orch, 1 ether, creationRound);
+        vm.prank(sybil);
+        uint256 lockId = bm.unbond(90_000 ether);
+        assertEq(bm.lockWeight(sybil, lockId), 0, "young: no fee tail either");
+        vm.prank(bob);
+        bm.claimEarnings();
+        assertApproxEqAbs(feesOf(bob), 0.25 ether, 10); // bob's full share
+        assertEq(feesOf(sybil), 0, "the sybil gets nothing");
+        assertApproxEqAbs(feesOf(orch), 0.75 ether, 10); // cut + own half, nothing more
+        advanceRounds(cfg.unbondingPeriod);
+        uint256 bal = d.token.balanceOf(sybil);
+        vm.prank(sybil);
+        bm.withdrawStake(lockId);
+        assertEq(d.token.balanceOf(sybil) - bal, 90_000 ether);
+        assertEq(feesOf(sybil), 0);
+    }
+
+    // ---------------------------------------------------------------- H-3
+    /// @dev Review H-3: alice earned round r's reward in orch2's pool, then redelegated to orch
+    /// before orch called `reward()` for r and shared that reward too. Now her stake is young in
+    /// orch: orch's reward goes to orch and bob only (and nothing is minted for her stake there).
+    function test_PoC_H3_RewardSnipingByRedelegation() public {
+        vm.prank(bob);
+        bm.bond(SELF, orch);
+        vm.prank(alice);
+        bm.bond(SELF, orch2);
+        waitMaturity();
+        vm.prank(orch2);
+        uint256 reward2 = bm.reward(); // alice earns round r's reward in orch2's pool
+        (, uint256 minted2) = minter.roundMint();
+        assertEq(minted2, reward2);
+        uint256 aliceStake = stakeOf(alice);
+        assertApproxEqAbs(aliceStake, SELF + (reward2 - reward2 / 10) / 2, 10);
+        vm.prank(alice);
+        bm.redelegate(orch);
+        uint256 bobBefore = stakeOf(bob);
+        vm.prank(orch);
+        uint256 amount = bm.reward();
+        // minted for the stake that was in orch's pool all round (orch + bob), as without alice
+        (uint256 mintable,) = minter.roundMint();
+        uint256 total = bm.totalActiveStake(round());
+        assertEq(amount, mintable * (2 * SELF) / total);
+        uint256 cut = amount * 100_000 / 1_000_000;
+        assertEq(stakeOf(alice), aliceStake, "alice shares none of orch's reward of the round");
+        assertApproxEqAbs(stakeOf(bob), bobBefore + (amount - cut) / 2, 10); // bob's full half
+        assertApproxEqAbs(stakeOf(orch), SELF + cut + (amount - cut) / 2, 10);
     }
 
     // ---------------------------------------------------------------- H-1
@@ -39,6 +180,7 @@ contract StakingAuditRegressionTest is StakingFixture {
     function test_H1_TwoFastCutChangesKeepLeavingDelegatorsFees() public {
         vm.prank(alice);
         bm.bond(SELF, orch);
+        waitMaturity(); // alice earns (young stake shares no fees, so it has nothing to protect)
         uint256 creationRound = round(); // alice is 50% of the pool
         vm.prank(alice);
         uint256 lockId = bm.unbond(SELF);
@@ -67,7 +209,7 @@ contract StakingAuditRegressionTest is StakingFixture {
         bm.bond(0, orch2);
         vm.stopPrank();
         uint256 r = round();
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.NotActive.selector, orch, r));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.NotActive.selector, orch, r));
         vm.prank(orch);
         bm.reward();
     }
@@ -83,10 +225,10 @@ contract StakingAuditRegressionTest is StakingFixture {
         bm.freezeStake(orch);
         advanceRounds(cfg.unbondingPeriod);
         vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.StakeFrozen.selector, orch));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.StakeFrozen.selector, orch));
         bm.withdrawStake(lockId);
         vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.StakeFrozen.selector, orch));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.StakeFrozen.selector, orch));
         bm.rebondFromUnbonded(orch2, lockId);
         // back into the frozen pool itself is fine: the stake stays slashable there
         vm.prank(alice);
@@ -102,7 +244,7 @@ contract StakingAuditRegressionTest is StakingFixture {
         vm.prank(alice);
         bm.bond(SELF, orch);
         vm.prank(orch);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.SelfBondLocked.selector, orch));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.SelfBondLocked.selector, orch));
         bm.redelegate(orch2);
         vm.prank(faultVerifier);
         bm.freezeStake(orch);
@@ -143,7 +285,7 @@ contract StakingAuditRegressionTest is StakingFixture {
         vm.prank(orch);
         uint256 lockId = bm.unbond(1 ether);
         vm.prank(orch);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.SelfUnbondingPending.selector, lockId));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.SelfUnbondingPending.selector, lockId));
         bm.unbond(1 ether);
         vm.prank(orch);
         bm.rebond(lockId);
@@ -157,9 +299,9 @@ contract StakingAuditRegressionTest is StakingFixture {
     function test_L4_UnbondingPeriodKeepsAboveValidityAndChallengeWindow() public {
         broker.setTicketValidityPeriod(4);
         MockVerifierApprovals(faultVerifier).setChallengeWindow(5);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.UnbondingPeriodTooShort.selector, 3, 4));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.UnbondingPeriodTooShort.selector, 3, 4));
         bm.setUnbondingPeriod(3);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.UnbondingPeriodTooShort.selector, 5, 6));
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.UnbondingPeriodTooShort.selector, 5, 6));
         bm.setUnbondingPeriod(5);
         bm.setUnbondingPeriod(6);
         assertEq(bm.unbondingPeriod(), 6);

@@ -29,7 +29,7 @@ contract StakingUpgradeTest is StakingFixture {
         services[0] = IServiceRegistry.Service({id: H264, verifier: address(0)});
         vm.prank(orch);
         registry.register("https://orch:8935", regions, services);
-        nextRound();
+        waitMaturity(); // entering stake earns nothing for an unbonding period (young stake)
         vm.prank(orch);
         bm.reward();
         broker.credit(orch, 1 ether, round());

@@ -68,6 +68,12 @@ abstract contract StakingFixture is Deployers, StakingDeployer {
         }
     }
 
+    /// @dev Waits until stake that entered in this round has matured (young stake earns nothing
+    /// for an unbonding period, docs/staking.md).
+    function waitMaturity() internal {
+        advanceRounds(cfg.unbondingPeriod);
+    }
+
     function stakeOf(address who) internal view returns (uint256 stake) {
         (, stake,) = bm.delegatorInfo(who);
     }

@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {BondingManager} from "../../../src/BondingManager.sol";
 import {LivepeerToken} from "../../../src/LivepeerToken.sol";
 import {RoundsManager} from "../../../src/RoundsManager.sol";
+import {IBondingManagerTypes} from "../../../src/interfaces/IBondingManager.sol";
 import {Test} from "../../utils/Test.sol";
 import {MockFeeVault} from "../../utils/mocks/MockFeeVault.sol";
 
@@ -28,6 +29,7 @@ contract StakingHandler is Test {
     uint256 public ghostFeesCredited; // wei credited through creditFees
     mapping(address actor => uint256) public ghostFeesWithdrawn;
     uint256 public ghostSlashes;
+    uint256 public ghostSlashed; // LPT taken by slashes (burned or paid to the finder)
     mapping(bytes32 name => uint256) public calls;
 
     constructor(
@@ -110,7 +112,7 @@ contract StakingHandler is Test {
             if (_frozen(a)) return;
             // Move first (as `bond` would) so the fee-only lock left behind is tracked.
             vm.prank(a);
-            lockIds[a].push(bm.redelegate(o));
+            _pushLock(a, bm.redelegate(o));
         }
         vm.prank(a);
         bm.bond(amount, o);
@@ -176,9 +178,49 @@ contract StakingHandler is Test {
         (address current,,) = bm.delegatorInfo(a);
         if (current == o || _stake(a) == 0 || _frozen(a)) return;
         vm.prank(a);
-        uint256 id = bm.redelegate(o);
-        lockIds[a].push(id);
+        _pushLock(a, bm.redelegate(o));
         calls["redelegate"]++;
+    }
+
+    /// @dev A third party tops up a delegator (review L-3: it may not delay the owner's young stake).
+    function bondFor(uint256 payer, uint256 who, uint256 amount) external {
+        address p = _anyActor(payer);
+        address a = _delegator(who);
+        (address current,,) = bm.delegatorInfo(a);
+        uint256 balance = token.balanceOf(p);
+        if (current == address(0) || balance == 0 || p == a) return;
+        amount = bound(amount, 1, balance);
+        vm.prank(p);
+        token.approve(address(bm), amount);
+        vm.prank(p);
+        try bm.bondFor(amount, a) {
+            calls["bondFor"]++;
+        } catch (bytes memory reason) {
+            // the only expected refusal: the owner's young stake would be delayed
+            // forge-lint: disable-next-line(unsafe-typecast)
+            require(bytes4(reason) == IBondingManagerTypes.YoungStakePending.selector, "bondFor reverted");
+            calls["bondForRefused"]++;
+        }
+    }
+
+    /// @dev Ping-pongs a delegator between two pools within the round (review C-1).
+    function pingPong(uint256 who, uint256 to) external {
+        address a = _delegator(who);
+        address o = _orchestrator(to);
+        (address current,,) = bm.delegatorInfo(a);
+        if (current == o || current == address(0) || _stake(a) == 0 || _frozen(a)) return;
+        if (bm.orchestratorInfo(o).freezeCount != 0 || !bm.isOrchestrator(o) || !bm.isOrchestrator(current)) {
+            return;
+        }
+        vm.prank(a);
+        _pushLock(a, bm.redelegate(o));
+        vm.prank(a);
+        _pushLock(a, bm.redelegate(current));
+        calls["pingPong"]++;
+    }
+
+    function _pushLock(address a, uint256 id) internal {
+        if (id != type(uint256).max) lockIds[a].push(id);
     }
 
     function reward(uint256 who) external {
@@ -199,6 +241,19 @@ contract StakingHandler is Test {
         broker.credit(o, amount, r - back);
         ghostFeesCredited += amount;
         calls["creditFees"]++;
+    }
+
+    /// @dev A redemption's fee path: the vault holds the fees and notes them; the next touch of the
+    /// pool (any other action) takes and credits them.
+    function holdFees(uint256 who, uint256 amount, uint256 back) external {
+        address o = _orchestrator(who);
+        uint256 r = rounds.currentRound();
+        back = bound(back, 0, r > 3 ? 3 : r - 1);
+        if (!bm.isActiveOrchestrator(o, r - back)) return;
+        amount = bound(amount, 1, 10 ether);
+        broker.hold(o, amount, r - back);
+        ghostFeesCredited += amount;
+        calls["holdFees"]++;
     }
 
     function claim(uint256 who) external {
@@ -239,6 +294,7 @@ contract StakingHandler is Test {
         // the rest of the slash came out of the orchestrator's self-unbonding lock (review H-4)
         ghostUnbonding -= slashed - (poolBefore - bm.orchestratorInfo(o).totalStake);
         ghostSlashes++;
+        ghostSlashed += slashed;
         calls["slash"]++;
     }
 

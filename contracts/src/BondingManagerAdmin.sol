@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {BondingManagerCore} from "./BondingManagerCore.sol";
+import {IController} from "./interfaces/IController.sol";
+import {IFaultVerifier} from "./interfaces/IFaultVerifier.sol";
+import {ILivepeerToken} from "./interfaces/ILivepeerToken.sol";
+import {ITicketBroker} from "./interfaces/ITicketBroker.sol";
+import {ContractIds} from "./libraries/ContractIds.sol";
+import {StakeLedger} from "./libraries/StakeLedger.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+
+/// @title BondingManagerAdmin
+/// @notice The fault-verifier and governance functions of the {BondingManager}, deployed by it and
+/// reached only by `delegatecall` from it (so they run on the BondingManager proxy's storage, with
+/// its caller): kept apart so that the BondingManager stays under the EIP-170 size limit. Called
+/// directly, it only sees its own, empty storage. Documentation: {IBondingManager}, {IStakeSlasher}.
+contract BondingManagerAdmin is BondingManagerCore {
+    using StakeLedger for StakeLedger.Orchestrator;
+
+    /// @param controller_ The Controller of the deployment (the BondingManager's).
+    constructor(IController controller_) BondingManagerCore(controller_) {}
+
+    // ================================================================== fault verifier
+
+    /// @notice See {IStakeSlasher}.
+    function slash(address orchestrator, uint256 fractionPpm, address finder, uint256 finderFeePpm)
+        external
+        onlyRegistered(ContractIds.FAULT_VERIFIER)
+        returns (uint256 slashed, uint256 finderFee)
+    {
+        if (fractionPpm > PPM) revert InvalidPenalty(fractionPpm);
+        if (finderFeePpm > PPM) revert InvalidPenalty(finderFeePpm);
+        BondingManagerStorage storage $ = _storage();
+        uint256 round = _round();
+        StakeLedger.Orchestrator storage o = _touch($, orchestrator, round);
+        slashed = uint256(o.totalStake) * fractionPpm / PPM;
+        if (slashed != 0) slashed = o.cut(slashed);
+        slashed += _slashSelfLock($, o, orchestrator, fractionPpm, round);
+        if (slashed == 0) return (0, 0);
+        _syncActive($, o, orchestrator, round);
+        finderFee = finder == address(0) ? 0 : slashed * finderFeePpm / PPM;
+        emit Slashed(orchestrator, finder, slashed, finderFee);
+        ILivepeerToken token = _token();
+        if (finderFee != 0) SafeERC20.safeTransfer(token, finder, finderFee);
+        if (slashed != finderFee) token.burn(slashed - finderFee);
+    }
+
+    /// @dev Cuts `fractionPpm` of the orchestrator's open self-unbonding lock (review H-4): its own
+    /// stake stays slashable until withdrawn. The lock's fee-tail weight shrinks with it.
+    function _slashSelfLock(
+        BondingManagerStorage storage $,
+        StakeLedger.Orchestrator storage o,
+        address orchestrator,
+        uint256 fractionPpm,
+        uint256 round
+    ) private returns (uint256 cut) {
+        uint256 idPlusOne = $.selfLocks[orchestrator];
+        if (idPlusOne == 0) return 0;
+        StakeLedger.Lock storage l = $.locks[orchestrator][idPlusOne - 1];
+        uint256 young = l.young; // a partly young lock: its young tokens are cut too
+        if (young != 0) {
+            uint256 youngCut = young * fractionPpm / PPM;
+            // forge-lint: disable-next-line(unsafe-typecast)
+            l.young = uint112(young - youngCut); // below the stored uint112
+            cut = youngCut;
+        }
+        uint256 amount = l.amount;
+        uint256 weightCut = amount * fractionPpm / PPM;
+        if (weightCut == 0) return cut;
+        cut += weightCut;
+        // forge-lint: disable-next-line(unsafe-typecast)
+        l.amount = uint112(amount - weightCut); // below the stored uint112
+        if (!l.tailless && l.round > round) {
+            // still in the fee pool: take the cut out of its exit entry and the leaving weight
+            // forge-lint: disable-next-line(unsafe-typecast)
+            o.exits[l.exitIndex].amount -= uint112(weightCut);
+            // forge-lint: disable-next-line(unsafe-typecast)
+            o.leavingWeight -= uint112(weightCut);
+        }
+    }
+
+    /// @notice See {IStakeSlasher}.
+    function freezeStake(address orchestrator) external onlyRegistered(ContractIds.FAULT_VERIFIER) {
+        StakeLedger.Orchestrator storage o = _storage().orchestrators[orchestrator];
+        uint256 count = o.freezeCount + 1;
+        o.freezeCount = SafeCast.toUint16(count);
+        emit Frozen(orchestrator, count);
+    }
+
+    /// @notice See {IStakeSlasher}.
+    function unfreezeStake(address orchestrator) external onlyRegistered(ContractIds.FAULT_VERIFIER) {
+        StakeLedger.Orchestrator storage o = _storage().orchestrators[orchestrator];
+        uint256 count = o.freezeCount;
+        if (count == 0) revert NotFrozen(orchestrator);
+        o.freezeCount = SafeCast.toUint16(count - 1);
+        emit Unfrozen(orchestrator, count - 1);
+    }
+
+    // ================================================================== governance
+
+    /// @notice See {IBondingManager}.
+    /// @dev Review L-4: never below the broker's ticket validity (fee-theft guard) nor at or below the
+    /// FaultVerifier's challenge window (a cheater could withdraw before a challenge), read through
+    /// the Controller when those contracts are registered.
+    function setUnbondingPeriod(uint256 unbondingPeriod_) external onlyGovernance {
+        address broker = controller.getContract(ContractIds.TICKET_BROKER);
+        if (broker != address(0)) {
+            uint256 validity = ITicketBroker(broker).ticketValidityPeriod();
+            if (unbondingPeriod_ < validity) revert UnbondingPeriodTooShort(unbondingPeriod_, validity);
+        }
+        address verifier = controller.getContract(ContractIds.FAULT_VERIFIER);
+        if (verifier != address(0)) {
+            uint256 window = IFaultVerifier(verifier).params().challengeWindowRounds;
+            if (unbondingPeriod_ <= window) revert UnbondingPeriodTooShort(unbondingPeriod_, window + 1);
+        }
+        _setUnbondingPeriod(_storage(), unbondingPeriod_);
+    }
+
+    /// @notice See {IBondingManager}.
+    function setMinActiveStake(uint256 minActiveStake_) external onlyGovernance {
+        _setMinActiveStake(_storage(), minActiveStake_);
+    }
+}
