@@ -184,25 +184,9 @@ contract BondingManager is BondingManagerCore, IBondingManager {
     }
 
     /// @inheritdoc IBondingManager
-    function announceCuts(uint256 rewardCut, uint256 feeShare) external {
-        _notPaused();
-        if (rewardCut > PPM) revert InvalidCut(rewardCut);
-        if (feeShare > PPM) revert InvalidCut(feeShare);
-        BondingManagerStorage storage $ = _storage();
-        uint256 round = _round();
-        StakeLedger.Orchestrator storage o = _touch($, msg.sender, round);
-        if (!o.registered) revert NotOrchestrator(msg.sender);
-        // Nobody to protect (no delegators, no fee tails of delegators that left): from the next
-        // round, never the current one. Otherwise after a full unbonding period, which also keeps
-        // changes far enough apart for the one step of fee-share history `creditFees` reads.
-        bool alone = o.delegatorCount == 0 && o.leavingWeight == 0;
-        uint256 effective = round + (alone ? 1 : $.unbondingPeriod);
-        // forge-lint: disable-next-line(unsafe-typecast)
-        o.nextRewardCut = uint24(rewardCut); // both checked against PPM above
-        // forge-lint: disable-next-line(unsafe-typecast)
-        o.nextFeeShare = uint24(feeShare);
-        o.cutEffectiveRound = SafeCast.toUint32(effective);
-        emit CutsAnnounced(msg.sender, rewardCut, feeShare, effective);
+    /// @dev In {BondingManagerAdmin} (size): reached by `delegatecall`.
+    function announceCuts(uint256, uint256) external {
+        _admin();
     }
 
     /// @inheritdoc IBondingManager
@@ -302,6 +286,11 @@ contract BondingManager is BondingManagerCore, IBondingManager {
         _admin();
     }
 
+    /// @inheritdoc IBondingManager
+    function resetRoundCache() external {
+        _admin();
+    }
+
     /// @dev Runs the call in {BondingManagerAdmin} on this storage and returns (or reverts) as it does.
     function _admin() private {
         address admin = ADMIN;
@@ -379,7 +368,7 @@ contract BondingManager is BondingManagerCore, IBondingManager {
         v.registered = o.registered;
         v.totalStake = o.totalStake;
         v.leavingWeight = o.leavingWeight;
-        (v.rewardCut, v.feeShare) = o.cutsAt(_round());
+        (v.rewardCut, v.feeShare) = o.cutsAt(_roundView());
         v.nextRewardCut = o.nextRewardCut;
         v.nextFeeShare = o.nextFeeShare;
         v.cutEffectiveRound = o.cutEffectiveRound;

@@ -22,6 +22,30 @@ contract BondingManagerAdmin is BondingManagerCore {
     /// @param controller_ The Controller of the deployment (the BondingManager's).
     constructor(IController controller_) BondingManagerCore(controller_) {}
 
+    // ================================================================== orchestrators
+
+    /// @notice See {IBondingManager}.
+    function announceCuts(uint256 rewardCut, uint256 feeShare) external {
+        _notPaused();
+        if (rewardCut > PPM) revert InvalidCut(rewardCut);
+        if (feeShare > PPM) revert InvalidCut(feeShare);
+        BondingManagerStorage storage $ = _storage();
+        uint256 round = _round();
+        StakeLedger.Orchestrator storage o = _touch($, msg.sender, round);
+        if (!o.registered) revert NotOrchestrator(msg.sender);
+        // Nobody to protect (no delegators, no fee tails of delegators that left): from the next
+        // round, never the current one. Otherwise after a full unbonding period, which also keeps
+        // changes far enough apart for the one step of fee-share history `creditFees` reads.
+        bool alone = o.delegatorCount == 0 && o.leavingWeight == 0;
+        uint256 effective = round + (alone ? 1 : $.unbondingPeriod);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        o.nextRewardCut = uint24(rewardCut); // both checked against PPM above
+        // forge-lint: disable-next-line(unsafe-typecast)
+        o.nextFeeShare = uint24(feeShare);
+        o.cutEffectiveRound = SafeCast.toUint32(effective);
+        emit CutsAnnounced(msg.sender, rewardCut, feeShare, effective);
+    }
+
     // ================================================================== fault verifier
 
     /// @notice See {IStakeSlasher}.
@@ -116,6 +140,14 @@ contract BondingManagerAdmin is BondingManagerCore {
             if (unbondingPeriod_ <= window) revert UnbondingPeriodTooShort(unbondingPeriod_, window + 1);
         }
         _setUnbondingPeriod(_storage(), unbondingPeriod_);
+    }
+
+    /// @notice See {IBondingManager}.
+    function resetRoundCache() external onlyGovernance {
+        BondingManagerStorage storage $ = _storage();
+        $.cachedRound = 0;
+        $.cachedRoundEnd = 0;
+        emit RoundCacheReset();
     }
 
     /// @notice See {IBondingManager}.

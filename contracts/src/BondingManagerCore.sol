@@ -27,6 +27,10 @@ abstract contract BondingManagerCore is IBondingManagerTypes, Controlled {
     struct BondingManagerStorage {
         uint64 unbondingPeriod;
         uint128 minActiveStake;
+        // The current round while `block.number < cachedRoundEnd` (a round's end never moves once it
+        // started): staking calls ask the RoundsManager once per round, not once each.
+        uint32 cachedRound;
+        uint32 cachedRoundEnd;
         StakeLedger.RoundValue totalStake;
         StakeLedger.RoundValue totalCount;
         mapping(address orchestrator => StakeLedger.Orchestrator) orchestrators;
@@ -360,7 +364,18 @@ abstract contract BondingManagerCore is IBondingManagerTypes, Controlled {
         if (controller.paused()) revert ProtocolIsPaused();
     }
 
-    function _round() internal view returns (uint256) {
+    /// @dev The current round, from the cache while it lasts; the first call of a round refreshes it.
+    function _round() internal returns (uint256 round) {
+        BondingManagerStorage storage $ = _storage();
+        if (block.number < $.cachedRoundEnd) return $.cachedRound;
+        uint256 end;
+        (round, end) = IRoundsManager(controller.getContract(ContractIds.ROUNDS_MANAGER)).currentRoundAndEnd();
+        $.cachedRound = SafeCast.toUint32(round);
+        $.cachedRoundEnd = SafeCast.toUint32(end);
+    }
+
+    /// @dev The current round, for views (asks the RoundsManager).
+    function _roundView() internal view returns (uint256) {
         return IRoundsManager(controller.getContract(ContractIds.ROUNDS_MANAGER)).currentRound();
     }
 

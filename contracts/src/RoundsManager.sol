@@ -91,6 +91,13 @@ contract RoundsManager is IRoundsManager, Controlled {
     }
 
     /// @inheritdoc IRoundsManager
+    function currentRoundAndEnd() external view returns (uint256 round, uint256 endBlock) {
+        Schedule memory s = _activeSchedule(_storage());
+        round = _roundIn(s);
+        endBlock = _startBlockIn(s, round) + s.length;
+    }
+
+    /// @inheritdoc IRoundsManager
     function currentRoundStartBlock() external view returns (uint256) {
         Schedule memory s = _activeSchedule(_storage());
         return _startBlockIn(s, _roundIn(s));

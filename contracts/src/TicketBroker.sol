@@ -283,8 +283,8 @@ contract TicketBroker is TicketBrokerState, Controlled {
             c.round = $.cachedRound;
         } else {
             IRoundsManager rm = $.roundsManager;
-            c.round = rm.currentRound();
-            uint256 end = rm.currentRoundStartBlock() + rm.roundLength();
+            uint256 end;
+            (c.round, end) = rm.currentRoundAndEnd();
             $.cachedRound = SafeCast.toUint32(c.round);
             $.cachedRoundEndBlock = SafeCast.toUint40(end);
             $.cachedRoundBlockHash = rm.blockHashForRound(c.round);

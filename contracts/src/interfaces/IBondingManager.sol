@@ -136,6 +136,8 @@ interface IBondingManagerTypes {
     /// @notice Governance set the minimum active stake.
     /// @param minActiveStake LPT.
     event MinActiveStakeSet(uint256 minActiveStake);
+    /// @notice Governance dropped the cached current round.
+    event RoundCacheReset();
 
     // ------------------------------------------------------------------ errors
 
@@ -332,6 +334,10 @@ interface IBondingManager is
     /// touch (any stake change, reward, or `checkpoint`). Only governance.
     /// @param minActiveStake_ LPT, positive.
     function setMinActiveStake(uint256 minActiveStake_) external;
+
+    /// @notice Drops the cached current round (the BondingManager asks the RoundsManager once per
+    /// round). For governance after replacing or upgrading the RoundsManager. Only governance.
+    function resetRoundCache() external;
 
     // ------------------------------------------------------------------ views
 

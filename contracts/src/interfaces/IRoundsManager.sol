@@ -38,6 +38,12 @@ interface IRoundsManager {
     /// @return The round number.
     function currentRound() external view returns (uint256);
 
+    /// @notice The current round and the first block after it, in one call. The end never moves once
+    /// the round started (a length change applies from the next round), so callers may cache both.
+    /// @return round The round number.
+    /// @return endBlock The first block of the next round.
+    function currentRoundAndEnd() external view returns (uint256 round, uint256 endBlock);
+
     /// @notice The first block of the current round.
     /// @return The block number.
     function currentRoundStartBlock() external view returns (uint256);

@@ -107,6 +107,16 @@ abstract contract StakingGasBase is StakingFixture {
         // The stake matures: the pool's next touch matures its entry (here `reward`, often the first
         // touch of a round). Both measured: with the entry already matured, and maturing it.
         waitMaturity();
+        // The first staking call of a round network-wide refreshes the BondingManager's round cache
+        // (one RoundsManager call, one slot write), and the round's first `reward` has the Minter fix
+        // the round's mint: both once per round for everyone. Measured on another pool, so the calls
+        // below are the usual, later ones of their round.
+        coolAll();
+        vm.prank(orchestratorAt(0));
+        bm.reward();
+        vm.snapshotGasLastCall(
+            "staking", string.concat("reward, first of the round network-wide (round cache, round mint), ", n)
+        );
         uint256 snap = vm.snapshotState();
         coolAll();
         vm.prank(orch);
@@ -149,6 +159,7 @@ abstract contract StakingGasBase is StakingFixture {
         vm.snapshotGasLastCall("staking", string.concat("redelegate, ", n));
 
         advanceRounds(cfg.unbondingPeriod);
+        bm.checkpoint(orchestratorAt(0)); // someone's first call of the round refreshed the round cache
         coolAll();
         vm.prank(alice);
         bm.withdrawStake(tail);

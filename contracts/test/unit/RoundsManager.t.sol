@@ -132,6 +132,11 @@ contract RoundsManagerTest is Deployers {
                 uint256 next = d.rounds.currentRound();
                 assertTrue(next == round || next == round + 1, "round moved by more than one");
                 if (next == round + 1) assertEq(d.rounds.currentRoundStartBlock(), blockNumber);
+                // the one-call view agrees with the others (what the round caches rely on)
+                (uint256 r, uint256 end) = d.rounds.currentRoundAndEnd();
+                assertEq(r, next);
+                assertEq(end, d.rounds.currentRoundStartBlock() + d.rounds.roundLength());
+                assertGt(end, blockNumber);
                 round = next;
             }
         }
