@@ -13,8 +13,7 @@ import {StakingSymbolicBase} from "../utils/StakingSymbolicBase.sol";
 /// one path per combination, every one of them checked (bounded-exhaustive, not all uint values).
 /// The values are chosen for the rounding edges: 1 wei, odd stakes, cuts 0 / 1 / 1e6 − 1 / 1e6,
 /// the largest uint96 amount, a pool of 2 wei and one of ~1e7 LPT (the genesis supply).
-/// What stays truly symbolic: the finder address, whether the orchestrator has an open
-/// self-unbonding lock, and every choice's combination.
+/// What stays truly symbolic: the finder address, and every choice's combination.
 contract StakingSymbolic is StakingSymbolicBase {
     address internal constant DEFAULT_FINDER = address(0xF1D);
 
@@ -148,16 +147,24 @@ contract StakingSymbolic is StakingSymbolicBase {
         assert(a.orch + a.alice <= a.pool);
     }
 
-    /// Slashing never underflows and conserves LPT (slashed = finder fee + burned; the pool and the
-    /// orchestrator's self-unbonding lock shrink by exactly `slashed`; no stake grows): every slash
-    /// fraction of the grid (1 ppm, 1/3, 1e6 − 1, all; 1 ppm of the 2-wei pool slashes nothing),
-    /// every stake split, with or without an open self-unbonding lock; finder fee 1/2 to a fixed
-    /// finder.
+    /// Slashing never underflows and conserves LPT (slashed = finder fee + burned; the pool shrinks
+    /// by exactly `slashed`; no stake grows): every slash fraction of the grid (1 ppm, 1/3,
+    /// 1e6 − 1, all; 1 ppm of the 2-wei pool slashes nothing), every stake split; finder fee 1/2 to
+    /// a fixed finder.
     /// @custom:halmos --loop 8
-    function check_SlashOverFractions(uint8 f, uint8 s, bool selfLock) public {
+    function check_SlashOverFractions(uint8 f, uint8 s) public {
         vm.assume(f < 6 && f != 0 && f != 3 && s < 4);
         (uint256 self, uint256 delegated) = stakes(s);
-        checkSlash(self, delegated, pick(f, cuts()), 500_000, DEFAULT_FINDER, selfLock);
+        checkSlash(self, delegated, pick(f, cuts()), 500_000, DEFAULT_FINDER, false);
+    }
+
+    /// The same with an open self-unbonding lock of half the orchestrator's self-bond: the pool and
+    /// the lock together shrink by exactly `slashed` (review H-4).
+    /// @custom:halmos --loop 8
+    function check_SlashOverFractionsSelfLock(uint8 f, uint8 s) public {
+        vm.assume(f < 6 && f != 0 && f != 3 && s < 4);
+        (uint256 self, uint256 delegated) = stakes(s);
+        checkSlash(self, delegated, pick(f, cuts()), 500_000, DEFAULT_FINDER, true);
     }
 
     /// The same for every finder fee of the grid (0, 1 ppm, 1/3, 1/2, 1e6 − 1, all) and any finder
