@@ -51,8 +51,9 @@ contract StakingSymbolic is StakingSymbolicBase {
     // ------------------------------------------------------------------ 1. fees
 
     /// @dev Credits `amount` with fee share `feeShare`; both parties withdraw everything. What they
-    /// received (ETH) is at most the credit, and at least the credit less 2 wei (each of the two
-    /// pool shares rounds down by less than 1 wei, the pool's stake being below 1e27).
+    /// received (ETH) is at most the credit, and at least the credit less 2 wei: the per-token rate
+    /// rounds down by less than 1 wei over the whole pool (its stake is below 1e27 wei) and each of
+    /// the two shares by less than 1 wei, so the loss is below 3 wei.
     function checkFees(uint256 self, uint256 delegated, uint256 feeShare, uint256 amount) internal {
         setUpPool(self, delegated, feeShare);
         creditFees(amount);
