@@ -24,7 +24,8 @@ contract StakingDeepProofs is StakingSymbolicBase {
 
     /// One orchestrator and one delegator never withdraw more fees than were credited, with only
     /// the fee amount symbolic (stakes 1000 LPT + 1 wei and 3 LPT + 7 wei, fee share 1/2).
-    /// STATUS: not finished (see above: 400 s, queries time out at 60 s).
+    /// STATUS: not finished: its first half alone (credit, then `delegatorInfo`) did not finish in
+    /// 400 s (above); this full form, which adds the withdrawals, was not re-run.
     function check_FeesOverSymbolicAmount(uint96 amount) public {
         setUpPool(1000 ether + 1, 3 ether + 7, 500_000);
         creditFees(amount);
@@ -35,7 +36,7 @@ contract StakingDeepProofs is StakingSymbolicBase {
 
     /// The same with the stakes (1 LPT + up to 2^64 wei each), the fee share and the amount all
     /// symbolic. STATUS: not finished (420 s in the previous session's form, which read
-    /// `pendingEarnings`; the present form withdraws, which adds work).
+    /// `pendingEarnings`; this form, which withdraws, was not re-run).
     function check_FeesClaimedNeverExceedCredited(
         uint64 self,
         uint64 delegated,
@@ -50,7 +51,8 @@ contract StakingDeepProofs is StakingSymbolicBase {
     }
 
     /// Slashing never underflows and conserves LPT, with the stakes (1 LPT + up to 2^64 wei each),
-    /// the slash fraction and the finder fee all symbolic. STATUS: not finished (420 s).
+    /// the slash fraction and the finder fee all symbolic. STATUS: not finished (420 s in the previous
+    /// session's form, without the matured stake and the `try`; this form was not re-run).
     function check_SlashConservesAndNeverUnderflows(
         uint64 self,
         uint64 delegated,
