@@ -63,18 +63,7 @@ abstract contract BrokerRealStakingRoundGasBase is StakingIntegrationBase {
     }
 
     function _measure(string memory name) internal {
-        vm.prank(orch);
-        full.broker.broker.redeemWinningTicket(first);
-        uint256 execution =
-            vm.snapshotGasLastCall("ticket-broker-real-staking", string.concat(name, " execution"));
-        bytes memory input = abi.encodeCall(full.broker.broker.redeemWinningTicket, (first));
-        uint256 cd;
-        for (uint256 i; i < input.length; ++i) {
-            cd += input[i] == 0 ? 4 : 16;
-        }
-        vm.snapshotValue(
-            "ticket-broker-real-staking", string.concat(name, " total tx gas"), 21_000 + cd + execution
-        );
+        _redeemAndRecordGas(name, first);
         (uint256 roundA, uint256 amountA, uint256 roundB, uint256 amountB) =
             full.broker.broker.pendingFees(orch);
         assertEq(roundA == _round() ? amountA : amountB, 1 ether);

@@ -58,6 +58,23 @@ abstract contract StakingIntegrationBase is FullDeployers {
         }
     }
 
+    /// @dev `orch` redeems `ticket`; records the call's execution gas and the transaction's total
+    /// (21,000 + calldata gas + execution) in snapshots/ticket-broker-real-staking.json.
+    function _redeemAndRecordGas(string memory name, bytes memory ticket) internal {
+        vm.prank(orch);
+        full.broker.broker.redeemWinningTicket(ticket);
+        uint256 execution =
+            vm.snapshotGasLastCall("ticket-broker-real-staking", string.concat(name, " execution"));
+        bytes memory input = abi.encodeCall(full.broker.broker.redeemWinningTicket, (ticket));
+        uint256 cd;
+        for (uint256 i; i < input.length; ++i) {
+            cd += input[i] == 0 ? 4 : 16;
+        }
+        vm.snapshotValue(
+            "ticket-broker-real-staking", string.concat(name, " total tx gas"), 21_000 + cd + execution
+        );
+    }
+
     // ------------------------------------------------------------------ (a) fees
 
     function _ticket(uint256 faceValue, uint32 nonce, uint256 rand) internal view returns (bytes memory) {
@@ -214,17 +231,6 @@ contract BrokerRealStakingGasTest is StakingIntegrationBase {
     }
 
     function test_GasRedeemSingleLaterInRound() public {
-        vm.prank(orch);
-        full.broker.broker.redeemWinningTicket(later);
-        uint256 execution =
-            vm.snapshotGasLastCall("ticket-broker-real-staking", "redeem single later execution");
-        bytes memory input = abi.encodeCall(full.broker.broker.redeemWinningTicket, (later));
-        uint256 cd;
-        for (uint256 i; i < input.length; ++i) {
-            cd += input[i] == 0 ? 4 : 16;
-        }
-        vm.snapshotValue(
-            "ticket-broker-real-staking", "redeem single later total tx gas", 21_000 + cd + execution
-        );
+        _redeemAndRecordGas("redeem single later", later);
     }
 }
