@@ -4,35 +4,15 @@ pragma solidity 0.8.30;
 import {IBondingManagerTypes} from "../../src/interfaces/IBondingManager.sol";
 import {IControlled} from "../../src/interfaces/IControlled.sol";
 import {ContractIds} from "../../src/libraries/ContractIds.sol";
-import {StakingFixture} from "../utils/StakingFixture.sol";
+import {TwoPoolsFixture} from "../utils/TwoPoolsFixture.sol";
 
 /// @notice Rewards, fees, cuts, the fee-theft attack and slashing.
-contract BondingManagerEarningsTest is StakingFixture {
-    address internal orch;
-    address internal orch2;
-    address internal alice;
-    address internal bob;
+contract BondingManagerEarningsTest is TwoPoolsFixture {
     address internal finder;
 
-    uint256 internal constant SELF = 10_000 ether;
-    uint256 internal constant PPM = 1_000_000;
-
     function setUp() public {
-        deployStaking();
-        orch = makeAddr("orch");
-        orch2 = makeAddr("orch2");
-        alice = makeAddr("alice");
-        bob = makeAddr("bob");
+        setUpTwoPools(false);
         finder = makeAddr("finder");
-        fundAndBond(orch, SELF, orch);
-        fundAndBond(orch2, SELF, orch2);
-        // No delegators yet: the cuts apply from the next round.
-        vm.prank(orch);
-        bm.announceCuts(100_000, 500_000); // keeps 10% of rewards, shares 50% of fees
-        // Entering stake is young (no earnings) for an unbonding period: let the self-bonds mature.
-        waitMaturity();
-        fund(alice, 100_000 ether);
-        fund(bob, 100_000 ether);
     }
 
     // ------------------------------------------------------------------ cuts

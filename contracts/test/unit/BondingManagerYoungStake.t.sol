@@ -2,35 +2,17 @@
 pragma solidity 0.8.30;
 
 import {IBondingManagerTypes} from "../../src/interfaces/IBondingManager.sol";
-import {StakingFixture} from "../utils/StakingFixture.sol";
+import {TwoPoolsFixture} from "../utils/TwoPoolsFixture.sol";
 
 /// @notice Young stake (review C-1/H-3, docs/staking.md): entering stake is bonded, slashable and
 /// counted in the active set at once, but earns neither fees nor rewards until an unbonding period
 /// after it entered; young stake that leaves keeps no fee tail.
-contract BondingManagerYoungStakeTest is StakingFixture {
-    address internal orch;
-    address internal orch2;
-    address internal alice;
-    address internal bob;
+contract BondingManagerYoungStakeTest is TwoPoolsFixture {
     address internal carol;
 
-    uint256 internal constant SELF = 10_000 ether;
-    uint256 internal constant PPM = 1_000_000;
-
     function setUp() public {
-        deployStaking();
-        orch = makeAddr("orch");
-        orch2 = makeAddr("orch2");
-        alice = makeAddr("alice");
-        bob = makeAddr("bob");
+        setUpTwoPools(false);
         carol = makeAddr("carol");
-        fundAndBond(orch, SELF, orch);
-        fundAndBond(orch2, SELF, orch2);
-        vm.prank(orch);
-        bm.announceCuts(100_000, 500_000); // keeps 10% of rewards, shares 50% of fees
-        waitMaturity();
-        fund(alice, 100_000 ether);
-        fund(bob, 100_000 ether);
         fund(carol, 100_000 ether);
     }
 

@@ -2,35 +2,14 @@
 pragma solidity 0.8.30;
 
 import {IBondingManagerTypes} from "../../src/interfaces/IBondingManager.sol";
-import {StakingFixture} from "../utils/StakingFixture.sol";
+import {TwoPoolsFixture} from "../utils/TwoPoolsFixture.sol";
 import {MockVerifierApprovals} from "../utils/mocks/MockVerifierApprovals.sol";
 
 /// @notice Regression tests for the staking security review (/docs/staking.md, "Security review"):
 /// each reproduces a proof of concept of the review and asserts the correct outcome.
-contract StakingAuditRegressionTest is StakingFixture {
-    address internal orch;
-    address internal orch2;
-    address internal alice;
-    address internal bob;
-
-    uint256 internal constant SELF = 10_000 ether;
-
+contract StakingAuditRegressionTest is TwoPoolsFixture {
     function setUp() public {
-        deployStaking();
-        orch = makeAddr("orch");
-        orch2 = makeAddr("orch2");
-        alice = makeAddr("alice");
-        bob = makeAddr("bob");
-        fundAndBond(orch, SELF, orch);
-        fundAndBond(orch2, SELF, orch2);
-        vm.prank(orch);
-        bm.announceCuts(100_000, 500_000); // keeps 10% of rewards, shares 50% of fees
-        vm.prank(orch2);
-        bm.announceCuts(100_000, 500_000);
-        // Entering stake is young (no earnings) for an unbonding period: let the self-bonds mature.
-        waitMaturity();
-        fund(alice, 100_000 ether);
-        fund(bob, 100_000 ether);
+        setUpTwoPools(true);
     }
 
     // ---------------------------------------------------------------- C-1
