@@ -43,7 +43,7 @@ command -v node >/dev/null || { echo "node (>= 20) is required" >&2; exit 1; }
 stamp=node_modules/.streamflow-lock
 if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
   log "installing npm tools (npm ci: forge, anvil, cast, solc-js, OpenZeppelin; about a minute)"
-  npm ci --no-audit --no-fund --loglevel=http
+  npm ci --no-audit --no-fund
   cp package-lock.json "$stamp"
 else
   log "npm tools present"
