@@ -3,6 +3,8 @@
 //!
 //! - [`ticket`]: the payment ticket, its 257-byte packed encoding (`TicketLib.pack`), its EIP-712
 //!   hash under the TicketBroker's domain, signing, the broker's signature rules and the lottery draw.
+//! - [`receipt`]: the segment receipt an orchestrator signs for each segment (EIP-712, as the
+//!   FaultVerifier hashes it) and the committee verdict typed data.
 //! - [`pricing`]: face value and win probability from an expected value per ticket.
 //! - [`ecdsa`]: the one secp256k1 implementation (libsecp256k1) used to sign and recover.
 //! - [`eip712`]: the domain and typed-data hash shared by the contracts.
@@ -13,10 +15,12 @@
 pub mod ecdsa;
 pub mod eip712;
 pub mod pricing;
+pub mod receipt;
 pub mod rejection;
 pub mod ticket;
 
 pub use ecdsa::LocalSigner;
 pub use eip712::Domain;
+pub use receipt::{CommitteeVerdict, SegmentReceipt};
 pub use rejection::Rejection;
 pub use ticket::{SignedTicket, Ticket};
