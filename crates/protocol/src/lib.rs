@@ -5,6 +5,9 @@
 //!   hash under the TicketBroker's domain, signing, the broker's signature rules and the lottery draw.
 //! - [`receipt`]: the segment receipt an orchestrator signs for each segment (EIP-712, as the
 //!   FaultVerifier hashes it) and the committee verdict typed data.
+//! - [`validate`]: a received ticket checked with the TicketBroker's checks, in its order, with its
+//!   errors, against a [`validate::BrokerView`] of the chain state; plus the intake check an
+//!   orchestrator runs on every ticket (losing tickets accepted and reported).
 //! - [`pricing`]: face value and win probability from an expected value per ticket.
 //! - [`ecdsa`]: the one secp256k1 implementation (libsecp256k1) used to sign and recover.
 //! - [`eip712`]: the domain and typed-data hash shared by the contracts.
@@ -18,9 +21,11 @@ pub mod pricing;
 pub mod receipt;
 pub mod rejection;
 pub mod ticket;
+pub mod validate;
 
 pub use ecdsa::LocalSigner;
 pub use eip712::Domain;
 pub use receipt::{CommitteeVerdict, SegmentReceipt};
 pub use rejection::Rejection;
 pub use ticket::{SignedTicket, Ticket};
+pub use validate::{BrokerView, MemoryBroker, Validator};
