@@ -159,11 +159,11 @@ impl Validator {
         let t = SignedTicket::unpack_any_signature(packed).map_err(|e| match e {
             UnpackError::TooShort { length }
             | UnpackError::WrongLength { length }
-            | UnpackError::MalformedBatch { length } => Rejection(E::MalformedTicket(
-                tb::MalformedTicket {
+            | UnpackError::MalformedBatch { length } => {
+                Rejection(E::MalformedTicket(tb::MalformedTicket {
                     length: U256::from(length),
-                },
-            )),
+                }))
+            }
         })?;
         self.check_redemption(view, caller, &t)
     }

@@ -18,10 +18,10 @@ const CREATED: u32 = 98;
 const VALIDITY: u64 = 3;
 
 fn sender_key() -> LocalSigner {
-    LocalSigner::from_bytes(&keccak256("sender")).unwrap()
+    LocalSigner::from_bytes(&keccak256("sender")).expect("key")
 }
 fn other_key() -> LocalSigner {
-    LocalSigner::from_bytes(&keccak256("other")).unwrap()
+    LocalSigner::from_bytes(&keccak256("other")).expect("key")
 }
 fn orch() -> Address {
     address!("0000000000000000000000000000000000000b0b")
@@ -100,9 +100,7 @@ fn a_good_ticket_pays_from_the_deposit_then_is_used() {
         }
     );
     s.apply(t.ticket.sender, orch(), &p);
-    assert!(
-        matches!(refusal(&s, &t), E::TicketUsed(ref e) if e.ticketHash == p.ticket_hash)
-    );
+    assert!(matches!(refusal(&s, &t), E::TicketUsed(ref e) if e.ticketHash == p.ticket_hash));
     assert_eq!(s.sender(t.ticket.sender).deposit, U256::from(9_000));
 }
 
@@ -141,12 +139,21 @@ fn each_check_refuses_with_the_brokers_error_and_arguments() {
     let good = sign(fixture(), &sender_key());
     let v = validator();
 
-    let e = v.check_redemption(&s, sender_key().address(), &good).unwrap_err().0;
+    let e = v
+        .check_redemption(&s, sender_key().address(), &good)
+        .unwrap_err()
+        .0;
     assert!(
         matches!(e, E::WrongRecipient(ref e) if e.recipient == orch() && e.caller == sender_key().address())
     );
 
-    let t = sign(Ticket { sender: Address::ZERO, ..fixture() }, &sender_key());
+    let t = sign(
+        Ticket {
+            sender: Address::ZERO,
+            ..fixture()
+        },
+        &sender_key(),
+    );
     assert!(matches!(refusal(&s, &t), E::ZeroSender(_)));
 
     let mut t = good.clone();
@@ -155,13 +162,25 @@ fn each_check_refuses_with_the_brokers_error_and_arguments() {
         matches!(refusal(&s, &t), E::InvalidRecipientRand(ref e) if e.recipientRandHash == good.ticket.recipient_rand_hash)
     );
 
-    let t = sign(Ticket { creation_round: 101, ..fixture() }, &sender_key());
+    let t = sign(
+        Ticket {
+            creation_round: 101,
+            ..fixture()
+        },
+        &sender_key(),
+    );
     assert!(
         matches!(refusal(&s, &t), E::FutureCreationRound(ref e) if e.creationRound == U256::from(101) && e.currentRound == U256::from(ROUND))
     );
 
     // Valid while current < created + validity: 97 + 3 = 100 is expired, 98 is not.
-    let t = sign(Ticket { creation_round: 97, ..fixture() }, &sender_key());
+    let t = sign(
+        Ticket {
+            creation_round: 97,
+            ..fixture()
+        },
+        &sender_key(),
+    );
     assert!(
         matches!(refusal(&s, &t), E::TicketExpired(ref e) if e.creationRound == U256::from(97) && e.currentRound == U256::from(ROUND))
     );
@@ -185,7 +204,10 @@ fn each_check_refuses_with_the_brokers_error_and_arguments() {
 
     let mut sig = good.clone();
     sig.signature = Bytes::copy_from_slice(&good.signature[..64]);
-    assert!(matches!(refusal(&s, &sig), E::CompactSignatureUnsupported(_)));
+    assert!(matches!(
+        refusal(&s, &sig),
+        E::CompactSignatureUnsupported(_)
+    ));
     sig.signature = Bytes::from(vec![0u8; 70]);
     assert!(
         matches!(refusal(&s, &sig), E::InvalidSignatureLength(ref e) if e.length == U256::from(70))
@@ -193,7 +215,9 @@ fn each_check_refuses_with_the_brokers_error_and_arguments() {
     let mut high = good.signature.to_vec();
     high[32..64].copy_from_slice(&U256::MAX.to_be_bytes::<32>());
     sig.signature = high.into();
-    assert!(matches!(refusal(&s, &sig), E::SignatureHighS(ref e) if e.s == B256::repeat_byte(0xff)));
+    assert!(
+        matches!(refusal(&s, &sig), E::SignatureHighS(ref e) if e.s == B256::repeat_byte(0xff))
+    );
     let mut bad_v = good.signature.to_vec();
     bad_v[64] = 0;
     sig.signature = bad_v.into();
@@ -207,16 +231,20 @@ fn each_check_refuses_with_the_brokers_error_and_arguments() {
     let mut zero_r = good.signature.to_vec();
     zero_r[..32].fill(0);
     sig.signature = zero_r.into();
-    assert!(
-        matches!(refusal(&s, &sig), E::InvalidSignature(ref e) if e.signer == Address::ZERO)
-    );
+    assert!(matches!(refusal(&s, &sig), E::InvalidSignature(ref e) if e.signer == Address::ZERO));
     // Signed under another chain's or another broker's domain: an ordinary bad signature.
     let other_domain = ticket::broker_domain(CHAIN + 1, BROKER).separator();
     let mut t = good.clone();
     t.signature = Bytes::copy_from_slice(&fixture().sign(&other_domain, &sender_key()));
     assert!(matches!(refusal(&s, &t), E::InvalidSignature(_)));
 
-    let t = sign(Ticket { win_prob: U256::ZERO, ..fixture() }, &sender_key());
+    let t = sign(
+        Ticket {
+            win_prob: U256::ZERO,
+            ..fixture()
+        },
+        &sender_key(),
+    );
     assert!(matches!(refusal(&s, &t), E::TicketNotWinning(_)));
 
     let mut inactive = state();
@@ -259,9 +287,7 @@ fn round_zero_is_never_known() {
         },
         &sender_key(),
     );
-    assert!(
-        matches!(refusal(&s, &t), E::UnknownCreationRound(ref e) if e.creationRound.is_zero())
-    );
+    assert!(matches!(refusal(&s, &t), E::UnknownCreationRound(ref e) if e.creationRound.is_zero()));
 }
 
 #[test]
@@ -295,22 +321,37 @@ fn a_short_deposit_is_topped_up_from_the_allocation_or_refused_whole() {
             withdraw_round: 0
         }
     );
-    assert!(s.remaining_reserve_allocation(sender, orch(), ROUND).is_zero());
+    assert!(
+        s.remaining_reserve_allocation(sender, orch(), ROUND)
+            .is_zero()
+    );
 }
 
 #[test]
 fn reserve_available_is_reserve_lib() {
     let u = U256::from;
     // 1000 × 30 / 100 = 300, less 100 claimed.
-    assert_eq!(reserve_available(u(1000), u(30), u(100), u(100), u(1000)), u(200));
+    assert_eq!(
+        reserve_available(u(1000), u(30), u(100), u(100), u(1000)),
+        u(200)
+    );
     // Capped by what is left of the reserve.
-    assert_eq!(reserve_available(u(1000), u(30), u(100), u(0), u(250)), u(250));
+    assert_eq!(
+        reserve_available(u(1000), u(30), u(100), u(0), u(250)),
+        u(250)
+    );
     // Rounds down; nothing once the claims reach the allocation; nothing for a zero total or a
     // stake above it.
     assert_eq!(reserve_available(u(10), u(1), u(3), u(0), u(10)), u(3));
-    assert_eq!(reserve_available(u(1000), u(30), u(100), u(300), u(1000)), u(0));
+    assert_eq!(
+        reserve_available(u(1000), u(30), u(100), u(300), u(1000)),
+        u(0)
+    );
     assert_eq!(reserve_available(u(1000), u(30), u(0), u(0), u(1000)), u(0));
-    assert_eq!(reserve_available(u(1000), u(101), u(100), u(0), u(1000)), u(0));
+    assert_eq!(
+        reserve_available(u(1000), u(101), u(100), u(0), u(1000)),
+        u(0)
+    );
     // The product is taken in 512 bits (Math.mulDiv): no overflow for huge stakes.
     let big = U256::MAX;
     assert_eq!(reserve_available(u(1000), big, big, u(0), u(1000)), u(1000));
@@ -320,7 +361,13 @@ fn reserve_available_is_reserve_lib() {
 fn intake_reports_losing_tickets_and_refuses_the_rest() {
     let s = state();
     let v = validator();
-    let losing = sign(Ticket { win_prob: U256::ZERO, ..fixture() }, &sender_key());
+    let losing = sign(
+        Ticket {
+            win_prob: U256::ZERO,
+            ..fixture()
+        },
+        &sender_key(),
+    );
     let i = v.check_intake(&s, orch(), &losing).unwrap();
     assert!(!i.winning);
     assert_eq!(i.payment.face_value, U256::from(1_000));
@@ -328,7 +375,9 @@ fn intake_reports_losing_tickets_and_refuses_the_rest() {
     assert!(v.check_intake(&s, orch(), &winning).unwrap().winning);
     // A ticket for someone else is refused at intake.
     assert!(matches!(
-        v.check_intake(&s, Address::repeat_byte(9), &winning).unwrap_err().0,
+        v.check_intake(&s, Address::repeat_byte(9), &winning)
+            .unwrap_err()
+            .0,
         E::WrongRecipient(_)
     ));
     // A losing ticket from a sender who could not pay a winning one is refused.
@@ -361,11 +410,27 @@ struct Defects {
 
 fn arb_defects() -> impl Strategy<Value = Defects> {
     (
-        (any::<bool>(), any::<bool>(), any::<bool>(), 0u8..3, 0u8..3, any::<bool>()),
-        (0u8..6, any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()),
+        (
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+            0u8..3,
+            0u8..3,
+            any::<bool>(),
+        ),
+        (
+            0u8..6,
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+        ),
     )
         .prop_map(
-            |((wrong_caller, zero_sender, bad_rand, round, block_hash, used), (signature, losing, inactive, unlocked, broke))| Defects {
+            |(
+                (wrong_caller, zero_sender, bad_rand, round, block_hash, used),
+                (signature, losing, inactive, unlocked, broke),
+            )| Defects {
                 wrong_caller,
                 zero_sender,
                 bad_rand,
@@ -409,7 +474,11 @@ fn build(d: Defects) -> (MemoryBroker, Address, SignedTicket, Option<[u8; 4]>) {
     if d.losing {
         t.win_prob = U256::ZERO;
     }
-    let key = if d.signature == 5 { other_key() } else { sender_key() };
+    let key = if d.signature == 5 {
+        other_key()
+    } else {
+        sender_key()
+    };
     let mut st = sign(t, &key);
     if d.bad_rand {
         st.recipient_rand = U256::from(78);
@@ -437,7 +506,11 @@ fn build(d: Defects) -> (MemoryBroker, Address, SignedTicket, Option<[u8; 4]>) {
     if d.broke {
         funds.deposit = U256::from(999);
     }
-    let caller = if d.wrong_caller { Address::repeat_byte(9) } else { orch() };
+    let caller = if d.wrong_caller {
+        Address::repeat_byte(9)
+    } else {
+        orch()
+    };
 
     // The broker's order, first defect wins.
     let order: [(bool, [u8; 4]); 16] = [
@@ -447,14 +520,20 @@ fn build(d: Defects) -> (MemoryBroker, Address, SignedTicket, Option<[u8; 4]>) {
         (d.round == 1, tb::FutureCreationRound::SELECTOR),
         (d.round == 2, tb::TicketExpired::SELECTOR),
         (d.block_hash == 1, tb::UnknownCreationRound::SELECTOR),
-        (d.block_hash == 2, tb::CreationRoundBlockHashMismatch::SELECTOR),
+        (
+            d.block_hash == 2,
+            tb::CreationRoundBlockHashMismatch::SELECTOR,
+        ),
         (d.used, tb::TicketUsed::SELECTOR),
         (d.signature == 1, tb::CompactSignatureUnsupported::SELECTOR),
         (d.signature == 2, tb::InvalidSignatureLength::SELECTOR),
         (d.signature == 3, tb::SignatureHighS::SELECTOR),
         (d.signature == 4, tb::InvalidSignatureV::SELECTOR),
         // A zero sender or another signer: the signature recovers to someone else.
-        (d.signature == 5 || d.zero_sender, tb::InvalidSignature::SELECTOR),
+        (
+            d.signature == 5 || d.zero_sender,
+            tb::InvalidSignature::SELECTOR,
+        ),
         (d.losing, tb::TicketNotWinning::SELECTOR),
         (d.inactive, tb::RecipientNotActive::SELECTOR),
         (d.unlocked, tb::SenderUnlocked::SELECTOR),
