@@ -409,22 +409,12 @@ struct Defects {
 }
 
 fn arb_defects() -> impl Strategy<Value = Defects> {
+    // Each defect is rare, so that cases with few defects (where the order shows) are common.
+    let flag = || prop::bool::weighted(0.2);
+    let choice = |n: u8| prop_oneof![4 => Just(0u8), 1 => 1..n];
     (
-        (
-            any::<bool>(),
-            any::<bool>(),
-            any::<bool>(),
-            0u8..3,
-            0u8..3,
-            any::<bool>(),
-        ),
-        (
-            0u8..6,
-            any::<bool>(),
-            any::<bool>(),
-            any::<bool>(),
-            any::<bool>(),
-        ),
+        (flag(), flag(), flag(), choice(3), choice(3), flag()),
+        (choice(6), flag(), flag(), flag(), flag()),
     )
         .prop_map(
             |(
@@ -444,6 +434,85 @@ fn arb_defects() -> impl Strategy<Value = Defects> {
                 broke,
             },
         )
+}
+
+/// Every defect on its own, in the broker's order.
+fn single_defects() -> Vec<Defects> {
+    let d = Defects::default();
+    let mut all = vec![
+        Defects {
+            wrong_caller: true,
+            ..d
+        },
+        Defects {
+            zero_sender: true,
+            ..d
+        },
+        Defects {
+            bad_rand: true,
+            ..d
+        },
+        Defects { round: 1, ..d },
+        Defects { round: 2, ..d },
+        Defects { block_hash: 1, ..d },
+        Defects { block_hash: 2, ..d },
+        Defects { used: true, ..d },
+    ];
+    all.extend((1..=5).map(|signature| Defects { signature, ..d }));
+    all.extend([
+        Defects { losing: true, ..d },
+        Defects {
+            inactive: true,
+            ..d
+        },
+        Defects {
+            unlocked: true,
+            ..d
+        },
+        Defects { broke: true, ..d },
+    ]);
+    all
+}
+
+/// The union of two defect sets (a later choice in a group wins).
+fn union(a: Defects, b: Defects) -> Defects {
+    Defects {
+        wrong_caller: a.wrong_caller || b.wrong_caller,
+        zero_sender: a.zero_sender || b.zero_sender,
+        bad_rand: a.bad_rand || b.bad_rand,
+        round: a.round.max(b.round),
+        block_hash: a.block_hash.max(b.block_hash),
+        used: a.used || b.used,
+        signature: a.signature.max(b.signature),
+        losing: a.losing || b.losing,
+        inactive: a.inactive || b.inactive,
+        unlocked: a.unlocked || b.unlocked,
+        broke: a.broke || b.broke,
+    }
+}
+
+#[test]
+fn of_any_two_defects_the_earlier_is_reported() {
+    let singles = single_defects();
+    for (i, a) in singles.iter().enumerate() {
+        // Alone, each defect is refused with its own error.
+        let (s, caller, t, expected) = build(*a);
+        let first = validator()
+            .check_redemption(&s, caller, &t)
+            .err()
+            .map(|e| e.selector());
+        assert_eq!(first, expected, "{a:?}");
+        assert!(expected.is_some(), "{a:?}");
+        for b in &singles[i + 1..] {
+            let both = union(*a, *b);
+            let (s, caller, t, expected) = build(both);
+            let got = validator()
+                .check_redemption(&s, caller, &t)
+                .err()
+                .map(|e| e.selector());
+            assert_eq!(got, expected, "{a:?} + {b:?}");
+        }
+    }
 }
 
 /// Builds the ticket, the state and the caller carrying `d`, and the selector of the first defect in
