@@ -19,7 +19,10 @@ interface IFaultVerifier {
         Pending,
         Slashed,
         Rejected,
-        Dismissed
+        Dismissed,
+        /// @dev Fault proven, but the receipt was created at or before the round of the
+        /// orchestrator's last slash: that slash already punished it (at most one slash per burst).
+        Covered
     }
 
     /// @notice A challenge as stored: three slots. Its segment key and receipt digest are in the
@@ -30,6 +33,9 @@ interface IFaultVerifier {
         address orchestrator;
         Status status;
         address verifier;
+        /// @dev The receipt's ticket creation round, at most the round the challenge opened
+        /// (decides whether an earlier slash covers it).
+        uint64 creationRound;
     }
 
     /// @notice Governance parameters.
@@ -94,6 +100,13 @@ interface IFaultVerifier {
     /// @param orchestrator The orchestrator wrongly challenged.
     /// @param amount The bond, in wei.
     event BondForfeited(uint256 indexed challengeId, address indexed orchestrator, uint256 amount);
+
+    /// @notice A fault was proven on a receipt created at or before the round of the orchestrator's
+    /// last slash: no second slash (that one covered the burst); the challenger's bond is credited back.
+    /// @param challengeId The challenge.
+    /// @param orchestrator The orchestrator.
+    /// @param coveredBefore Receipts created before this round are covered by the last slash.
+    event FaultCovered(uint256 indexed challengeId, address indexed orchestrator, uint256 coveredBefore);
 
     /// @notice Credited ETH was withdrawn.
     /// @param account The account paid.
@@ -231,6 +244,12 @@ interface IFaultVerifier {
     /// @notice The sum of the bonds of pending challenges.
     /// @return The amount in wei.
     function pendingBonds() external view returns (uint256);
+
+    /// @notice A proven fault on a receipt created before this round does not slash `orchestrator`
+    /// again: its last slash (in round `coveredBefore - 1`) covered it. 0 if never slashed.
+    /// @param orchestrator The orchestrator.
+    /// @return coveredBefore The first creation round a new slash needs.
+    function slashCoveredBefore(address orchestrator) external view returns (uint256 coveredBefore);
 
     /// @notice The number of challenges opened so far (ids run from 1).
     /// @return The count.

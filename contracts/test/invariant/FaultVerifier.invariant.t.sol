@@ -105,6 +105,12 @@ contract FaultVerifierInvariantTest is VerifierFixture {
         assertEq(d.token.balanceOf(address(staking)), remaining);
     }
 
+    /// @dev At most one slash per burst: no fault on a receipt created at or before the round of its
+    /// orchestrator's last slash slashes again.
+    function invariant_AtMostOneSlashPerBurst() public view {
+        assertEq(handler.ghostSlashesInsideBurst(), 0);
+    }
+
     /// @dev No segment is slashed twice, and each slash is one Slashed challenge.
     function invariant_NoSegmentSlashedTwice() public view {
         assertLe(handler.ghostMaxSlashesPerSegment(), 1);

@@ -342,14 +342,15 @@ contract BondingManagerEarningsTest is TwoPoolsFixture {
         bm.bond(SELF, orch);
         uint256 supply = d.token.totalSupply();
         vm.expectEmit(address(bm));
-        emit IBondingManagerTypes.Slashed(orch, finder, SELF, SELF / 10);
+        // the finder fee is 10% of the orchestrator's own penalty (SELF / 2), never of alice's
+        emit IBondingManagerTypes.Slashed(orch, finder, SELF, SELF / 20);
         vm.prank(faultVerifier);
         (uint256 penalty,) = bm.slash(orch, 500_000, finder, 100_000);
         assertEq(penalty, SELF);
         assertApproxEqAbs(stakeOf(orch), SELF / 2, 10);
         assertApproxEqAbs(stakeOf(alice), SELF / 2, 10);
-        assertEq(d.token.balanceOf(finder), SELF / 10);
-        assertEq(d.token.totalSupply(), supply - SELF * 9 / 10);
+        assertEq(d.token.balanceOf(finder), SELF / 20);
+        assertEq(d.token.totalSupply(), supply - SELF * 19 / 20);
         assertEq(bm.activeStake(orch, round() + 1), SELF);
     }
 
