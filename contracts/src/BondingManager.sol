@@ -399,6 +399,17 @@ contract BondingManager is BondingManagerCore, IBondingManager {
         return _storage().orchestrators[orchestrator].totalStake;
     }
 
+    /// @inheritdoc IStakeSlasher
+    function slashableStakeOf(address orchestrator) external view returns (uint256 stake) {
+        BondingManagerStorage storage $ = _storage();
+        stake = $.orchestrators[orchestrator].totalStake;
+        uint256 idPlusOne = $.selfLocks[orchestrator];
+        if (idPlusOne != 0) {
+            StakeLedger.Lock storage l = $.locks[orchestrator][idPlusOne - 1];
+            stake += uint256(l.amount) + l.young;
+        }
+    }
+
     /// @inheritdoc IUnbondingPeriod
     function unbondingPeriod() external view returns (uint256) {
         return _storage().unbondingPeriod;

@@ -105,8 +105,13 @@ abstract contract BondingManagerCore is IBondingManagerTypes, Controlled {
         uint256 round = _round();
         StakeLedger.Delegator storage d = $.delegators[msg.sender];
         StakeLedger.Orchestrator storage fromPool = _touch($, from, round);
-        // A frozen pool's locks may only go back into that pool (still slashable there).
-        if (to != from && fromPool.freezeCount != 0) revert StakeFrozen(from);
+        if (to != from) {
+            // A frozen pool's locks may only go back into that pool (still slashable there).
+            if (fromPool.freezeCount != 0) revert StakeFrozen(from);
+            // The orchestrator's own lock only ever goes back into its own pool: it stays slashable
+            // there until withdrawn, after every challenge window of its time as a staker has closed.
+            if ($.selfLocks[from] == lockId + 1 && from == msg.sender) revert SelfBondLocked(from);
+        }
         uint256 fees = fromPool.closeLock(l, round);
         uint256 amount = _closeLockSlots($, l, msg.sender, from, lockId);
         if (fees != 0) d.fees += SafeCast.toUint96(fees);

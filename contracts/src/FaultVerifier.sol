@@ -77,7 +77,7 @@ contract FaultVerifier is IFaultVerifier, Controlled, ReentrancyGuardTransient {
             bytes32 key;
             uint256 created;
             (digest, key, created) = _checkReceipt($, receipt, signature);
-            if (staking.totalStakeOf(orchestrator) == 0) revert OrchestratorNotStaked(orchestrator);
+            if (staking.slashableStakeOf(orchestrator) == 0) revert OrchestratorNotStaked(orchestrator);
             verifier = _verifierFor($, orchestrator, receipt.serviceId);
             challengeId = _record($, orchestrator, verifier, key, digest, created);
         }

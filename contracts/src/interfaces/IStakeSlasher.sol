@@ -30,4 +30,11 @@ interface IStakeSlasher {
     /// @param orchestrator The orchestrator.
     /// @return The stake in LPT wei.
     function totalStakeOf(address orchestrator) external view returns (uint256);
+
+    /// @notice What a slash of `orchestrator` could cut now: its pool's bonded stake plus its own
+    /// self-unbonding lock (which stays slashable until withdrawn). A challenge may open while it is
+    /// not zero.
+    /// @param orchestrator The orchestrator.
+    /// @return The stake in LPT wei.
+    function slashableStakeOf(address orchestrator) external view returns (uint256);
 }

@@ -127,4 +127,24 @@ contract SlashingIntegrationTest is StakingIntegrationBase {
         );
         assertApproxEqAbs(full.staking.bondingManager.totalStakeOf(orch), stake - stake / 10, 2);
     }
+
+    // ------------------------------------------------------------------ High: the self-bond escapes
+
+    /// The PoC's third path: an orchestrator without delegators unbonds everything in the round of its
+    /// fault; `openChallenge` used to revert with `OrchestratorNotStaked` and the stake walked out.
+    function test_PoC_ChallengeOpensAgainstTheSelfLockAlone() public {
+        vm.prank(delegator);
+        full.staking.bondingManager.unbond(DELEGATED);
+        vm.prank(orch);
+        uint256 lockId = full.staking.bondingManager.unbond(SELF);
+        assertEq(full.staking.bondingManager.totalStakeOf(orch), 0);
+        uint256 id = _reportEquivocation(challenger, 1);
+        assertEq(
+            uint256(full.verifier.faultVerifier.getChallenge(id).status),
+            uint256(IFaultVerifier.Status.Slashed)
+        );
+        (, uint256 left,,) = full.staking.bondingManager.lockInfo(orch, lockId);
+        assertEq(left, SELF - SELF / 10, "the lock was slashed");
+        assertEq(full.core.token.balanceOf(challenger), SELF / 20, "finder fee: half the own penalty");
+    }
 }

@@ -81,4 +81,81 @@ contract SlashingSafetyTest is TwoPoolsFixture {
         assertEq(fee, 500 ether, "half of the orchestrator's own 1,000");
         assertEq(d.token.balanceOf(bob), 100_000 ether + 500 ether);
     }
+
+    // ------------------------------------------------------------------ High: the self-bond escapes
+
+    /// Path 1: unbond everything, then `rebondFromUnbonded(other, lock)` used to walk the self lock
+    /// into another pool in the same transaction, out of the slash's reach.
+    function test_PoC_SelfLockCannotRebondFromUnbondedIntoAnotherPool() public {
+        vm.startPrank(orch);
+        uint256 lockId = bm.unbond(SELF);
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.SelfBondLocked.selector, orch));
+        bm.rebondFromUnbonded(orch2, lockId);
+        bm.rebondFromUnbonded(orch, lockId); // back into its own pool: fine
+        vm.stopPrank();
+        assertEq(bm.slashableStakeOf(orch), SELF);
+    }
+
+    /// Path 2: unbond everything, `bond(0, other)` (delegate elsewhere), then `rebond(lock)`.
+    function test_PoC_SelfLockCannotRebondElsewhereAfterBondZero() public {
+        vm.startPrank(orch);
+        uint256 lockId = bm.unbond(SELF);
+        bm.bond(0, orch2);
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.SelfBondLocked.selector, orch));
+        bm.rebond(lockId);
+        vm.stopPrank();
+        vm.prank(faultVerifier);
+        (uint256 slashed,) = bm.slash(orch, 100_000, bob, 500_000);
+        assertEq(slashed, SELF / 10, "the lock is still in reach");
+    }
+
+    /// Path 3: the self-bond can't be redelegated, nor moved by a `bond` to another orchestrator.
+    function test_SelfBondCannotRedelegate() public {
+        vm.startPrank(orch);
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.SelfBondLocked.selector, orch));
+        bm.redelegate(orch2);
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.SelfBondLocked.selector, orch));
+        bm.bond(0, orch2);
+        vm.stopPrank();
+    }
+
+    /// Path 4: unbond in the round of the fault and withdraw: the lock is withdrawable only after the
+    /// challenge window of every receipt signed while staked has closed (window < unbonding period),
+    /// and a challenge on the window's last round still cuts it.
+    function test_SelfLockNotWithdrawableBeforeTheLastWindowCloses() public {
+        uint256 faultRound = round();
+        vm.prank(orch);
+        uint256 lockId = bm.unbond(SELF);
+        uint256 window = cfg.unbondingPeriod - 1; // the longest window governance may set
+        advanceRounds(window);
+        assertEq(round(), faultRound + window);
+        vm.prank(orch);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IBondingManagerTypes.LockNotWithdrawable.selector, lockId, faultRound + cfg.unbondingPeriod
+            )
+        );
+        bm.withdrawStake(lockId);
+        vm.prank(faultVerifier);
+        (uint256 slashed,) = bm.slash(orch, 100_000, bob, 500_000);
+        assertEq(slashed, SELF / 10);
+        nextRound();
+        vm.prank(orch);
+        bm.withdrawStake(lockId);
+        assertEq(d.token.balanceOf(orch), SELF - SELF / 10);
+    }
+
+    /// An orchestrator alone that unbonded everything still has slashable stake (its lock), so a
+    /// challenge can open (`FaultVerifier` checks `slashableStakeOf`, not `totalStakeOf`).
+    function test_SlashableStakeCountsTheSelfLock() public {
+        vm.prank(orch);
+        uint256 lockId = bm.unbond(SELF / 4);
+        assertEq(bm.slashableStakeOf(orch), SELF);
+        vm.prank(orch);
+        bm.rebond(lockId);
+        vm.prank(orch);
+        bm.unbond(SELF);
+        assertEq(bm.totalStakeOf(orch), 0);
+        assertEq(bm.slashableStakeOf(orch), SELF);
+    }
 }
