@@ -33,6 +33,8 @@ contract FaultVerifier is IFaultVerifier, Controlled, ReentrancyGuardTransient {
         mapping(address verifier => bool approved) approvedVerifiers;
         // At most one slash per burst: the round after each orchestrator's last slash (0: never).
         mapping(address orchestrator => uint256 round) slashCoveredBefore;
+        // ETH of bonds burned by unsuccessful challenges: kept here for ever, never paid out.
+        uint256 burnedBonds;
     }
 
     // keccak256(abi.encode(uint256(keccak256("streamflow.storage.FaultVerifier")) - 1)) & ~bytes32(uint256(0xff))
@@ -46,6 +48,10 @@ contract FaultVerifier is IFaultVerifier, Controlled, ReentrancyGuardTransient {
     /// substantial. The fee is a share of the orchestrator's *own* penalty (the delegators' part is
     /// burned) and below 100%, so reporting one's own fault, from any account, always loses stake.
     uint256 public constant MIN_FINDER_FEE_PPM = 100_000;
+
+    /// @notice The part of the bond a challenge that ends without a decision burns (10%): no
+    /// challenge is free, so nobody can keep an orchestrator's own stake frozen at no cost.
+    uint256 public constant NO_DECISION_BURN_PPM = 100_000;
 
     bytes32 private constant NAME_HASH = keccak256("Streamflow FaultVerifier");
     bytes32 private constant VERSION_HASH = keccak256("1");
@@ -170,6 +176,11 @@ contract FaultVerifier is IFaultVerifier, Controlled, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IFaultVerifier
+    function burnedBonds() external view returns (uint256) {
+        return _storage().burnedBonds;
+    }
+
+    /// @inheritdoc IFaultVerifier
     function challengeCount() external view returns (uint256) {
         return _storage().challengeCount;
     }
@@ -220,15 +231,20 @@ contract FaultVerifier is IFaultVerifier, Controlled, ReentrancyGuardTransient {
                 staking.slash(orchestrator, p.slashFractionPpm, challenger, p.finderFeePpm);
             emit OrchestratorSlashed(challengeId, orchestrator, slashed, finderFee);
             emit ChallengerRewarded(challengeId, challenger, finderFee);
-        } else if (verdict == IFaultVerification.Verdict.NoFault) {
-            c.status = Status.Rejected;
-            $.credits[orchestrator] += bond;
-            emit BondForfeited(challengeId, orchestrator, bond);
-            if (frozen) staking.unfreezeStake(orchestrator);
         } else {
-            c.status = Status.Dismissed;
-            $.credits[challenger] += bond;
-            emit BondRefunded(challengeId, challenger, bond);
+            // An unsuccessful challenge costs its challenger, and nothing of it reaches the
+            // orchestrator (who could otherwise challenge itself for free from a second account).
+            uint256 burned = bond;
+            if (verdict == IFaultVerification.Verdict.NoFault) {
+                c.status = Status.Rejected;
+            } else {
+                c.status = Status.Dismissed;
+                burned = bond * NO_DECISION_BURN_PPM / PPM;
+                $.credits[challenger] += bond - burned;
+                emit BondRefunded(challengeId, challenger, bond - burned);
+            }
+            $.burnedBonds += burned;
+            emit BondBurned(challengeId, challenger, burned);
             if (frozen) staking.unfreezeStake(orchestrator);
         }
     }

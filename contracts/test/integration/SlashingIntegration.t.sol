@@ -147,4 +147,58 @@ contract SlashingIntegrationTest is StakingIntegrationBase {
         assertEq(left, SELF - SELF / 10, "the lock was slashed");
         assertEq(full.core.token.balanceOf(challenger), SELF / 20, "finder fee: half the own penalty");
     }
+
+    // ------------------------------------------------------------------ High: a free freeze
+
+    /// The PoC: the orchestrator challenges its own honest receipts from a second account, one
+    /// committee challenge after another (each ends without a decision), and announces a 100 %
+    /// reward cut. Its delegator (75 % of the pool) used to be unable to leave (`StakeFrozen`) until
+    /// the cut applied, and the puppet got every bond back. Now the delegator leaves at once and
+    /// withdraws everything, and every challenge cost the puppet part of its bond, none of which
+    /// reached the orchestrator.
+    function test_PoC_NineChallengesCannotTrapDelegators() public {
+        address puppet = makeAddr("puppet");
+        IFaultVerifier fv = full.verifier.faultVerifier;
+        uint256 bond = fv.params().challengeBond;
+        uint256 id = _challengeCommittee(puppet, 1);
+        assertEq(full.staking.bondingManager.orchestratorInfo(orch).freezeCount, 1);
+        vm.prank(orch);
+        full.staking.bondingManager.announceCuts(1_000_000, 0);
+        uint256 effective = full.staking.bondingManager.orchestratorInfo(orch).cutEffectiveRound;
+        vm.prank(delegator);
+        uint256 lockId = full.staking.bondingManager.unbond(DELEGATED);
+        (,, uint256 withdrawRound,) = full.staking.bondingManager.lockInfo(delegator, lockId);
+        assertLe(withdrawRound, effective, "out before the new cut applies");
+        for (uint256 i = 2; i <= 9; ++i) {
+            _advance(3); // past the committee's verdict period: no decision
+            fv.resolve(id);
+            id = _challengeCommittee(puppet, i);
+            assertEq(full.staking.bondingManager.orchestratorInfo(orch).freezeCount, 1, "still frozen");
+        }
+        assertGe(_round(), withdrawRound);
+        vm.prank(delegator);
+        full.staking.bondingManager.withdrawStake(lockId);
+        assertEq(full.core.token.balanceOf(delegator), DELEGATED, "the delegator left with everything");
+        // eight challenges settled: each burned 10 % of its bond; nothing was credited to the orchestrator
+        assertEq(fv.creditOf(orch), 0);
+        assertEq(fv.creditOf(puppet), 8 * (bond - bond / 10));
+        assertEq(fv.burnedBonds(), 8 * (bond / 10));
+    }
+
+    /// A failed challenge burns the whole bond; the orchestrator is credited nothing.
+    function test_NoFaultBurnsTheBond() public {
+        (address member, uint256 memberKey) = makeAddrAndKey("member");
+        full.verifier.committee.addMember(member);
+        uint256 id = _challengeCommittee(challenger, 1);
+        bytes[] memory sigs = new bytes[](1);
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(memberKey, full.verifier.committee.verdictDigest(id, false));
+        sigs[0] = abi.encodePacked(r, s, v);
+        full.verifier.committee.submitVerdict(id, false, sigs);
+        full.verifier.faultVerifier.resolve(id);
+        assertEq(full.verifier.faultVerifier.creditOf(orch), 0);
+        assertEq(full.verifier.faultVerifier.creditOf(challenger), 0);
+        assertEq(
+            full.verifier.faultVerifier.burnedBonds(), full.verifier.faultVerifier.params().challengeBond
+        );
+    }
 }

@@ -181,9 +181,11 @@ contract FaultVerifierHandler {
             ghostBondsRefunded += c.bond;
             ++ghostCovered;
         } else if (c.status == IFaultVerifier.Status.Rejected) {
-            ghostBondsForfeited += c.bond;
+            ghostBondsForfeited += c.bond; // burned whole
         } else if (c.status == IFaultVerifier.Status.Dismissed) {
-            ghostBondsRefunded += c.bond;
+            uint256 burned = c.bond * cfg.fv.NO_DECISION_BURN_PPM() / 1e6;
+            ghostBondsRefunded += c.bond - burned;
+            ghostBondsForfeited += burned;
         }
         (uint256 held, uint256 supply, uint256 paid) = _balances();
         ghostSlashed += heldBefore - held;
