@@ -66,11 +66,13 @@ stop_anvil() {
   if pid="$(running_anvil)"; then
     kill "$pid"
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    echo "stopped anvil (pid $pid, $url); its chain is gone, so $DEPLOYMENT no longer points at anything"
+    echo "stopped anvil (pid $pid, $url)"
+    rm -f "$STATE/anvil.pid" "$STATE/anvil.url"
   else
     echo "nothing to stop: no anvil started by make demo is running"
+    rm -f "$STATE/anvil.pid" "$STATE/anvil.url"
+    return 1
   fi
-  rm -f "$STATE/anvil.pid" "$STATE/anvil.url"
 }
 
 # ---------------------------------------------------------------------------------------- steps
@@ -190,7 +192,9 @@ case "${1:-run}" in
     trap on_error ERR
     main
     ;;
-  stop) stop_anvil ;;
+  stop)
+    if stop_anvil; then echo "its chain is gone with it: make demo deploys a new one"; fi
+    ;;
   *)
     echo "usage: $0 [run|stop]" >&2
     exit 2
