@@ -85,10 +85,15 @@ async fn view_of(
     let broker = TicketBroker::new(d.ticket_broker, p);
     let rounds = RoundsManager::new(d.rounds_manager, p);
     let staking = BondingManager::new(d.bonding_manager, p);
-    let round: u64 = rounds.currentRound().call().await.unwrap().to();
+    let round: u64 = rounds.currentRound().call().await.expect("rpc").to();
     let mut v = MemoryBroker {
         current_round: round,
-        ticket_validity_period: broker.ticketValidityPeriod().call().await.unwrap().to(),
+        ticket_validity_period: broker
+            .ticketValidityPeriod()
+            .call()
+            .await
+            .expect("rpc")
+            .to(),
         ..Default::default()
     };
     v.block_hashes.insert(
@@ -97,17 +102,17 @@ async fn view_of(
             .blockHashForRound(U256::from(creation))
             .call()
             .await
-            .unwrap(),
+            .expect("rpc"),
     );
     if staking
         .isActiveOrchestrator(recipient, U256::from(creation))
         .call()
         .await
-        .unwrap()
+        .expect("rpc")
     {
         v.active.insert((recipient, creation));
     }
-    let s = broker.getSender(sender).call().await.unwrap();
+    let s = broker.getSender(sender).call().await.expect("rpc");
     v.senders.insert(
         sender,
         SenderFunds {
@@ -122,7 +127,7 @@ async fn view_of(
             .remainingReserveAllocation(sender, recipient, U256::from(round))
             .call()
             .await
-            .unwrap(),
+            .expect("rpc"),
     );
     v
 }
@@ -138,7 +143,7 @@ async fn with_used(
         .isUsedTicket(digest)
         .call()
         .await
-        .unwrap()
+        .expect("rpc")
     {
         v.used.insert(digest);
     }
@@ -163,22 +168,22 @@ async fn broker_verdict(p: &impl Provider, d: &Deployment, packed: &[u8]) -> Res
 
 async fn mine_to_next_round(p: &impl Provider, d: &Deployment) -> u64 {
     let rounds = RoundsManager::new(d.rounds_manager, p);
-    let before: u64 = rounds.currentRound().call().await.unwrap().to();
+    let before: u64 = rounds.currentRound().call().await.expect("rpc").to();
     let _: serde_json::Value = p
         .raw_request("anvil_mine".into(), (U256::from(ROUND_LENGTH),))
         .await
-        .unwrap();
-    let round: u64 = rounds.currentRound().call().await.unwrap().to();
+        .expect("rpc");
+    let round: u64 = rounds.currentRound().call().await.expect("rpc").to();
     assert!(round > before);
     assert!(
         rounds
             .initializeRound()
             .send()
             .await
-            .unwrap()
+            .expect("rpc")
             .get_receipt()
             .await
-            .unwrap()
+            .expect("rpc")
             .status()
     );
     round
