@@ -51,6 +51,9 @@ else
   log "auditor tools present"
 fi
 
+# Real sample footage for the transcoder's tests and benchmark (git-ignored cache).
+tools/fetch-media.sh
+
 for tool in cargo rustfmt cargo-clippy; do
   command -v "$tool" >/dev/null || { echo "missing Rust tool: $tool" >&2; exit 1; }
 done
