@@ -20,6 +20,8 @@ pub struct BenchConfig {
     pub runs: usize,
     /// Segment durations in seconds (720p30 each).
     pub durations: Vec<f64>,
+    /// A real segment to benchmark on instead of the synthetic ones.
+    pub input: Option<PathBuf>,
 }
 
 /// CPU seconds (user + system) of this process or of its waited-for children.

@@ -34,6 +34,7 @@ pub mod probe;
 pub mod profile;
 pub mod quality;
 mod rendition;
+pub mod sampling;
 pub mod testmedia;
 pub mod transcode;
 pub mod verdict;
