@@ -317,6 +317,36 @@ mod tests {
     }
 
     #[test]
+    fn hit_rates_over_random_keys_reach_the_stated_coverage() {
+        let policy = SamplingPolicy::default();
+        let frames = 50u64;
+        let n = sample_count(frames, &policy);
+        let cov = coverage(frames, n, &policy);
+        let patterns: Vec<(Vec<u64>, f64)> = vec![
+            ((20..25).collect(), cov.p_contiguous),
+            ((0..frames).filter(|f| f % 4 == 1).collect(), cov.p_spread),
+            ((0..frames).filter(|f| f % 4 == 0).collect(), cov.p_spread),
+            ((0..frames).step_by(3).take(13).collect(), cov.p_spread),
+        ];
+        let trials = 4_000u32;
+        for (bad, stated) in patterns {
+            let hits = (0..trials)
+                .filter(|i| {
+                    positions(&key(0, &i.to_be_bytes()), "360p", frames, n)
+                        .iter()
+                        .any(|p| bad.contains(p))
+                })
+                .count();
+            let rate = hits as f64 / f64::from(trials);
+            let slack = 3.0 * (stated * (1.0 - stated) / f64::from(trials)).sqrt() + 1e-9;
+            assert!(
+                rate + slack >= stated,
+                "{bad:?}: {rate} < {stated} (n = {n})"
+            );
+        }
+    }
+
+    #[test]
     fn coverage_matches_a_brute_force_over_all_draws() {
         // 12 frames, 4 strata of 3: enumerate all 3^4 draws and every
         // contiguous run of 2 frames; the worst case must match.

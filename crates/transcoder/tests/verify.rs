@@ -424,3 +424,51 @@ fn pixels_level_recounts_without_the_quality_pass() {
     assert_eq!(v.decoded, Some((30, 30 * 426 * 240)));
     assert!(v.quality.is_none());
 }
+
+#[test]
+fn honest_renditions_in_mp4_and_fragmented_mp4_pass() {
+    let h = honest();
+    let r = &h.report.renditions[1];
+    let ts = h.out.join(&r.file);
+    let mp4 = common::ffmpeg_to(
+        "honest360.mp4",
+        &[
+            "-i",
+            &ts.display().to_string(),
+            "-c",
+            "copy",
+            "-bsf:a",
+            "aac_adtstoasc",
+            "-f",
+            "mp4",
+        ],
+    );
+    let fmp4 = common::ffmpeg_to(
+        "honest360_frag.mp4",
+        &[
+            "-i",
+            &ts.display().to_string(),
+            "-c",
+            "copy",
+            "-bsf:a",
+            "aac_adtstoasc",
+            "-movflags",
+            "frag_keyframe+empty_moov+default_base_moof",
+            "-f",
+            "mp4",
+        ],
+    );
+    for file in [&ts, &mp4, &fmp4] {
+        let p = probe(file, &Limits::default()).expect("probe");
+        assert!(p.starts_with_idr, "{}: {p:?}", file.display());
+        let v = verify_at(file, "360p", &Claim::from(r), Level::Full);
+        assert_eq!(
+            v.verdict,
+            Verdict::Pass,
+            "{}: {:?}",
+            file.display(),
+            v.verdict
+        );
+        assert_eq!(v.decoded, Some((r.frames, r.pixels)));
+    }
+}
