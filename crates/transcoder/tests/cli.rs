@@ -232,3 +232,37 @@ fn bad_input_exits_non_zero_with_a_clear_message() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(stderr.contains("not a readable media segment"), "{stderr}");
 }
+
+#[test]
+fn bench_takes_an_input_file() {
+    let src = common::segment(640, 360, 30, 1.0);
+    let work = tempfile::tempdir().expect("tempdir");
+    let run = bin()
+        .args(["bench", "--runs", "1", "--input"])
+        .arg(&src)
+        .arg("--work-dir")
+        .arg(work.path())
+        .output()
+        .expect("run bench");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    // Only the 360p rung fits a 360p source; its PSNR is compared with the CLI's.
+    let label = src.display().to_string();
+    assert!(stdout.contains(&format!("| {label} | 360p |")), "{stdout}");
+    assert!(!stdout.contains("| 720p |"), "{stdout}");
+    assert!(stdout.contains("ffmpeg CLI, one process"), "{stdout}");
+    // A source below every rung cannot be benchmarked: an error, exit 1.
+    let tiny = common::segment(176, 144, 30, 0.5);
+    let run = bin()
+        .args(["bench", "--runs", "1", "--input"])
+        .arg(&tiny)
+        .output()
+        .expect("run bench");
+    assert_eq!(run.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("would upscale"));
+}
