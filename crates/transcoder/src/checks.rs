@@ -266,8 +266,8 @@ pub(crate) fn judge_quality(
         ));
     } else if q.temporal_mismatches > 0 {
         sus.push(format!(
-            "{} sampled frame matches a neighbouring source frame better",
-            q.temporal_mismatches
+            "{} of {} sampled frames match a neighbouring source frame better",
+            q.temporal_mismatches, q.compared
         ));
     }
     // A rendition that did not spend its bits must be near-lossless (easy
