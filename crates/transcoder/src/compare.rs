@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::decode::{self, Event, Limits};
 use crate::error::{Result, TranscodeError};
-use crate::quality::{self, Colour, FrameQuality, Picture};
+use crate::quality::{self, Colour, Detail, FrameQuality, Picture};
 
 /// A fully decoded rendition: exact counts plus the sampled pictures.
 #[derive(Debug, Clone)]
@@ -132,6 +132,9 @@ pub struct QualitySummary {
     pub min_block_psnr: f64,
     /// Colour relative to the source over all compared frames.
     pub colour: Colour,
+    /// Fine detail kept relative to the source over all compared frames.
+    #[serde(default)]
+    pub detail: Detail,
     /// Saturation gain, hue rotation and colour shift: the worst compared
     /// frame of those colourful enough to judge (see `checks`).
     pub worst_frame_colour: Option<FrameColour>,
@@ -261,8 +264,10 @@ fn summarize(
     let mut blocks: Vec<f64> = frames.iter().map(|q| q.worst_block_psnr).collect();
     blocks.sort_by(f64::total_cmp);
     let mut colour = Colour::default();
+    let mut detail = Detail::default();
     for q in &frames {
         colour.add(&q.colour);
+        detail.add(&q.detail);
     }
     let worst_frame_colour = frames
         .iter()
@@ -287,6 +292,7 @@ fn summarize(
         worst_block_psnr: blocks.get(blocks.len() / 2).copied().unwrap_or(0.0),
         min_block_psnr: blocks.first().copied().unwrap_or(0.0),
         colour,
+        detail,
         worst_frame_colour,
         frame_indices,
         frames,

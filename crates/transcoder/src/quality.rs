@@ -78,6 +78,65 @@ pub struct FrameQuality {
     pub worst_block_psnr: f64,
     /// Colour of the rendition relative to the reference's own colour.
     pub colour: Colour,
+    /// Fine luma detail of the rendition relative to the reference's.
+    #[serde(default)]
+    pub detail: Detail,
+}
+
+/// Fine detail of a rendition against its reference, on the luma band that a
+/// 2x2 average removes (`x - upsample(downsample(x))`): the projection of the
+/// rendition's band on the reference's, `sum(h_rend * h_ref) / sum(h_ref^2)`.
+/// An honest encode keeps most of it; one made at half the resolution and
+/// upscaled keeps little.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct Detail {
+    /// Sum of h_ref^2.
+    pub ref_energy: f64,
+    /// Sum of h_rend * h_ref.
+    pub cross: f64,
+}
+
+impl Detail {
+    /// Measures two equally sized `w x h` luma planes.
+    pub fn measure(a: &[u8], b: &[u8], w: usize, h: usize) -> Self {
+        let mut d = Self::default();
+        if a.len() != w * h || b.len() != w * h {
+            return d;
+        }
+        for y0 in (0..h.saturating_sub(1)).step_by(2) {
+            for x0 in (0..w.saturating_sub(1)).step_by(2) {
+                let idx = [
+                    y0 * w + x0,
+                    y0 * w + x0 + 1,
+                    (y0 + 1) * w + x0,
+                    (y0 + 1) * w + x0 + 1,
+                ];
+                let ma = idx.iter().map(|&i| f64::from(a[i])).sum::<f64>() / 4.0;
+                let mb = idx.iter().map(|&i| f64::from(b[i])).sum::<f64>() / 4.0;
+                for &i in &idx {
+                    let (ha, hb) = (f64::from(a[i]) - ma, f64::from(b[i]) - mb);
+                    d.ref_energy += ha * ha;
+                    d.cross += ha * hb;
+                }
+            }
+        }
+        d
+    }
+
+    /// Adds another frame's sums.
+    pub fn add(&mut self, o: &Self) {
+        self.ref_energy += o.ref_energy;
+        self.cross += o.cross;
+    }
+
+    /// Share of the reference's fine detail the rendition keeps (1 = all).
+    pub fn ratio(&self) -> f64 {
+        if self.ref_energy <= 0.0 {
+            1.0
+        } else {
+            self.cross / self.ref_energy
+        }
+    }
 }
 
 /// Colour of a rendition frame relative to its reference, measured on the
@@ -257,6 +316,7 @@ pub fn compare(reference: &Picture, rendition: &Picture) -> Option<FrameQuality>
         ssim_y: ssim(ry, dy, w, h),
         worst_block_psnr: worst_block_psnr(ry, dy, w, h, 16),
         colour: Colour::measure(ru, rv, du, dv),
+        detail: Detail::measure(ry, dy, w, h),
     })
 }
 
@@ -400,6 +460,62 @@ mod tests {
         let flat = vec![128u8; w * w];
         assert!(ssim(&a, &a, w, w) > 0.999);
         assert!(ssim(&a, &flat, w, w) < 0.1);
+    }
+
+    #[test]
+    fn colour_gain_reads_saturation_hue_and_cast() {
+        // Reference chroma vectors of varied direction and length.
+        let n = 64;
+        let u: Vec<u8> = (0..n)
+            .map(|i| (128 + (i % 9) as i32 * 4 - 16) as u8)
+            .collect();
+        let v: Vec<u8> = (0..n)
+            .map(|i| (128 + (i % 7) as i32 * 5 - 15) as u8)
+            .collect();
+        let same = Colour::measure(&u, &v, &u, &v);
+        assert!((same.saturation() - 1.0).abs() < 1e-12 && same.hue_deg().abs() < 1e-9);
+        // Half the saturation.
+        let half = |p: &[u8]| -> Vec<u8> {
+            p.iter()
+                .map(|&x| ((f64::from(x) - 128.0) * 0.5 + 128.0) as u8)
+                .collect()
+        };
+        let c = Colour::measure(&u, &v, &half(&u), &half(&v));
+        assert!((c.saturation() - 0.5).abs() < 0.03, "{}", c.saturation());
+        // A 90-degree rotation: (Cb, Cr) -> (-Cr, Cb).
+        let ru: Vec<u8> = v.iter().map(|&x| (256 - i32::from(x)) as u8).collect();
+        let c = Colour::measure(&u, &v, &ru, &u);
+        assert!((c.hue_deg() - 90.0).abs() < 1.0, "{}", c.hue_deg());
+        // Grey: no colour left; a cast: every sample moved by 6 levels.
+        let grey = vec![128u8; n];
+        assert!(Colour::measure(&u, &v, &grey, &grey).saturation() < 1e-9);
+        let cast: Vec<u8> = u.iter().map(|&x| x + 6).collect();
+        assert!((Colour::measure(&u, &v, &cast, &v).shift_levels() - 6.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn fine_detail_is_kept_by_a_copy_and_lost_by_a_blur() {
+        let (w, h) = (32, 32);
+        let a: Vec<u8> = (0..w * h).map(|i| ((i * 37) % 251) as u8).collect();
+        assert!((Detail::measure(&a, &a, w, h).ratio() - 1.0).abs() < 1e-12);
+        // Each 2x2 block replaced by its mean: the finest band is gone.
+        let mut blurred = a.clone();
+        for y in (0..h).step_by(2) {
+            for x in (0..w).step_by(2) {
+                let idx = [
+                    y * w + x,
+                    y * w + x + 1,
+                    (y + 1) * w + x,
+                    (y + 1) * w + x + 1,
+                ];
+                let m = idx.iter().map(|&i| u32::from(a[i])).sum::<u32>() / 4;
+                for i in idx {
+                    blurred[i] = m as u8;
+                }
+            }
+        }
+        assert!(Detail::measure(&a, &blurred, w, h).ratio().abs() < 1e-9);
+        assert_eq!(Detail::default().ratio(), 1.0);
     }
 
     #[test]

@@ -212,7 +212,7 @@ fn margins_row(src: &Source, p: &Profile, enc: &str, v: &RenditionVerification) 
     let c = &q.colour;
     let wf = q.worst_frame_colour;
     format!(
-        "| {} | {} | {enc} | {} | {:.1} (+{:.1}) | {:.1} (+{:.1}) | {:.1} (+{:.1}) | {:.1} (+{:.1}) | {:.3} | x{:.3} {:+.1}° {:.2}lv | {} |",
+        "| {} | {} | {enc} | {} | {:.1} (+{:.1}) | {:.1} (+{:.1}) | {:.1} (+{:.1}) | {:.1} (+{:.1}) | {:.3} | x{:.3} {:+.1}° {:.2}lv | {} | {:.3} |",
         src.key,
         p.name,
         verdict_word(v),
@@ -232,10 +232,11 @@ fn margins_row(src: &Source, p: &Profile, enc: &str, v: &RenditionVerification) 
             "x{:.2} {:+.1}° {:.2}lv (rms {:.1})",
             w.saturation, w.hue_deg, w.shift_levels, w.ref_rms
         )),
+        q.detail.ratio(),
     )
 }
 
-const MARGIN_HEADER: &str = "| source | rung | encoder | verdict | luma PSNR (margin) | worst frame PSNR | median worst block | worst frame block | SSIM | colour vs source (gain, hue, shift) | worst frame colour |\n|---|---|---|---|---|---|---|---|---|---|---|";
+const MARGIN_HEADER: &str = "| source | rung | encoder | verdict | luma PSNR (margin) | worst frame PSNR | median worst block | worst frame block | SSIM | colour vs source (gain, hue, shift) | worst frame colour | fine detail kept |\n|---|---|---|---|---|---|---|---|---|---|---|---|";
 
 /// Encoders of the honest set: (label, rendition).
 fn honest_set(src: &Source, p: &Profile, full: bool) -> Vec<(String, PathBuf)> {
@@ -634,4 +635,27 @@ fn calibration_tamper_table() {
     }
     print_tamper_table(&levels, &all);
     assert!(missed.is_empty(), "not caught:\n{}", missed.join("\n"));
+}
+
+#[test]
+#[ignore = "calibration: fine detail kept by each tamper (make transcoder-calibration)"]
+fn calibration_detail_of_tampers() {
+    for (src, other) in [(bbb(), bikes()), (bikes(), bbb()), (dark(), bbb())] {
+        let p = &src.profiles[0];
+        let mut cases: Vec<(String, PathBuf)> = tampers()
+            .iter()
+            .map(|t| (t.name.to_string(), tampered(&src, p, t)))
+            .collect();
+        cases.push(("substituted content".into(), substituted(&src, p, &other)));
+        for (name, file) in cases {
+            let v = verify_with(&src, p, &file, Level::Full, 1);
+            let d = v.quality.as_ref().map_or(f64::NAN, |q| q.detail.ratio());
+            println!(
+                "| {} {} | {name} | {} | {d:.3} |",
+                src.key,
+                p.name,
+                verdict_word(&v)
+            );
+        }
+    }
 }
