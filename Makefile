@@ -1,7 +1,7 @@
 # The two commands a newcomer needs (see README.md):
 #   make demo   install what it needs, start a local anvil, deploy the protocol, read it back
 #   make test   install everything (auditor tools included), run every test (what .ci/run runs)
-.PHONY: setup setup-audit demo test audit stop layout-update
+.PHONY: setup setup-audit demo test audit stop layout-update transcoder-calibration
 
 # What the main job needs: Debian packages (FFmpeg, clang), the pinned npm tools, a Rust check.
 setup:
@@ -28,3 +28,8 @@ stop:
 # After an intended, compatible storage change (appended fields): refresh storage-layout/.
 layout-update:
 	@node_modules/.bin/forge build && node tools/storage-layout.js update
+
+# Transcoder verifier on real footage, the long run: honest margins over every encoder, preset and
+# scaler, and the tamper x level table (CI runs a representative subset of both).
+transcoder-calibration: setup-audit
+	@cargo test -p streamflow-transcoder --test real -- --ignored --nocapture --test-threads=1

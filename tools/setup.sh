@@ -63,6 +63,12 @@ else
   log "auditor tools present"
 fi
 
+# Real sample footage for the transcoder's tests and benchmark (git-ignored cache); only the
+# test and audit side (`--audit`) needs it.
+if ((WITH_AUDIT)); then
+  tools/fetch-media.sh
+fi
+
 for tool in cargo rustfmt cargo-clippy; do
   command -v "$tool" >/dev/null || { echo "missing Rust tool: $tool" >&2; exit 1; }
 done
