@@ -1,0 +1,3 @@
+//! The orchestrator's ticket-redemption keeper.
+//! Store first.
+pub mod store;
