@@ -500,6 +500,17 @@ impl Store {
         rows.into_iter().map(RawTicket::parse).collect()
     }
 
+    /// Senders the keeper serves or is owed by: those with an issued seed or a pending ticket.
+    pub fn watched_senders(&self) -> Result<Vec<Address>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT sender FROM seeds UNION SELECT sender FROM tickets WHERE state IN ('won', 'submitted')",
+        )?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, Vec<u8>>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter().map(|a| addr(a, "sender")).collect()
+    }
+
     /// Face value of `sender`'s won and submitted tickets: what its funds must still pay this keeper.
     pub fn pending_face_value(&self, sender: Address) -> Result<u128> {
         let mut stmt = self.conn.prepare_cached(
