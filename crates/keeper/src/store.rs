@@ -377,6 +377,14 @@ impl Store {
             .is_some())
     }
 
+    /// How many `(recipientRandHash, nonce)` pairs are kept.
+    pub fn nonce_count(&self) -> Result<usize> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM nonces", [], |r| r.get(0))?;
+        Ok(usize::try_from(n).unwrap_or(0))
+    }
+
     /// Writes a group of intake records in one transaction (one fsync). Each record is checked
     /// against what is stored and what came before it in the group: a duplicate is refused and
     /// writes nothing; the others are written. The outer error means nothing was committed.
