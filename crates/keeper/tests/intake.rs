@@ -1,5 +1,6 @@
 //! Intake against a chain snapshot held in memory, on a real SQLite file: every refusal is clear
 //! and stores nothing; accepted winners are on disk when `submit` returns.
+#![allow(clippy::unwrap_used)] // test helpers
 
 use alloy::primitives::{Address, B256, Bytes, U256, b256};
 use streamflow_bindings::contracts::TicketBroker::TicketBrokerErrors as E;
