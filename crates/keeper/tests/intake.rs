@@ -165,7 +165,8 @@ async fn every_refusal_is_clear_and_stores_nothing() {
     assert_eq!(before, (1, 2));
 
     let sub = |t: Ticket| f.submission(&t, seed, &f.key);
-    let cases: Vec<(&str, Submission, Box<dyn Fn(&Rejection) -> bool>)> = vec![
+    type Expect = Box<dyn Fn(&Rejection) -> bool>;
+    let cases: Vec<(&str, Submission, Expect)> = vec![
         (
             "same losing nonce, another ticket",
             sub(Ticket {
