@@ -114,7 +114,14 @@ impl ChainReader {
             .map_err(ChainError::rpc)?
             .ok_or(ChainError::Value("no latest block"))?;
         let block_number = block.header.number;
-        let base_fee = u128::from(block.header.base_fee_per_gas.unwrap_or(0));
+        // The next block's base fee (what a transaction sent now pays), from the latest header.
+        let base_fee = u128::from(
+            block
+                .header
+                .next_block_base_fee(alloy::eips::eip1559::BaseFeeParams::ethereum())
+                .or(block.header.base_fee_per_gas)
+                .unwrap_or(0),
+        );
         // Read at the block just fetched, so every value is of the same state.
         let at = alloy::eips::BlockId::number(block_number);
         let round = u64_of(
@@ -211,6 +218,34 @@ impl ChainReader {
             base_fee,
             gas_price: base_fee.saturating_mul(2).saturating_add(1_000_000_000),
         })
+    }
+
+    /// One sender's funds and this orchestrator's remaining reserve allocation in `round`, at the
+    /// latest block.
+    pub async fn sender_funds(
+        &self,
+        sender: Address,
+        round: u64,
+    ) -> Result<(SenderFunds, U256), ChainError> {
+        let broker = TicketBroker::new(self.contracts.ticket_broker, &self.provider);
+        let s = broker
+            .getSender(sender)
+            .call()
+            .await
+            .map_err(ChainError::rpc)?;
+        let left = broker
+            .remainingReserveAllocation(sender, self.recipient, U256::from(round))
+            .call()
+            .await
+            .map_err(ChainError::rpc)?;
+        Ok((
+            SenderFunds {
+                deposit: s.deposit,
+                reserve: s.reserve,
+                withdraw_round: u64_of(s.withdrawRound, "withdrawRound")?,
+            },
+            left,
+        ))
     }
 
     /// Whether the broker has used the ticket (whoever redeemed it), at `block` or the latest.

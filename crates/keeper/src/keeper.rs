@@ -143,6 +143,9 @@ pub enum ParamsError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The sender's funds could not be read.
+    #[error("chain: {0}")]
+    Chain(String),
 }
 
 /// The intake view: the chain snapshot, plus this keeper's own tickets as "used" (a replay of an
@@ -194,6 +197,7 @@ pub(crate) struct Inner {
     pub(crate) rand: RandDeriver,
     pub(crate) store: Arc<Mutex<Store>>,
     pub(crate) chain: RwLock<Option<ChainState>>,
+    reader: RwLock<Option<crate::chain::ChainReader>>,
     pub(crate) metrics: crate::metrics::Metrics,
     group: std::sync::mpsc::Sender<GroupItem>,
 }
@@ -239,6 +243,7 @@ impl Keeper {
                 rand,
                 store,
                 chain: RwLock::new(None),
+                reader: RwLock::new(None),
                 metrics: crate::metrics::Metrics::default(),
                 group: tx,
             }),
@@ -253,6 +258,43 @@ impl Keeper {
     /// The metrics this keeper keeps.
     pub fn metrics(&self) -> &crate::metrics::Metrics {
         &self.inner.metrics
+    }
+
+    /// Lets the keeper read a sender it has not seen yet (its funds are then in every snapshot).
+    pub fn attach_reader(&self, reader: crate::chain::ChainReader) {
+        *self.inner.reader.write().unwrap_or_else(|p| p.into_inner()) = Some(reader);
+    }
+
+    /// Makes sure the snapshot covers `sender`: reads its funds if the snapshot lacks them.
+    pub async fn ensure_sender(&self, sender: Address) -> Result<(), crate::chain::ChainError> {
+        let round = {
+            let chain = self.inner.chain.read().unwrap_or_else(|p| p.into_inner());
+            match chain.as_ref() {
+                Some(c) if !c.broker.senders.contains_key(&sender) => c.broker.current_round,
+                _ => return Ok(()),
+            }
+        };
+        let reader = self
+            .inner
+            .reader
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let Some(reader) = reader else {
+            return Ok(());
+        };
+        let (funds, left) = reader.sender_funds(sender, round).await?;
+        let mut chain = self.inner.chain.write().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = chain.as_mut()
+            && c.broker.current_round == round
+        {
+            c.broker.senders.entry(sender).or_insert(funds);
+            c.broker
+                .reserve_allocations
+                .entry((sender, self.inner.config.recipient, round))
+                .or_insert(left);
+        }
+        Ok(())
     }
 
     /// Replaces the chain snapshot intake checks against.
@@ -301,7 +343,10 @@ impl Keeper {
     /// once its random number has been revealed on chain), a face value of `redeem cost ×
     /// multiplier` capped by what the sender can pay, and the win probability that makes the
     /// configured expected value.
-    pub fn params_for(&self, sender: Address) -> Result<TicketParams, ParamsError> {
+    pub async fn params_for(&self, sender: Address) -> Result<TicketParams, ParamsError> {
+        self.ensure_sender(sender)
+            .await
+            .map_err(|e| ParamsError::Chain(e.to_string()))?;
         let chain = self.chain_state().ok_or(ParamsError::NotSynced)?;
         if chain.broker.sender(sender).withdraw_round != 0 {
             return Err(ParamsError::SenderUnlocking(sender));
@@ -356,6 +401,8 @@ impl Keeper {
 
     async fn submit_inner(&self, submission: &Submission) -> Result<Ack, Rejection> {
         let mut t = SignedTicket::unpack(&submission.packed)?;
+        // A sender never seen: read its funds first (a failure leaves it unfunded: refused).
+        let _ = self.ensure_sender(t.ticket.sender).await;
         t.recipient_rand = self.inner.rand.rand(t.ticket.sender, &submission.seed);
         let record = {
             let chain = self.inner.chain.read().unwrap_or_else(|p| p.into_inner());

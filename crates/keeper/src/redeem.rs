@@ -162,6 +162,7 @@ impl Redeemer {
     ) -> Self {
         let from = keeper.config().recipient;
         let chain_id = keeper.config().chain_id;
+        keeper.attach_reader(reader.clone());
         Self {
             keeper,
             reader,
@@ -494,6 +495,7 @@ impl Redeemer {
         let (chosen, waiting) = self.plan(state, &won);
         for (h, why) in &waiting {
             tracing::debug!(target: "keeper::redeem", ticket = %h, why, "waiting");
+            self.keeper.with_store(|s| s.set_wait_reason(h, why))?;
         }
         report.waiting = waiting;
         if chosen.is_empty() {

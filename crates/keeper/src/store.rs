@@ -641,6 +641,22 @@ impl Store {
         Ok(n == 1)
     }
 
+    /// Records why a waiting ticket waits (kept as the reason if it expires).
+    pub fn set_wait_reason(&mut self, ticket_hash: &B256, reason: &str) -> Result<()> {
+        self.conn.execute(
+            "UPDATE tickets SET reason = ?2 WHERE hash = ?1 AND state = 'won' AND reason IS NOT ?2",
+            params![ticket_hash.as_slice(), reason],
+        )?;
+        Ok(())
+    }
+
+    /// Copies the database to `path` (a consistent snapshot, WAL included).
+    pub fn backup_to(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref().to_string_lossy().replace('\'', "''");
+        self.conn.execute_batch(&format!("VACUUM INTO '{path}'"))?;
+        Ok(())
+    }
+
     /// Counts and sums per state, pending face value per sender, and the gas spent.
     pub fn summary(&self) -> Result<Summary> {
         let mut s = Summary::default();

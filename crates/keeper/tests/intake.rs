@@ -79,8 +79,8 @@ fn fixture(deposit: u64, withdraw_round: u64) -> Fixture {
 
 impl Fixture {
     /// A ticket made from the keeper's parameters, signed by `key`, winning or not.
-    fn ticket(&self, nonce: u32, face_value: u128, win: bool) -> (Ticket, B256) {
-        let p = self.keeper.params_for(self.key.address()).unwrap();
+    async fn ticket(&self, nonce: u32, face_value: u128, win: bool) -> (Ticket, B256) {
+        let p = self.keeper.params_for(self.key.address()).await.unwrap();
         let t = Ticket {
             recipient: p.recipient,
             sender: self.key.address(),
@@ -118,7 +118,7 @@ impl Fixture {
 #[tokio::test]
 async fn a_winner_is_on_disk_when_acknowledged_and_a_loser_keeps_only_its_nonce() {
     let f = fixture(10_000_000_000, 0);
-    let (t, seed) = f.ticket(1, 1_000_000_000, true);
+    let (t, seed) = f.ticket(1, 1_000_000_000, true).await;
     let ack = f
         .keeper
         .submit(&f.submission(&t, seed, &f.key))
@@ -137,7 +137,7 @@ async fn a_winner_is_on_disk_when_acknowledged_and_a_loser_keeps_only_its_nonce(
     assert!(st.rand_matches());
     drop(s);
 
-    let (t, seed) = f.ticket(2, 1_000_000_000, false);
+    let (t, seed) = f.ticket(2, 1_000_000_000, false).await;
     let ack = f
         .keeper
         .submit(&f.submission(&t, seed, &f.key))
@@ -151,12 +151,12 @@ async fn a_winner_is_on_disk_when_acknowledged_and_a_loser_keeps_only_its_nonce(
 async fn every_refusal_is_clear_and_stores_nothing() {
     let f = fixture(10_000_000_000, 0);
     let other = LocalSigner::from_bytes(&OTHER_KEY).unwrap();
-    let (good, seed) = f.ticket(7, 1_000_000_000, false);
+    let (good, seed) = f.ticket(7, 1_000_000_000, false).await;
     f.keeper
         .submit(&f.submission(&good, seed, &f.key))
         .await
         .unwrap();
-    let (winner, seed) = f.ticket(8, 1_000_000_000, true);
+    let (winner, seed) = f.ticket(8, 1_000_000_000, true).await;
     f.keeper
         .submit(&f.submission(&winner, seed, &f.key))
         .await
@@ -317,7 +317,7 @@ async fn every_refusal_is_clear_and_stores_nothing() {
 #[tokio::test]
 async fn an_unlocking_sender_is_not_served() {
     let f = fixture(10_000_000_000, 0);
-    let (t, seed) = f.ticket(1, 1_000, true);
+    let (t, seed) = f.ticket(1, 1_000, true).await;
     // The sender calls unlock(): its withdraw round is set, three rounds ahead. The broker would
     // still redeem its tickets until then; the keeper stops serving it now.
     f.keeper.set_chain_state(chain(10_000_000_000, ROUND + 3));
@@ -330,7 +330,7 @@ async fn an_unlocking_sender_is_not_served() {
         matches!(r, Rejection::SenderUnlocking { withdraw_round, .. } if withdraw_round == ROUND + 3),
         "{r:?}"
     );
-    assert!(f.keeper.params_for(f.key.address()).is_err());
+    assert!(f.keeper.params_for(f.key.address()).await.is_err());
     assert!(!f.keeper.sender_can_pay(f.key.address(), U256::from(1)));
     assert_eq!(f.on_disk(), (0, 0));
 }
@@ -338,7 +338,7 @@ async fn an_unlocking_sender_is_not_served() {
 #[tokio::test]
 async fn replay_protection_survives_a_restart() {
     let f = fixture(10_000_000_000, 0);
-    let (t, seed) = f.ticket(5, 1_000, false);
+    let (t, seed) = f.ticket(5, 1_000, false).await;
     let s = f.submission(&t, seed, &f.key);
     f.keeper.submit(&s).await.unwrap();
     drop(f.keeper);
@@ -356,12 +356,15 @@ async fn replay_protection_survives_a_restart() {
 #[tokio::test]
 async fn params_price_from_gas_and_float() {
     let f = fixture(10_000_000_000, 0);
-    let p = f.keeper.params_for(f.key.address()).unwrap();
+    let p = f.keeper.params_for(f.key.address()).await.unwrap();
     // face value = redeem gas × gas price × multiplier = 100_000 × 1 × 100, above the EV.
     assert_eq!(p.face_value, U256::from(10_000_000u64));
     assert_eq!(p.expiration_block, 990 + 50 * 2);
     // Same seed until revealed.
-    assert_eq!(f.keeper.params_for(f.key.address()).unwrap().seed, p.seed);
+    assert_eq!(
+        f.keeper.params_for(f.key.address()).await.unwrap().seed,
+        p.seed
+    );
     assert!(
         f.keeper
             .sender_can_pay(f.key.address(), U256::from(10_000_000_000u64))
@@ -371,5 +374,5 @@ async fn params_price_from_gas_and_float() {
             .sender_can_pay(f.key.address(), U256::from(10_000_000_001u64))
     );
     let poor = fixture(100, 0);
-    assert!(poor.keeper.params_for(poor.key.address()).is_err());
+    assert!(poor.keeper.params_for(poor.key.address()).await.is_err());
 }
