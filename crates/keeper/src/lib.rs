@@ -8,11 +8,13 @@
 //! - [`Keeper`]: the handle an orchestrator embeds (`params_for`, `submit`, `sender_can_pay`).
 //! - [`chain`]: the chain snapshot intake checks against, read from the contracts.
 //! - [`redeem`]: the redemption policy and the transaction lifecycle.
-//! - [`metrics`]: Prometheus counters.
+//! - [`metrics`]: Prometheus counters; [`http`]: the local API; [`daemon`]: the standalone keeper.
 //!
 //! Ticket rules come from `streamflow-protocol` (the contract's checks in Rust), never from here.
 
 pub mod chain;
+pub mod daemon;
+pub mod http;
 pub mod keeper;
 pub mod metrics;
 pub mod params;
