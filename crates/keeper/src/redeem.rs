@@ -25,7 +25,7 @@ use alloy::network::{EthereumWallet, NetworkTransactionBuilder, TransactionBuild
 use alloy::primitives::{Address, B256, Bytes, U256};
 use alloy::providers::Provider;
 use alloy::rpc::types::TransactionRequest;
-use alloy::sol_types::{SolCall, SolEvent, SolInterface};
+use alloy::sol_types::{SolCall, SolError, SolEvent, SolInterface};
 use std::collections::HashSet;
 use streamflow_bindings::contracts::TicketBroker;
 use streamflow_protocol::ticket::SignedTicket;
@@ -321,7 +321,21 @@ impl Redeemer {
                 .ok()
                 .map(|e| (e.selector(), format!("{e:?}")))
         });
+        let expired_selector = TicketBroker::TicketExpired::SELECTOR;
         match decoded {
+            Some((selector, text)) if selector == expired_selector => {
+                let reason = format!("mined after the validity period ended: {text}");
+                let ok = self.keeper.with_store(|s| {
+                    s.settle(
+                        ticket_hash,
+                        TicketState::Expired,
+                        Some(&reason),
+                        store_tx.as_ref(),
+                        None,
+                    )
+                })?;
+                report.expired += usize::from(ok);
+            }
             Some((selector, text)) if is_permanent(selector) => {
                 let ok = self.keeper.with_store(|s| {
                     s.settle(

@@ -35,7 +35,7 @@ pub struct Chain {
     pub sender: LocalSigner,
     pub sender_wallet: PrivateKeySigner,
     pub provider: DynProvider,
-    _deployment_file: tempfile::NamedTempFile,
+    pub deployment_file: tempfile::NamedTempFile,
 }
 
 fn wallet_provider(anvil: &AnvilInstance, key: &PrivateKeySigner) -> DynProvider {
@@ -92,7 +92,7 @@ impl Chain {
             sender,
             sender_wallet,
             provider,
-            _deployment_file: file,
+            deployment_file: file,
             anvil,
         };
         chain.bond_orchestrator().await;
