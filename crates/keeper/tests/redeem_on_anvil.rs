@@ -222,3 +222,51 @@ async fn a_spike_above_the_ceiling_expires_the_ticket_with_the_reason() {
     );
     assert!(!chain.is_used(h).await);
 }
+
+#[tokio::test]
+async fn pending_winners_are_redeemed_after_the_node_comes_back() {
+    let chain = Chain::start(20, 10 * ETHER, 0).await;
+    let target: std::net::SocketAddr = format!("127.0.0.1:{}", chain.anvil.port()).parse().unwrap();
+    let proxy = common::Proxy::start(target).await;
+    let dir = tempfile::tempdir().unwrap();
+    let keeper = Keeper::open(dir.path().join("k.db"), chain.config(ETHER / 1000)).unwrap();
+    let redeemer = chain.redeemer_at(&keeper, policy(), &proxy.url);
+    redeemer.refresh().await.unwrap();
+    let mut hashes = Vec::new();
+    for nonce in 0..3 {
+        let ack = keeper
+            .submit(&chain.make_ticket(&keeper, nonce, ETHER, true).await)
+            .await
+            .unwrap();
+        hashes.push(ack.ticket_hash);
+    }
+    // The node becomes unreachable before the keeper could redeem anything.
+    proxy.set_up(false);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let run = tokio::spawn(
+        redeemer.run(std::time::Duration::from_millis(20), async move {
+            let _ = stopped.await;
+        }),
+    );
+    // A round and a half of blocks pass (30 of the tickets' 40), the keeper polling all along.
+    for _ in 0..30 {
+        chain.mine(1).await;
+        chain.initialize_round_if_needed().await;
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    for h in &hashes {
+        assert!(!chain.is_used(*h).await);
+    }
+    proxy.set_up(true);
+    let done = common::wait_for(std::time::Duration::from_secs(30), || async {
+        chain.mine(1).await;
+        keeper.with_store(|s| s.tickets_in(TicketState::Redeemed).unwrap().len()) == hashes.len()
+    })
+    .await;
+    let _ = stop.send(());
+    run.await.unwrap();
+    assert!(done, "not redeemed after the outage");
+    for h in &hashes {
+        assert!(chain.is_used(*h).await);
+    }
+}

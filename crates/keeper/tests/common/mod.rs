@@ -332,3 +332,83 @@ where
 pub fn addr(a: &PrivateKeySigner) -> Address {
     a.address()
 }
+
+/// A TCP proxy in front of the node that the test can take down (refusing new connections and
+/// cutting open ones) and bring back.
+pub struct Proxy {
+    pub url: String,
+    up: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Proxy {
+    pub async fn start(target: std::net::SocketAddr) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (up, rx) = tokio::sync::watch::channel(true);
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((mut inbound, _)) = listener.accept().await else {
+                    return;
+                };
+                if !*rx.borrow() {
+                    drop(inbound);
+                    continue;
+                }
+                let mut down = rx.clone();
+                tokio::spawn(async move {
+                    let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = pump(&mut inbound, &mut outbound) => {}
+                        _ = down.wait_for(|up| !*up) => {}
+                    }
+                });
+            }
+        });
+        Self { url, up, task }
+    }
+
+    pub fn set_up(&self, up: bool) {
+        let _ = self.up.send(up);
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Copies bytes both ways until either side closes (with `net` readiness only).
+async fn pump(a: &mut tokio::net::TcpStream, b: &mut tokio::net::TcpStream) {
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        tokio::select! {
+            r = a.readable() => { if r.is_err() || !forward(a, b, &mut buf).await { return; } }
+            r = b.readable() => { if r.is_err() || !forward(b, a, &mut buf).await { return; } }
+        }
+    }
+}
+
+async fn forward(from: &tokio::net::TcpStream, to: &tokio::net::TcpStream, buf: &mut [u8]) -> bool {
+    let n = match from.try_read(buf) {
+        Ok(0) => return false,
+        Ok(n) => n,
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return true,
+        Err(_) => return false,
+    };
+    let mut sent = 0;
+    while sent < n {
+        if to.writable().await.is_err() {
+            return false;
+        }
+        match to.try_write(&buf[sent..n]) {
+            Ok(k) => sent += k,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(_) => return false,
+        }
+    }
+    true
+}
