@@ -1,0 +1,699 @@
+//! Redemption: which winning tickets to redeem now, in which transaction, at what fee; and the
+//! life of those transactions until the chain says what happened to each ticket.
+//!
+//! Once per block ([`Redeemer::step`]):
+//! 1. **Reconcile** every open transaction: once its receipt is `confirmations` deep, each of its
+//!    tickets is settled from the broker's used set (`isUsedTicket`), not from error strings; a
+//!    transaction whose nonce was taken by another one (a replacement, or another instance with the
+//!    same key) is closed and its tickets settled the same way. A transaction pending too long is
+//!    replaced (same nonce, fees raised by 1/8 or more, never above the ceiling).
+//! 2. **Settle** waiting tickets the chain already used (another instance redeemed them) and
+//!    tickets whose validity ended (expired, with the reason the keeper was waiting).
+//! 3. **Plan**: the cost per ticket of one batch is `gas(n) × (base fee + tip) / n`; a ticket goes
+//!    when that is at most `max_cost_fraction` of its face value, or when its deadline (the last
+//!    round of validity, less a safety margin in blocks) has come and the cost is below its face
+//!    value. Only what the sender's funds pay now is included; reserve-paid tickets come first.
+//! 4. **Send**: the transaction is signed, written to the store with its tickets (state
+//!    `submitted`) and only then broadcast; the random numbers it reveals are retired and the
+//!    senders' seeds rotated.
+
+use crate::chain::{ChainError, ChainReader, ChainState};
+use crate::keeper::Keeper;
+use crate::store::{StoredTicket, StoredTx, TicketState};
+use alloy::eips::eip2718::Encodable2718;
+use alloy::network::{EthereumWallet, NetworkTransactionBuilder, TransactionBuilder};
+use alloy::primitives::{Address, B256, Bytes, U256};
+use alloy::providers::Provider;
+use alloy::rpc::types::TransactionRequest;
+use alloy::sol_types::{SolCall, SolError, SolEvent, SolInterface};
+use std::collections::HashSet;
+use streamflow_bindings::contracts::TicketBroker;
+use streamflow_protocol::ticket::SignedTicket;
+
+/// The redemption policy.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// Redeem when gas costs at most this fraction of the face value, in basis points (100 = 1 %).
+    pub max_cost_bps: u64,
+    /// Blocks before the end of a ticket's last valid round by which it must be submitted.
+    pub safety_margin_blocks: u64,
+    /// Never offer more than this per gas (wei).
+    pub max_fee_per_gas: u128,
+    /// The priority fee offered (wei per gas).
+    pub priority_fee_per_gas: u128,
+    /// Blocks a receipt must be buried under before its outcome is final.
+    pub confirmations: u64,
+    /// Seconds a transaction may stay pending before it is replaced with higher fees.
+    pub replace_after_secs: u64,
+    /// Most tickets in one transaction.
+    pub max_batch: usize,
+    /// Gas model used to plan: a single redemption.
+    pub single_gas: u64,
+    /// Gas model: a batch costs `batch_base_gas + n × batch_ticket_gas`.
+    pub batch_base_gas: u64,
+    /// Gas model: per ticket in a batch.
+    pub batch_ticket_gas: u64,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            max_cost_bps: 100,
+            safety_margin_blocks: 10,
+            max_fee_per_gas: 500_000_000_000,
+            priority_fee_per_gas: 1_000_000_000,
+            confirmations: 2,
+            replace_after_secs: 30,
+            max_batch: 100,
+            single_gas: 140_000,
+            batch_base_gas: 60_000,
+            batch_ticket_gas: 60_000,
+        }
+    }
+}
+
+impl Policy {
+    /// Planned gas of a transaction carrying `n` tickets.
+    pub fn gas(&self, n: usize) -> u64 {
+        match n {
+            0 => 0,
+            1 => self.single_gas,
+            n => self.batch_base_gas + self.batch_ticket_gas * n as u64,
+        }
+    }
+}
+
+/// Why a redemption step failed (it is retried at the next block).
+#[derive(Debug, thiserror::Error)]
+pub enum RedeemError {
+    /// The chain could not be read or written.
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    /// The transaction could not be signed.
+    #[error("signing: {0}")]
+    Sign(String),
+}
+
+/// What one step did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StepReport {
+    /// Transactions sent (including replacements).
+    pub sent: Vec<B256>,
+    /// Tickets settled as redeemed.
+    pub redeemed: usize,
+    /// Tickets settled as expired.
+    pub expired: usize,
+    /// Tickets settled as failed.
+    pub failed: usize,
+    /// Tickets waiting, with why.
+    pub waiting: Vec<(B256, String)>,
+}
+
+/// Errors of the broker after which a ticket can never be redeemed.
+fn is_permanent(selector: [u8; 4]) -> bool {
+    use TicketBroker::TicketBrokerErrors as E;
+    let permanent = [
+        E::SenderUnlocked(TicketBroker::SenderUnlocked {
+            sender: Address::ZERO,
+            withdrawRound: U256::ZERO,
+        }),
+        E::TicketExpired(TicketBroker::TicketExpired {
+            creationRound: U256::ZERO,
+            currentRound: U256::ZERO,
+        }),
+        E::RecipientNotActive(TicketBroker::RecipientNotActive {
+            recipient: Address::ZERO,
+            round: U256::ZERO,
+        }),
+        E::InvalidSignature(TicketBroker::InvalidSignature {
+            signer: Address::ZERO,
+            sender: Address::ZERO,
+        }),
+        E::TicketNotWinning(TicketBroker::TicketNotWinning {}),
+        E::WrongRecipient(TicketBroker::WrongRecipient {
+            recipient: Address::ZERO,
+            caller: Address::ZERO,
+        }),
+    ];
+    permanent.iter().any(|e| e.selector() == selector)
+}
+
+/// Drives redemptions for one keeper.
+#[derive(Debug)]
+pub struct Redeemer {
+    keeper: Keeper,
+    reader: ChainReader,
+    wallet: EthereumWallet,
+    from: Address,
+    chain_id: u64,
+    policy: Policy,
+}
+
+impl Redeemer {
+    /// A redeemer sending from `wallet` (whose default signer must be the keeper's recipient).
+    pub fn new(
+        keeper: Keeper,
+        reader: ChainReader,
+        wallet: EthereumWallet,
+        policy: Policy,
+    ) -> Self {
+        let from = keeper.config().recipient;
+        let chain_id = keeper.config().chain_id;
+        keeper.attach_reader(reader.clone());
+        Self {
+            keeper,
+            reader,
+            wallet,
+            from,
+            chain_id,
+            policy,
+        }
+    }
+
+    /// The policy.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Senders whose funds the snapshot must cover: those with issued seeds or pending tickets.
+    fn watched_senders(&self) -> Result<Vec<Address>, RedeemError> {
+        Ok(self.keeper.with_store(|s| s.watched_senders())?)
+    }
+
+    /// Reads a fresh snapshot and hands it to the keeper's intake.
+    pub async fn refresh(&self) -> Result<ChainState, RedeemError> {
+        let senders = self.watched_senders()?;
+        let state = self.reader.snapshot(&senders).await?;
+        self.keeper.set_chain_state(state.clone());
+        Ok(state)
+    }
+
+    /// One round of reconcile → settle → plan → send, on a fresh snapshot.
+    pub async fn step(&self) -> Result<StepReport, RedeemError> {
+        let state = self.refresh().await?;
+        let mut report = StepReport::default();
+        self.reconcile(&state, &mut report).await?;
+        self.settle_waiting(&state, &mut report).await?;
+        self.plan_and_send(&state, &mut report).await?;
+        Ok(report)
+    }
+
+    async fn reconcile(
+        &self,
+        state: &ChainState,
+        report: &mut StepReport,
+    ) -> Result<(), RedeemError> {
+        let open = self.keeper.with_store(|s| s.open_txs())?;
+        if open.is_empty() {
+            return Ok(());
+        }
+        let p = self.reader.provider();
+        let mined_nonce = p
+            .get_transaction_count(self.from)
+            .block_id(alloy::eips::BlockId::number(state.block_number))
+            .await
+            .map_err(ChainError::rpc)?;
+        // Transactions sharing a nonce: only the newest is rebroadcast or replaced.
+        let newest: HashSet<B256> = {
+            let mut by_nonce = std::collections::HashMap::<u64, &StoredTx>::new();
+            for t in &open {
+                by_nonce
+                    .entry(t.nonce)
+                    .and_modify(|cur| {
+                        if t.max_fee_per_gas > cur.max_fee_per_gas {
+                            *cur = t
+                        }
+                    })
+                    .or_insert(t);
+            }
+            by_nonce.values().map(|t| t.tx_hash).collect()
+        };
+        for t in &open {
+            let receipt = p
+                .get_transaction_receipt(t.tx_hash)
+                .await
+                .map_err(ChainError::rpc)?;
+            match receipt {
+                Some(r) => {
+                    let mined_at = r.block_number.unwrap_or(state.block_number);
+                    if state.block_number + 1 < mined_at + self.policy.confirmations {
+                        continue; // not deep enough yet
+                    }
+                    let n = t.tickets.len().max(1) as u64;
+                    let gas_each = r.gas_used / n;
+                    let cost_each = u128::from(r.gas_used) * r.effective_gas_price / u128::from(n);
+                    let failures = batch_failures(&r, &t.tickets);
+                    for h in &t.tickets {
+                        self.settle_from_chain(
+                            h,
+                            state,
+                            Some((&t.tx_hash, gas_each, cost_each)),
+                            failures.get(h).map(|e| e.as_slice()),
+                            report,
+                        )
+                        .await?;
+                    }
+                    self.keeper.with_store(|s| s.close_tx(&t.tx_hash))?;
+                }
+                None if mined_nonce > t.nonce => {
+                    // Its nonce went to another transaction (a replacement or another instance).
+                    for h in &t.tickets {
+                        self.settle_from_chain(h, state, None, None, report).await?;
+                    }
+                    self.keeper.with_store(|s| s.close_tx(&t.tx_hash))?;
+                }
+                None if newest.contains(&t.tx_hash) => {
+                    let age = now().saturating_sub(t.created_at);
+                    if age >= self.policy.replace_after_secs {
+                        if let Some(h) = self.replace(t, state).await? {
+                            report.sent.push(h);
+                        }
+                    } else {
+                        // After a restart the node may not know it: send it again (idempotent).
+                        let _ = p.send_raw_transaction(&t.raw).await;
+                    }
+                }
+                None => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Settles one ticket of a finished transaction from the broker's used set at the snapshot.
+    async fn settle_from_chain(
+        &self,
+        ticket_hash: &B256,
+        state: &ChainState,
+        tx: Option<(&B256, u64, u128)>,
+        failure: Option<&[u8]>,
+        report: &mut StepReport,
+    ) -> Result<(), RedeemError> {
+        let used = self
+            .reader
+            .is_used(*ticket_hash, Some(state.block_number))
+            .await?;
+        let store_tx = tx.map(|t| *t.0);
+        if used {
+            let gas = tx.map(|t| (t.1, t.2));
+            let reason = if tx.is_some() {
+                "used on chain by this keeper's transaction"
+            } else {
+                "used on chain (by another transaction with this key)"
+            };
+            let ok = self.keeper.with_store(|s| {
+                s.settle(
+                    ticket_hash,
+                    TicketState::Redeemed,
+                    Some(reason),
+                    store_tx.as_ref(),
+                    gas,
+                )
+            })?;
+            report.redeemed += usize::from(ok);
+            return Ok(());
+        }
+        // Not used: why, from the batch's failure event (typed error), if any.
+        let decoded = failure.and_then(|data| {
+            TicketBroker::TicketBrokerErrors::abi_decode(data)
+                .ok()
+                .map(|e| (e.selector(), format!("{e:?}")))
+        });
+        let expired_selector = TicketBroker::TicketExpired::SELECTOR;
+        match decoded {
+            Some((selector, text)) if selector == expired_selector => {
+                let reason = format!("mined after the validity period ended: {text}");
+                let ok = self.keeper.with_store(|s| {
+                    s.settle(
+                        ticket_hash,
+                        TicketState::Expired,
+                        Some(&reason),
+                        store_tx.as_ref(),
+                        None,
+                    )
+                })?;
+                report.expired += usize::from(ok);
+            }
+            Some((selector, text)) if is_permanent(selector) => {
+                let ok = self.keeper.with_store(|s| {
+                    s.settle(
+                        ticket_hash,
+                        TicketState::Failed,
+                        Some(&text),
+                        store_tx.as_ref(),
+                        None,
+                    )
+                })?;
+                report.failed += usize::from(ok);
+            }
+            other => {
+                let reason = other.map_or_else(
+                    || "transaction did not use it; will retry".to_string(),
+                    |(_, t)| format!("{t}; will retry"),
+                );
+                self.keeper.with_store(|s| {
+                    s.settle(
+                        ticket_hash,
+                        TicketState::Won,
+                        Some(&reason),
+                        store_tx.as_ref(),
+                        None,
+                    )
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn settle_waiting(
+        &self,
+        state: &ChainState,
+        report: &mut StepReport,
+    ) -> Result<(), RedeemError> {
+        let won = self.keeper.with_store(|s| s.tickets_in(TicketState::Won))?;
+        for t in won {
+            if self
+                .reader
+                .is_used(t.ticket_hash, Some(state.block_number))
+                .await?
+            {
+                let ok = self.keeper.with_store(|s| {
+                    s.settle(
+                        &t.ticket_hash,
+                        TicketState::Redeemed,
+                        Some("used on chain (by another transaction with this key)"),
+                        None,
+                        None,
+                    )
+                })?;
+                report.redeemed += usize::from(ok);
+            } else if state.broker.current_round >= t.expiry_round {
+                let reason = format!(
+                    "validity ended at round {} before redemption; last wait: {}",
+                    t.expiry_round,
+                    t.reason.as_deref().unwrap_or("none recorded")
+                );
+                let ok = self.keeper.with_store(|s| {
+                    s.settle(
+                        &t.ticket_hash,
+                        TicketState::Expired,
+                        Some(&reason),
+                        None,
+                        None,
+                    )
+                })?;
+                report.expired += usize::from(ok);
+            }
+        }
+        Ok(())
+    }
+
+    /// The block by which `t` must be submitted.
+    fn deadline(&self, state: &ChainState, t: &StoredTicket) -> u64 {
+        state
+            .round_start(t.expiry_round)
+            .saturating_sub(self.policy.safety_margin_blocks)
+    }
+
+    /// Chooses the tickets to send now, with the reason each other one waits.
+    pub fn plan(
+        &self,
+        state: &ChainState,
+        tickets: &[StoredTicket],
+    ) -> (Vec<StoredTicket>, Vec<(B256, String)>) {
+        let price = state.base_fee + self.policy.priority_fee_per_gas;
+        let mut waiting = Vec::new();
+        if state.base_fee + self.policy.priority_fee_per_gas > self.policy.max_fee_per_gas {
+            for t in tickets {
+                waiting.push((
+                    t.ticket_hash,
+                    format!(
+                        "gas price {} above the ceiling {} wei/gas",
+                        price, self.policy.max_fee_per_gas
+                    ),
+                ));
+            }
+            return (Vec::new(), waiting);
+        }
+        // What the senders can pay now, ticket by ticket (reserve-paid and soonest first).
+        let mut broker = state.broker.clone();
+        let mut payable = Vec::new();
+        for t in tickets {
+            let Ok(st) = SignedTicket::unpack(&t.packed) else {
+                waiting.push((t.ticket_hash, "unreadable stored ticket".into()));
+                continue;
+            };
+            match self
+                .keeper
+                .inner
+                .validator
+                .check_redemption(&broker, self.from, &st)
+            {
+                Ok(payment) => {
+                    broker.apply(st.ticket.sender, self.from, &payment);
+                    payable.push(t.clone());
+                }
+                Err(e) => waiting.push((t.ticket_hash, format!("not redeemable now: {e}"))),
+            }
+        }
+        payable.truncate(self.policy.max_batch);
+        let mut chosen = payable;
+        loop {
+            let n = chosen.len();
+            if n == 0 {
+                break;
+            }
+            let cost_each = u128::from(self.policy.gas(n)) * price / n as u128;
+            let (keep, drop): (Vec<_>, Vec<_>) = chosen.into_iter().partition(|t| {
+                let cheap = cost_each.saturating_mul(10_000)
+                    <= t.face_value
+                        .saturating_mul(u128::from(self.policy.max_cost_bps));
+                let urgent =
+                    state.block_number >= self.deadline(state, t) && cost_each < t.face_value;
+                cheap || urgent
+            });
+            for t in &drop {
+                waiting.push((
+                    t.ticket_hash,
+                    format!(
+                        "waiting for cheaper gas: {cost_each} wei per ticket vs face value {} (deadline block {})",
+                        t.face_value,
+                        self.deadline(state, t)
+                    ),
+                ));
+            }
+            let done = drop.is_empty();
+            chosen = keep;
+            if done {
+                break;
+            }
+        }
+        (chosen, waiting)
+    }
+
+    async fn plan_and_send(
+        &self,
+        state: &ChainState,
+        report: &mut StepReport,
+    ) -> Result<(), RedeemError> {
+        let won = self.keeper.with_store(|s| s.tickets_in(TicketState::Won))?;
+        let won: Vec<_> = won
+            .into_iter()
+            .filter(|t| state.broker.current_round < t.expiry_round)
+            .collect();
+        if won.is_empty() {
+            return Ok(());
+        }
+        let (chosen, waiting) = self.plan(state, &won);
+        for (h, why) in &waiting {
+            tracing::debug!(target: "keeper::redeem", ticket = %h, why, "waiting");
+            self.keeper.with_store(|s| s.set_wait_reason(h, why))?;
+        }
+        report.waiting = waiting;
+        if chosen.is_empty() {
+            return Ok(());
+        }
+        let nonce = self.next_nonce().await?;
+        let max_fee = (state.base_fee * 2 + self.policy.priority_fee_per_gas)
+            .min(self.policy.max_fee_per_gas);
+        let h = self
+            .sign_record_send(&chosen, nonce, max_fee, self.policy.priority_fee_per_gas)
+            .await?;
+        report.sent.push(h);
+        Ok(())
+    }
+
+    async fn next_nonce(&self) -> Result<u64, RedeemError> {
+        let pending = self
+            .reader
+            .provider()
+            .get_transaction_count(self.from)
+            .pending()
+            .await
+            .map_err(ChainError::rpc)?;
+        let open_max = self
+            .keeper
+            .with_store(|s| s.open_txs())?
+            .iter()
+            .map(|t| t.nonce + 1)
+            .max()
+            .unwrap_or(0);
+        Ok(pending.max(open_max))
+    }
+
+    /// Replaces a stuck transaction: same nonce and tickets, fees up by at least 1/8 (what nodes
+    /// require), capped by the ceiling; `None` if the ceiling leaves no room.
+    async fn replace(
+        &self,
+        t: &StoredTx,
+        _state: &ChainState,
+    ) -> Result<Option<B256>, RedeemError> {
+        let bump = |x: u128| x + x / 8 + 1;
+        let max_fee = bump(t.max_fee_per_gas);
+        let tip = bump(t.max_priority_fee_per_gas);
+        if max_fee > self.policy.max_fee_per_gas {
+            tracing::warn!(target: "keeper::redeem", tx = %t.tx_hash, "stuck, but a replacement would exceed the gas price ceiling");
+            return Ok(None);
+        }
+        let tickets: Vec<StoredTicket> = self.keeper.with_store(|s| {
+            t.tickets
+                .iter()
+                .filter_map(|h| s.ticket(h).transpose())
+                .collect::<Result<Vec<_>, _>>()
+        })?;
+        let tickets: Vec<_> = tickets
+            .into_iter()
+            .filter(|x| x.state == TicketState::Submitted)
+            .collect();
+        if tickets.is_empty() {
+            return Ok(None);
+        }
+        tracing::info!(target: "keeper::redeem", old = %t.tx_hash, nonce = t.nonce, max_fee, "replacing a stuck transaction");
+        Ok(Some(
+            self.sign_record_send(&tickets, t.nonce, max_fee, tip)
+                .await?,
+        ))
+    }
+
+    async fn sign_record_send(
+        &self,
+        tickets: &[StoredTicket],
+        nonce: u64,
+        max_fee: u128,
+        tip: u128,
+    ) -> Result<B256, RedeemError> {
+        let broker = self.reader.contracts().ticket_broker;
+        let input: Bytes = if tickets.len() == 1 {
+            TicketBroker::redeemWinningTicketCall {
+                ticket: tickets[0].packed.clone().into(),
+            }
+            .abi_encode()
+            .into()
+        } else {
+            let mut all = Vec::with_capacity(257 * tickets.len());
+            for t in tickets {
+                all.extend_from_slice(&t.packed);
+            }
+            TicketBroker::batchRedeemWinningTicketsCall {
+                tickets: all.into(),
+            }
+            .abi_encode()
+            .into()
+        };
+        let gas_limit = self.policy.gas(tickets.len()) * 2;
+        let request = TransactionRequest::default()
+            .with_from(self.from)
+            .with_to(broker)
+            .with_input(input)
+            .with_nonce(nonce)
+            .with_chain_id(self.chain_id)
+            .with_gas_limit(gas_limit)
+            .with_max_fee_per_gas(max_fee)
+            .with_max_priority_fee_per_gas(tip.min(max_fee));
+        let envelope = request
+            .build(&self.wallet)
+            .await
+            .map_err(|e| RedeemError::Sign(e.to_string()))?;
+        let tx_hash = *envelope.tx_hash();
+        let raw = envelope.encoded_2718();
+        let record = StoredTx {
+            tx_hash,
+            nonce,
+            max_fee_per_gas: max_fee,
+            max_priority_fee_per_gas: tip.min(max_fee),
+            raw: raw.clone(),
+            tickets: tickets.iter().map(|t| t.ticket_hash).collect(),
+            created_at: now(),
+        };
+        let rand_hashes: Vec<B256> = tickets.iter().map(|t| t.rand_hash).collect();
+        // Durable before broadcast: a crash from here on leaves a record to reconcile.
+        self.keeper
+            .with_store(|s| s.record_submission(&record, &rand_hashes))?;
+        self.keeper.inner.metrics.record_tx();
+        tracing::info!(target: "keeper::redeem", tx = %tx_hash, nonce, tickets = tickets.len(), max_fee, "sending redemption");
+        if let Err(e) = self.reader.provider().send_raw_transaction(&raw).await {
+            // Kept open: reconciliation rebroadcasts it, or settles it if its nonce is taken.
+            tracing::warn!(target: "keeper::redeem", tx = %tx_hash, error = %e, "broadcast failed");
+        }
+        Ok(tx_hash)
+    }
+
+    /// Runs [`Redeemer::step`] on every new block until `shutdown` resolves; RPC failures are
+    /// logged and retried.
+    pub async fn run(
+        self,
+        poll: std::time::Duration,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) {
+        tokio::pin!(shutdown);
+        let mut last = None;
+        loop {
+            let head = self.reader.provider().get_block_number().await.ok();
+            if head.is_some() && head != last {
+                match self.step().await {
+                    Ok(r) => {
+                        last = head;
+                        if !r.sent.is_empty() || r.redeemed + r.expired + r.failed > 0 {
+                            tracing::info!(target: "keeper::redeem", sent = r.sent.len(), redeemed = r.redeemed, expired = r.expired, failed = r.failed, waiting = r.waiting.len(), "step");
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(target: "keeper::redeem", error = %e, "step failed; retrying")
+                    }
+                }
+            }
+            tokio::select! {
+                _ = &mut shutdown => break,
+                _ = tokio::time::sleep(poll) => {}
+            }
+        }
+    }
+}
+
+/// Tickets of a batch that failed, with their revert data, from `TicketRedemptionFailed` events.
+fn batch_failures(
+    r: &alloy::rpc::types::TransactionReceipt,
+    tickets: &[B256],
+) -> std::collections::HashMap<B256, Vec<u8>> {
+    let mut out = std::collections::HashMap::new();
+    for log in r.inner.logs() {
+        if log.topic0() != Some(&TicketBroker::TicketRedemptionFailed::SIGNATURE_HASH) {
+            continue;
+        }
+        if let Ok(ev) = TicketBroker::TicketRedemptionFailed::decode_log_data(log.data())
+            && let Some(h) = usize::try_from(ev.index).ok().and_then(|i| tickets.get(i))
+        {
+            out.insert(*h, ev.reason.to_vec());
+        }
+    }
+    out
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
