@@ -191,6 +191,25 @@ contract FaultVerifier is IFaultVerifier, Controlled, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IFaultVerifier
+    function eip712Domain()
+        external
+        view
+        returns (
+            bytes1 fields,
+            string memory name,
+            string memory version,
+            uint256 chainId,
+            address verifyingContract,
+            bytes32 salt,
+            uint256[] memory extensions
+        )
+    {
+        // The strings hashed into NAME_HASH and VERSION_HASH.
+        return
+            (hex"0f", "Streamflow FaultVerifier", "1", block.chainid, address(this), bytes32(0), extensions);
+    }
+
+    /// @inheritdoc IFaultVerifier
     function receiptDigest(SegmentReceipt.Receipt calldata receipt) external view returns (bytes32) {
         return _receiptDigest(receipt);
     }

@@ -267,6 +267,28 @@ interface IFaultVerifier {
     /// @return The separator.
     function domainSeparator() external view returns (bytes32);
 
+    /// @notice The EIP-712 domain receipts are signed under, as EIP-5267 describes it: name
+    /// "Streamflow FaultVerifier", version "1", this chain's id and this contract's (proxy) address.
+    /// @return fields `0x0f`: name, version, chainId and verifyingContract are used.
+    /// @return name "Streamflow FaultVerifier".
+    /// @return version "1".
+    /// @return chainId The chain's id.
+    /// @return verifyingContract This contract's address.
+    /// @return salt Zero (unused).
+    /// @return extensions Empty.
+    function eip712Domain()
+        external
+        view
+        returns (
+            bytes1 fields,
+            string memory name,
+            string memory version,
+            uint256 chainId,
+            address verifyingContract,
+            bytes32 salt,
+            uint256[] memory extensions
+        );
+
     /// @notice The digest an orchestrator signs for `receipt`.
     /// @param receipt The receipt.
     /// @return The EIP-712 digest.
