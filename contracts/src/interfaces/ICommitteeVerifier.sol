@@ -7,8 +7,8 @@ import {IFaultVerification} from "./IFaultVerification.sol";
 /// @notice Asynchronous verification by a governance-managed committee. When a challenge opens, the
 /// committee has `verdictPeriod` blocks to re-check the segment off chain; anyone then submits
 /// `threshold` (M) distinct member signatures (of N members) over the same EIP-712
-/// `CommitteeVerdict(address faultVerifier,uint256 challengeId,bytes32 receiptDigest,bool fault)`,
-/// under the domain
+/// `CommitteeVerdict(uint256 challengeId,bytes32 receiptDigest,bool fault)` (the receipt digest is
+/// under the judging FaultVerifier's domain, so it names that FaultVerifier), under the domain
 /// ("Streamflow CommitteeVerifier", "1", chain id, this contract). Signers are given in strictly
 /// ascending address order, which makes duplicates detectable without storage. Without a verdict by
 /// the deadline the verdict is `NoDecision`: nobody is slashed. Reviews are keyed by the calling

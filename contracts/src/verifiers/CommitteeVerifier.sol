@@ -33,9 +33,8 @@ contract CommitteeVerifier is ICommitteeVerifier, Controlled {
     uint256 public constant MAX_MEMBERS = 32;
 
     /// @notice The EIP-712 type members sign.
-    bytes32 public constant VERDICT_TYPEHASH = keccak256(
-        "CommitteeVerdict(address faultVerifier,uint256 challengeId,bytes32 receiptDigest,bool fault)"
-    );
+    bytes32 public constant VERDICT_TYPEHASH =
+        keccak256("CommitteeVerdict(uint256 challengeId,bytes32 receiptDigest,bool fault)");
 
     bytes32 private constant NAME_HASH = keccak256("Streamflow CommitteeVerifier");
     bytes32 private constant VERSION_HASH = keccak256("1");
@@ -117,7 +116,7 @@ contract CommitteeVerifier is ICommitteeVerifier, Controlled {
         if (count > MAX_MEMBERS) revert TooManySignatures(count, MAX_MEMBERS);
         if (count < $.threshold) revert NotEnoughSignatures(count, $.threshold);
 
-        bytes32 digest = _verdictDigest(faultVerifier, challengeId, r.receiptDigest, fault);
+        bytes32 digest = _verdictDigest(challengeId, r.receiptDigest, fault);
         address previous = address(0); // signers must ascend strictly from here
         for (uint256 i; i < count; ++i) {
             address signer = ECDSA.recoverCalldata(digest, signatures[i]);
@@ -201,7 +200,7 @@ contract CommitteeVerifier is ICommitteeVerifier, Controlled {
         returns (bytes32)
     {
         bytes32 receiptDigest = _storage().reviewsOf[faultVerifier][challengeId].receiptDigest;
-        return _verdictDigest(faultVerifier, challengeId, receiptDigest, fault);
+        return _verdictDigest(challengeId, receiptDigest, fault);
     }
 
     /// @inheritdoc ICommitteeVerifier
@@ -209,14 +208,16 @@ contract CommitteeVerifier is ICommitteeVerifier, Controlled {
         return SegmentReceipt.domainSeparator(NAME_HASH, VERSION_HASH, address(this));
     }
 
-    function _verdictDigest(address faultVerifier, uint256 challengeId, bytes32 receiptDigest, bool fault)
+    /// @dev The verdict names the FaultVerifier through `receiptDigest`: a receipt is signed under the
+    /// domain of the FaultVerifier proxy that judges it, so a verdict on a challenge of one FaultVerifier
+    /// can't be replayed on another's challenge with the same id.
+    function _verdictDigest(uint256 challengeId, bytes32 receiptDigest, bool fault)
         private
         view
         returns (bytes32)
     {
         return SegmentReceipt.toTypedDataHash(
-            domainSeparator(),
-            keccak256(abi.encode(VERDICT_TYPEHASH, faultVerifier, challengeId, receiptDigest, fault))
+            domainSeparator(), keccak256(abi.encode(VERDICT_TYPEHASH, challengeId, receiptDigest, fault))
         );
     }
 
