@@ -10,7 +10,6 @@ use revm::{
     context::{BlockEnv, CfgEnv, Journal, TxEnv, result::ExecutionResult},
     database::{CacheDB, EmptyDB},
     primitives::hardfork::SpecId,
-    state::AccountInfo,
 };
 
 /// The state the EVM runs on.
@@ -98,11 +97,47 @@ pub struct Receipt<T> {
 pub struct Snapshot {
     db: Db,
     block: BlockEnv,
+    journal: Option<Vec<Op>>,
+}
+
+/// One state-changing operation, as recorded for replay (e.g. as a forge test).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// The ETH balance of an account was set.
+    Deal {
+        /// The account.
+        who: Address,
+        /// Its new balance.
+        balance: U256,
+    },
+    /// The chain moved to a block (timestamp 12 s per block).
+    Block(u64),
+    /// A contract was created.
+    Create {
+        /// Sender.
+        from: Address,
+        /// Creation code and constructor arguments.
+        init_code: Bytes,
+    },
+    /// A call was sent.
+    Call {
+        /// Sender.
+        from: Address,
+        /// Target.
+        to: Address,
+        /// Calldata.
+        data: Bytes,
+        /// Wei sent.
+        value: U256,
+        /// Whether it succeeded.
+        ok: bool,
+    },
 }
 
 /// An in-process EVM (Cancun, as `foundry.toml` compiles for) with a controllable block.
 pub struct Chain {
     evm: MainnetEvm<Ctx>,
+    journal: Option<Vec<Op>>,
 }
 
 impl std::fmt::Debug for Chain {
@@ -138,7 +173,23 @@ impl Chain {
             .with_cfg(cfg)
             .with_block(block)
             .build_mainnet();
-        Self { evm }
+        Self { evm, journal: None }
+    }
+
+    /// Starts (or stops) recording every state-changing operation; see [`Chain::journal`].
+    pub fn record(&mut self, on: bool) {
+        self.journal = on.then(Vec::new);
+    }
+
+    /// The operations recorded since [`Chain::record`] (carried through snapshots).
+    pub fn journal(&self) -> &[Op] {
+        self.journal.as_deref().unwrap_or_default()
+    }
+
+    fn log(&mut self, op: Op) {
+        if let Some(j) = self.journal.as_mut() {
+            j.push(op);
+        }
     }
 
     /// Lifts (or restores) the EIP-170/EIP-3860 code-size limits, for deploying a deployer contract
@@ -154,6 +205,7 @@ impl Chain {
         Snapshot {
             db: self.evm.ctx.journaled_state.database.clone(),
             block: self.evm.ctx.block.clone(),
+            journal: self.journal.clone(),
         }
     }
 
@@ -161,6 +213,7 @@ impl Chain {
     pub fn restore(&mut self, s: &Snapshot) {
         self.evm.ctx.journaled_state.database = s.db.clone();
         self.evm.ctx.block = s.block.clone();
+        self.journal.clone_from(&s.journal);
     }
 
     /// The current block number.
@@ -172,6 +225,7 @@ impl Chain {
     pub fn set_block(&mut self, number: u64) {
         self.evm.ctx.block.number = U256::from(number);
         self.evm.ctx.block.timestamp = U256::from(number.saturating_mul(12));
+        self.log(Op::Block(number));
     }
 
     /// Advances `n` blocks.
@@ -206,14 +260,11 @@ impl Chain {
 
     /// Sets the ETH balance of `who` (a faucet: only for setting up actors).
     pub fn set_balance(&mut self, who: Address, balance: U256) {
+        self.log(Op::Deal { who, balance });
+        use revm::DatabaseRef;
         let db = &mut self.evm.ctx.journaled_state.database;
-        let info = match db.load_account(who) {
-            Ok(acc) => {
-                acc.info.balance = balance;
-                return;
-            }
-            Err(_) => AccountInfo::from_balance(balance),
-        };
+        let mut info = db.basic_ref(who).ok().flatten().unwrap_or_default();
+        info.balance = balance;
         db.insert_account_info(who, info);
     }
 
@@ -248,12 +299,20 @@ impl Chain {
         data: Bytes,
         value: U256,
     ) -> Result<(Bytes, Vec<Log>, u64)> {
-        let tx = Self::tx(from, TxKind::Call(to), data, value);
+        let tx = Self::tx(from, TxKind::Call(to), data.clone(), value);
         let result = self
             .evm
             .transact_commit(tx)
             .map_err(|e| ChainError::Evm(format!("{e:?}")))?;
-        Self::outcome(result)
+        let out = Self::outcome(result);
+        self.log(Op::Call {
+            from,
+            to,
+            data,
+            value,
+            ok: out.is_ok(),
+        });
+        out
     }
 
     /// Runs a call without committing anything (a view, or a dry run of a state change).
@@ -274,6 +333,10 @@ impl Chain {
 
     /// Deploys `init_code` (creation code followed by the ABI-encoded constructor arguments).
     pub fn create(&mut self, from: Address, init_code: Bytes) -> Result<Address> {
+        self.log(Op::Create {
+            from,
+            init_code: init_code.clone(),
+        });
         let tx = Self::tx(from, TxKind::Create, init_code, U256::ZERO);
         let result = self
             .evm

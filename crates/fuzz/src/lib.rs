@@ -5,8 +5,15 @@
 //! - [`deploy`]: the full protocol deployed by the deployer's own bytecode (`FullProtocolDeployer`),
 //!   exactly as `script/Deploy.s.sol` wires it.
 
+// A property violation ends a case: the size of the error path does not matter.
+#![allow(clippy::result_large_err)]
+
 pub mod chain;
 pub mod deploy;
 
 pub use chain::{Chain, ChainError, Snapshot};
 pub use deploy::{DeployConfig, Protocol, deploy};
+pub mod checks;
+pub mod harness;
+pub mod machine;
+pub mod world;

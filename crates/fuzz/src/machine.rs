@@ -1,0 +1,333 @@
+//! The proptest state machine over the harness, and a budgeted runner with shrinking, reproducible
+//! seeds, committed regression files, a progress line and a summary.
+
+use std::{
+    cell::RefCell,
+    path::PathBuf,
+    sync::OnceLock,
+    time::{Duration, Instant},
+};
+
+use proptest::{
+    prelude::*,
+    test_runner::{
+        Config, FileFailurePersistence, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner,
+    },
+};
+use proptest_state_machine::{ReferenceStateMachine, StateMachineTest};
+
+use crate::{
+    harness::{Action, Counters, Harness, Violation},
+    world::World,
+};
+
+/// The generator of action sequences (the harness needs no abstract state to generate them: actions
+/// carry seeds that the harness resolves against the chain, like a forge handler's).
+#[derive(Debug, Clone, Copy)]
+pub struct Actions;
+
+/// The action mix, weighted roughly as the forge handlers' selectors are.
+pub fn action() -> BoxedStrategy<Action> {
+    let idx = || 0u8..8;
+    prop_oneof![
+        4 => (idx(), 0u32..2000, 0u32..5000).prop_map(|(sender, deposit_milli, reserve_milli)| Action::Fund { sender, deposit_milli, reserve_milli }),
+        2 => (idx(), idx(), 0u32..2000, 0u32..5000).prop_map(|(funder, sender, deposit_milli, reserve_milli)| Action::FundFor { funder, sender, deposit_milli, reserve_milli }),
+        1 => idx().prop_map(|sender| Action::Unlock { sender }),
+        1 => idx().prop_map(|sender| Action::CancelUnlock { sender }),
+        2 => idx().prop_map(|sender| Action::Withdraw { sender }),
+        8 => (idx(), idx(), 1u32..1500, any::<bool>()).prop_map(|(sender, orch, face_milli, sure)| Action::Issue { sender, orch, face_milli, sure }),
+        6 => any::<u16>().prop_map(|pick| Action::Redeem { pick }),
+        3 => (idx(), any::<u16>(), 1u8..6).prop_map(|(orch, pick, n)| Action::RedeemBatch { orch, pick, n }),
+        3 => idx().prop_map(|orch| Action::Reward { orch }),
+        1 => (idx(), 0u32..1_000_001, 0u32..1_000_001).prop_map(|(orch, reward_cut, fee_share)| Action::AnnounceCuts { orch, reward_cut, fee_share }),
+        1 => idx().prop_map(|orch| Action::RegisterServices { orch }),
+        4 => (idx(), idx(), 1u32..5000).prop_map(|(who, to, lpt)| Action::Bond { who, to, lpt }),
+        2 => (idx(), idx(), 1u32..5000).prop_map(|(payer, owner, lpt)| Action::BondFor { payer, owner, lpt }),
+        3 => (idx(), 1u8..=100).prop_map(|(who, pct)| Action::Unbond { who, pct }),
+        2 => (idx(), idx()).prop_map(|(who, pick)| Action::Rebond { who, pick }),
+        2 => (idx(), idx()).prop_map(|(who, pick)| Action::WithdrawStake { who, pick }),
+        1 => (idx(), idx()).prop_map(|(who, to)| Action::Redelegate { who, to }),
+        2 => idx().prop_map(|who| Action::Claim { who }),
+        2 => (idx(), 1u8..=100).prop_map(|(who, pct)| Action::WithdrawFees { who, pct }),
+        3 => any::<u16>().prop_map(|blocks| Action::Roll { blocks }),
+        4 => Just(Action::NextRound),
+        2 => (idx(), idx(), 0u8..8).prop_map(|(orch, challenger, seq)| Action::OpenChallenge { orch, challenger, seq }),
+        2 => (idx(), any::<bool>()).prop_map(|(pick, fault)| Action::Verdict { pick, fault }),
+        2 => idx().prop_map(|pick| Action::Resolve { pick }),
+        1 => idx().prop_map(|who| Action::ClaimCredit { who }),
+        1 => (0u8..8).prop_map(|rounds| Action::SetUnlockPeriod { rounds }),
+        1 => (0u8..8).prop_map(|rounds| Action::SetTicketValidity { rounds }),
+        1 => (0u16..100).prop_map(|blocks| Action::SetRoundLength { blocks }),
+        1 => (0u32..10_000).prop_map(|lpt| Action::SetMinActiveStake { lpt }),
+    ]
+    .boxed()
+}
+
+impl ReferenceStateMachine for Actions {
+    type State = ();
+    type Transition = Action;
+
+    fn init_state() -> BoxedStrategy<()> {
+        Just(()).boxed()
+    }
+
+    fn transitions(_: &()) -> BoxedStrategy<Action> {
+        action()
+    }
+
+    fn apply(state: (), _: &Action) {
+        state
+    }
+}
+
+static WORLD: OnceLock<World> = OnceLock::new();
+
+/// The shared world, deployed once per process.
+pub fn world() -> &'static World {
+    WORLD.get_or_init(|| match World::build() {
+        Ok(w) => w,
+        Err(e) => panic!("deploying the world failed: {e}"),
+    })
+}
+
+thread_local! {
+    static TOTALS: RefCell<Counters> = RefCell::new(Counters::default());
+    static LAST_VIOLATION: RefCell<Option<(usize, Violation)>> = const { RefCell::new(None) };
+}
+
+/// The system under test: a harness over the shared world, plus the index of the next step.
+pub struct Sut {
+    harness: Harness<'static>,
+    index: usize,
+}
+
+/// The proptest-state-machine binding: applies each action, then compares model and contracts.
+#[derive(Debug, Clone, Copy)]
+pub struct ProtocolMachine;
+
+fn fail(index: usize, v: Violation) -> ! {
+    LAST_VIOLATION.with(|l| *l.borrow_mut() = Some((index, v.clone())));
+    panic!("step {index}: {v}");
+}
+
+impl StateMachineTest for ProtocolMachine {
+    type SystemUnderTest = Sut;
+    type Reference = Actions;
+
+    fn init_test(_: &()) -> Sut {
+        Sut {
+            harness: Harness::new(world()),
+            index: 0,
+        }
+    }
+
+    /// Runs the action, then compares the model with the contracts (here rather than in
+    /// `check_invariants`, which only gets `&Sut`: revm needs `&mut` to run a view).
+    fn apply(mut sut: Sut, _: &(), action: Action) -> Sut {
+        sut.index += 1;
+        if let Err(v) = sut.harness.step(&action).and_then(|()| sut.harness.check()) {
+            fail(sut.index, v);
+        }
+        sut
+    }
+
+    fn teardown(sut: Sut, _: ()) {
+        TOTALS.with(|t| {
+            let mut t = t.borrow_mut();
+            let c = sut.harness.counters;
+            t.steps += c.steps;
+            t.succeeded += c.succeeded;
+            t.checks += c.checks;
+            t.redeemed += c.redeemed;
+            t.slashes += c.slashes;
+        });
+    }
+}
+
+/// How to run the harness.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    /// Stop starting new cases after this long (shrinking a failure may take longer).
+    pub budget: Duration,
+    /// Seed of the whole run: the same seed and budget give the same cases.
+    pub seed: u64,
+    /// Longest sequence of a case.
+    pub max_steps: usize,
+    /// Upper bound on cases (besides the budget).
+    pub max_cases: u64,
+    /// proptest regression file: failures are appended and replayed first on the next run.
+    pub regressions: Option<PathBuf>,
+    /// Print a progress line to stderr about once a second.
+    pub progress: bool,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        Self {
+            budget: Duration::from_secs(60),
+            seed: 0x5f,
+            max_steps: 64,
+            max_cases: u64::MAX,
+            regressions: None,
+            progress: false,
+        }
+    }
+}
+
+/// A failing sequence after shrinking.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    /// The minimal sequence.
+    pub actions: Vec<Action>,
+    /// The step (1-based) that broke a property, and how.
+    pub step: usize,
+    /// The property and the detail.
+    pub violation: Violation,
+    /// The panic message proptest recorded.
+    pub message: String,
+}
+
+/// What a run did.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    /// Seed of the run.
+    pub seed: u64,
+    /// Cases run (sequences).
+    pub cases: u64,
+    /// Totals over the cases (steps, checks, redemptions, slashes).
+    pub counters: Counters,
+    /// Wall time.
+    pub elapsed: Duration,
+    /// The minimal failing sequence, if any.
+    pub failure: Option<Failure>,
+}
+
+impl Summary {
+    /// Steps per second of wall time.
+    pub fn steps_per_second(&self) -> f64 {
+        self.counters.steps as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "seed {:#x}: {} cases, {} steps ({} succeeded, {} redemptions, {} slashes) in {:.1} s = {:.0} steps/s, {} invariant checks, {} failures",
+            self.seed,
+            self.cases,
+            self.counters.steps,
+            self.counters.succeeded,
+            self.counters.redeemed,
+            self.counters.slashes,
+            self.elapsed.as_secs_f64(),
+            self.steps_per_second(),
+            self.counters.checks,
+            usize::from(self.failure.is_some())
+        )
+    }
+}
+
+/// Runs a single sequence on a fresh case; returns the failing step and violation, if any.
+pub fn replay(actions: &[Action]) -> (Harness<'static>, Option<(usize, Violation)>) {
+    let mut h = Harness::new(world());
+    for (i, a) in actions.iter().enumerate() {
+        if let Err(v) = h.step(a).and_then(|()| h.check()) {
+            return (h, Some((i + 1, v)));
+        }
+    }
+    (h, None)
+}
+
+/// Runs cases until the budget or `max_cases` is reached, shrinks the first failure.
+pub fn run(cfg: &RunConfig) -> Summary {
+    let start = Instant::now();
+    let _ = world();
+    TOTALS.with(|t| *t.borrow_mut() = Counters::default());
+    let strategy = Actions::sequential_strategy(1..=cfg.max_steps.max(1));
+    let mut cases = 0u64;
+    let mut chunk = 0u64;
+    let mut last_progress = Instant::now();
+    let mut failure = None;
+    let persistence = cfg.regressions.as_ref().map(|p| {
+        let leaked: &'static str = Box::leak(p.display().to_string().into_boxed_str());
+        Box::new(FileFailurePersistence::Direct(leaked))
+            as Box<dyn proptest::test_runner::FailurePersistence>
+    });
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    while start.elapsed() < cfg.budget && cases < cfg.max_cases {
+        let per_chunk = 8u64.min(cfg.max_cases - cases);
+        let config = Config {
+            cases: u32::try_from(per_chunk).unwrap_or(8),
+            failure_persistence: persistence.clone(),
+            max_shrink_iters: 2048,
+            ..Config::default()
+        };
+        let mut seed = [0u8; 32];
+        seed[..8].copy_from_slice(&cfg.seed.to_le_bytes());
+        seed[8..16].copy_from_slice(&chunk.to_le_bytes());
+        let mut runner =
+            TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed));
+        let result = runner.run(&strategy, |(state, transitions, seen)| {
+            LAST_VIOLATION.with(|l| *l.borrow_mut() = None);
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                ProtocolMachine::test_sequential(Config::default(), state, transitions, seen)
+            }));
+            match outcome {
+                Ok(()) => Ok(()),
+                Err(e) => {
+                    let msg = e
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| e.downcast_ref::<&str>().map(|s| (*s).to_string()))
+                        .unwrap_or_else(|| "panic".into());
+                    Err(TestCaseError::fail(msg))
+                }
+            }
+        });
+        cases += per_chunk;
+        chunk += 1;
+        if cfg.progress && last_progress.elapsed() >= Duration::from_secs(1) {
+            last_progress = Instant::now();
+            let t = TOTALS.with(|t| *t.borrow());
+            let el = start.elapsed().as_secs_f64();
+            eprintln!(
+                "[{el:6.1}s] cases {cases:6}  steps {:8}  {:6.0} steps/s  checks {:10}  redemptions {:6}  slashes {:4}  failures 0",
+                t.steps,
+                t.steps as f64 / el.max(1e-9),
+                t.checks,
+                t.redeemed,
+                t.slashes
+            );
+        }
+        if let Err(TestError::Fail(reason, (_, actions, _))) = result {
+            let (_, found) = replay(&actions);
+            let (step, violation) = found.unwrap_or_else(|| {
+                (
+                    0,
+                    Violation {
+                        property: "panic",
+                        detail: reason.to_string(),
+                        check: crate::harness::ForgeCheck::Note,
+                    },
+                )
+            });
+            failure = Some(Failure {
+                actions,
+                step,
+                violation,
+                message: reason.to_string(),
+            });
+            break;
+        }
+    }
+    std::panic::set_hook(hook);
+    Summary {
+        seed: cfg.seed,
+        cases,
+        counters: TOTALS.with(|t| *t.borrow()),
+        elapsed: start.elapsed(),
+        failure,
+    }
+}
