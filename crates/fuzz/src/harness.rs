@@ -383,7 +383,15 @@ impl<'w> Harness<'w> {
     /// A case at the world's starting state; the model is read from it once (its starting point),
     /// then only ever computed.
     pub fn new(world: &'w World) -> Self {
-        let mut chain = world.chain();
+        Self::on(world, world.chain())
+    }
+
+    /// Like [`Harness::new`], on a chain that records every operation (see [`Chain::journal`]).
+    pub fn recording(world: &'w World) -> Self {
+        Self::on(world, world.recording_chain())
+    }
+
+    fn on(world: &'w World, mut chain: Chain) -> Self {
         let p = world.protocol;
         let mut model = Model {
             supply: world.genesis_supply,

@@ -13,7 +13,9 @@ pub mod deploy;
 
 pub use chain::{Chain, ChainError, Snapshot};
 pub use deploy::{DeployConfig, Protocol, deploy};
+pub mod bench;
 pub mod checks;
+pub mod forge;
 pub mod harness;
 pub mod machine;
 pub mod world;

@@ -331,3 +331,39 @@ pub fn run(cfg: &RunConfig) -> Summary {
         failure,
     }
 }
+
+/// Replays a failing sequence with recording on and writes it as a forge test at `path`
+/// (`depth` = directories below the repository root). Returns the source.
+pub fn write_forge_test(
+    failure: &Failure,
+    name: &str,
+    note: &str,
+    path: &std::path::Path,
+    depth: usize,
+) -> std::io::Result<String> {
+    let mut h = Harness::recording(world());
+    let mut found = None;
+    for (i, a) in failure.actions.iter().enumerate() {
+        if let Err(v) = h.step(a).and_then(|()| h.check()) {
+            found = Some((i + 1, v));
+            break;
+        }
+    }
+    let (step, violation) = found.unwrap_or_else(|| (failure.step, failure.violation.clone()));
+    let src = crate::forge::render(
+        &crate::forge::Repro {
+            name,
+            journal: h.chain.journal(),
+            actions: &failure.actions[..step.min(failure.actions.len())],
+            step,
+            violation: &violation,
+            note,
+        },
+        depth,
+    );
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(path, &src)?;
+    Ok(src)
+}

@@ -121,6 +121,7 @@ impl World {
     /// harness builds it once and restores [`World::start`] for every case.
     pub fn build() -> Result<Self> {
         let mut chain = Chain::new();
+        chain.record(true);
         let governance = Actor::new("governance".into());
         let cfg = DeployConfig {
             governance: governance.address,
@@ -215,6 +216,15 @@ impl World {
 
     /// A chain in the starting state.
     pub fn chain(&self) -> Chain {
+        let mut chain = Chain::new();
+        chain.restore(&self.start);
+        chain.record(false);
+        chain
+    }
+
+    /// A chain in the starting state that keeps recording: its journal starts with everything
+    /// that built the world (for writing a failing sequence out as a forge test).
+    pub fn recording_chain(&self) -> Chain {
         let mut chain = Chain::new();
         chain.restore(&self.start);
         chain
