@@ -18,4 +18,5 @@ pub mod checks;
 pub mod forge;
 pub mod harness;
 pub mod machine;
+pub mod view;
 pub mod world;

@@ -2,13 +2,11 @@
 //! the state every case starts from (actors funded, orchestrators bonded and registered, senders
 //! funded, the first round with stake initialized), saved once as a snapshot.
 
-use alloy::{
-    primitives::{Address, B256, Bytes, U256, keccak256},
-    signers::{SignerSync, local::PrivateKeySigner},
-};
+use alloy::primitives::{Address, B256, Bytes, U256, keccak256};
 use streamflow_bindings::contracts::{
     BondingManager, IServiceRegistry, LivepeerToken, RoundsManager, ServiceRegistry, TicketBroker,
 };
+use streamflow_protocol::LocalSigner;
 
 use crate::{
     chain::{Chain, ChainError, Result, Snapshot},
@@ -53,13 +51,14 @@ pub struct Actor {
     pub address: Address,
     /// Its secret key (test keys derived from the name).
     pub key: B256,
-    signer: Option<PrivateKeySigner>,
+    /// Its signer (the protocol core's libsecp256k1 signer).
+    pub signer: Option<LocalSigner>,
 }
 
 impl Actor {
     fn new(name: String) -> Self {
         let key = keccak256(format!("streamflow-fuzz key {name}"));
-        let signer = PrivateKeySigner::from_bytes(&key).ok();
+        let signer = LocalSigner::from_bytes(&key).ok();
         let address = signer.as_ref().map(|s| s.address()).unwrap_or_default();
         Self {
             name,
@@ -74,8 +73,7 @@ impl Actor {
     pub fn sign_digest(&self, digest: &B256) -> Bytes {
         self.signer
             .as_ref()
-            .and_then(|s| s.sign_hash_sync(digest).ok())
-            .map(|sig| Bytes::from(sig.as_bytes().to_vec()))
+            .map(|s| Bytes::from(s.sign_digest(digest).to_vec()))
             .unwrap_or_default()
     }
 }
