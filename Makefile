@@ -1,7 +1,7 @@
 # The two commands a newcomer needs (see README.md):
 #   make demo   install everything, start a local anvil, deploy the protocol, read it back
 #   make test   install everything, run every test (what .ci/run runs)
-.PHONY: setup demo test audit stop layout-update
+.PHONY: setup demo test audit fuzz fuzz-bench stop layout-update
 
 setup:
 	@tools/setup.sh
@@ -15,6 +15,15 @@ test: setup
 # Auditor suite: slither gate, halmos proofs, coverage, and a dated report in reports/.
 audit: setup
 	@.venv/bin/python tools/audit.py report
+
+# Stateful harness over the real bytecode in revm (crates/fuzz): FUZZ_BUDGET seconds (default 60),
+# FUZZ_SEED (default 0x5f). A failure prints its minimal sequence and writes contracts/test/repro/*.t.sol.
+fuzz: setup
+	@cargo run --locked -q -p streamflow-fuzz --bin streamflow-fuzz -- --budget $${FUZZ_BUDGET:-60}
+
+# Harness steps/s against forge's invariant runner on the same action mix, in one run.
+fuzz-bench: setup
+	@cargo run --locked -q -p streamflow-fuzz --bin streamflow-fuzz -- bench --budget $${FUZZ_BUDGET:-30}
 
 stop:
 	@if [ -f .anvil/anvil.pid ]; then kill "$$(cat .anvil/anvil.pid)" 2>/dev/null || true; rm -f .anvil/anvil.pid; fi

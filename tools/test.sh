@@ -36,3 +36,6 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "cargo test"
 cargo test --workspace --locked
+
+step "stateful harness over the real bytecode (60 s budget; make fuzz for longer)"
+cargo run --locked -q -p streamflow-fuzz --bin streamflow-fuzz -- --budget "${FUZZ_CI_BUDGET:-60}" --quiet

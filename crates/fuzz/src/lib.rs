@@ -18,5 +18,6 @@ pub mod checks;
 pub mod forge;
 pub mod harness;
 pub mod machine;
+pub mod variants;
 pub mod view;
 pub mod world;

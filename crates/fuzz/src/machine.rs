@@ -82,7 +82,13 @@ impl ReferenceStateMachine for Actions {
 
 static WORLD: OnceLock<World> = OnceLock::new();
 
-/// The shared world, deployed once per process.
+/// Installs the world of this process (e.g. with a broken variant); fails if one is in use.
+pub fn install_world(w: World) -> Result<(), World> {
+    WORLD.set(w)
+}
+
+/// The shared world, deployed once per process (the real contracts unless
+/// [`install_world`] chose otherwise first).
 pub fn world() -> &'static World {
     WORLD.get_or_init(|| match World::build() {
         Ok(w) => w,

@@ -4,13 +4,15 @@
 
 use alloy::primitives::{Address, B256, Bytes, U256, keccak256};
 use streamflow_bindings::contracts::{
-    BondingManager, IServiceRegistry, LivepeerToken, RoundsManager, ServiceRegistry, TicketBroker,
+    BondingManager, Controller, IServiceRegistry, LivepeerToken, RoundsManager, ServiceRegistry,
+    TicketBroker,
 };
 use streamflow_protocol::LocalSigner;
 
 use crate::{
     chain::{Chain, ChainError, Result, Snapshot},
     deploy::{DeployConfig, Protocol, deploy},
+    variants::Variant,
 };
 
 /// One LPT (or one ether), in base units.
@@ -112,12 +114,20 @@ pub struct World {
     pub start: Snapshot,
     /// Genesis LPT supply.
     pub genesis_supply: U256,
+    /// The broken variant swapped in, if any.
+    pub variant: Option<&'static Variant>,
 }
 
 impl World {
     /// Deploys the protocol and brings it to the starting state. Takes a fraction of a second; a
     /// harness builds it once and restores [`World::start`] for every case.
     pub fn build() -> Result<Self> {
+        Self::build_with(None)
+    }
+
+    /// Like [`World::build`], then upgrades one proxy to a broken implementation (`code`: its
+    /// creation code) before the starting snapshot; see [`crate::variants`].
+    pub fn build_with(variant: Option<(&'static Variant, Bytes)>) -> Result<Self> {
         let mut chain = Chain::new();
         chain.record(true);
         let governance = Actor::new("governance".into());
@@ -199,6 +209,23 @@ impl World {
             )?;
         }
         next_round(&mut chain, &p)?;
+        if let Some((v, code)) = &variant {
+            // From a fresh account, so that a replaying forge test gets the same address.
+            let installer = Address::repeat_byte(0x5e);
+            let mut init = code.to_vec();
+            init.extend_from_slice(p.controller.into_word().as_slice());
+            let implementation = chain.create(installer, init.into())?;
+            chain.send(
+                g,
+                p.controller,
+                &Controller::upgradeProxyCall {
+                    proxy: (v.proxy)(&p),
+                    implementation,
+                    data: Bytes::new(),
+                },
+                U256::ZERO,
+            )?;
+        }
         let start = chain.snapshot();
         Ok(Self {
             protocol: p,
@@ -209,6 +236,7 @@ impl World {
             challengers,
             start,
             genesis_supply: cfg.genesis_supply,
+            variant: variant.map(|(v, _)| v),
         })
     }
 

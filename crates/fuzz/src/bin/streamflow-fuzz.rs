@@ -5,7 +5,7 @@ use std::{path::PathBuf, process::ExitCode, time::Duration};
 
 use clap::{Args, Parser, Subcommand};
 use eyre::WrapErr;
-use streamflow_fuzz::{bench, machine};
+use streamflow_fuzz::{bench, machine, variants, world::World};
 
 /// Stateful property tests of the Streamflow contracts in an in-process EVM.
 #[derive(Parser, Debug)]
@@ -49,6 +49,12 @@ struct RunArgs {
     /// Where a failing sequence is written as a forge test.
     #[arg(long, default_value = "contracts/test/repro", help_heading = "Output")]
     repro_dir: PathBuf,
+    /// Run against a deliberately broken variant of the contracts (see `--list-variants`).
+    #[arg(long, help_heading = "Run")]
+    variant: Option<String>,
+    /// List the broken variants and exit.
+    #[arg(long, help_heading = "Run")]
+    list_variants: bool,
     /// No progress line.
     #[arg(long, short, help_heading = "Output")]
     quiet: bool,
@@ -73,6 +79,32 @@ fn parse_seed(s: &str) -> Result<u64, String> {
 }
 
 fn run(args: &RunArgs) -> eyre::Result<bool> {
+    if args.list_variants {
+        for v in variants::VARIANTS {
+            println!("{:24} {}", v.name, v.what);
+        }
+        return Ok(true);
+    }
+    let variant = match &args.variant {
+        None => None,
+        Some(name) => {
+            let v = variants::by_name(name)
+                .ok_or_else(|| eyre::eyre!("unknown variant {name} (see --list-variants)"))?;
+            let started = std::time::Instant::now();
+            let code = variants::creation_code(&std::env::current_dir()?, v)?;
+            eprintln!(
+                "variant {}: {} (implementation ready in {:.1} s)",
+                v.name,
+                v.what,
+                started.elapsed().as_secs_f64()
+            );
+            let world = World::build_with(Some((v, code)))?;
+            if machine::install_world(world).is_err() {
+                eyre::bail!("a world was already installed");
+            }
+            Some(v)
+        }
+    };
     let cfg = machine::RunConfig {
         budget: Duration::from_secs(args.budget),
         seed: args.seed,
@@ -94,14 +126,28 @@ fn run(args: &RunArgs) -> eyre::Result<bool> {
         "\nFAILED: {} (step {} of the minimal sequence)",
         f.violation, f.step
     );
-    println!("minimal sequence ({} steps):", f.step);
+    println!("minimal sequence: {} steps", f.step);
     for (i, a) in f.actions.iter().take(f.step).enumerate() {
         println!("  {:>3}. {a:?}", i + 1);
     }
-    let name = format!("FuzzRepro{:x}", cfg.seed);
+    let name = match variant {
+        Some(v) => format!("FuzzRepro_{}_{:x}", v.name.replace('-', "_"), cfg.seed),
+        None => format!("FuzzRepro{:x}", cfg.seed),
+    };
+    let note = variant
+        .map(|v| {
+            format!(
+                "Runs against the broken variant `{}` ({}), swapped in as the harness did.",
+                v.name, v.what
+            )
+        })
+        .unwrap_or_default();
     let path = args.repro_dir.join(format!("{name}.t.sol"));
-    let depth = args.repro_dir.components().count();
-    machine::write_forge_test(f, &name, "", &path, depth)
+    // Imports in the test are relative to the repository root (the working directory).
+    let cwd = std::env::current_dir()?;
+    let relative = args.repro_dir.strip_prefix(&cwd).unwrap_or(&args.repro_dir);
+    let depth = relative.components().count();
+    machine::write_forge_test(f, &name, &note, &path, depth)
         .wrap_err_with(|| format!("writing {}", path.display()))?;
     println!(
         "forge reproduction: {} (node_modules/.bin/forge test --match-path {})",
