@@ -137,10 +137,10 @@ pub fn creation_code(root: &Path, v: &Variant) -> Result<Bytes, VariantError> {
     all.extend_from_slice(patched.as_bytes());
     let key = hex::encode(&keccak256(&all)[..8]);
     let cached = dir.join(format!("{}-{key}.hex", v.contract));
-    if let Ok(code) = fs::read_to_string(&cached) {
-        if let Ok(bytes) = hex::decode(code.trim()) {
-            return Ok(bytes.into());
-        }
+    if let Ok(code) = fs::read_to_string(&cached)
+        && let Ok(bytes) = hex::decode(code.trim())
+    {
+        return Ok(bytes.into());
     }
     let tree = dir.join("tree");
     let _ = fs::remove_dir_all(&tree);
