@@ -11,7 +11,8 @@ use std::{
 use proptest::{
     prelude::*,
     test_runner::{
-        Config, FileFailurePersistence, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner,
+        Config, FailurePersistence, FileFailurePersistence, PersistedSeed, RngAlgorithm,
+        TestCaseError, TestError, TestRng, TestRunner,
     },
 };
 use proptest_state_machine::{ReferenceStateMachine, StateMachineTest};
@@ -257,8 +258,7 @@ pub fn run(cfg: &RunConfig) -> Summary {
     let mut failure = None;
     let persistence = cfg.regressions.as_ref().map(|p| {
         let leaked: &'static str = Box::leak(p.display().to_string().into_boxed_str());
-        Box::new(FileFailurePersistence::Direct(leaked))
-            as Box<dyn proptest::test_runner::FailurePersistence>
+        FileFailurePersistence::Direct(leaked)
     });
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
@@ -266,7 +266,14 @@ pub fn run(cfg: &RunConfig) -> Summary {
         let per_chunk = 8u64.min(cfg.max_cases - cases);
         let config = Config {
             cases: u32::try_from(per_chunk).unwrap_or(8),
-            failure_persistence: persistence.clone(),
+            // The first chunk replays the committed regressions; every chunk saves its failure.
+            failure_persistence: persistence.clone().map(|p| {
+                if chunk == 0 {
+                    Box::new(p) as Box<dyn FailurePersistence>
+                } else {
+                    Box::new(SaveOnly(p)) as Box<dyn FailurePersistence>
+                }
+            }),
             max_shrink_iters: 2048,
             ..Config::default()
         };
@@ -372,4 +379,40 @@ pub fn write_forge_test(
     }
     std::fs::write(path, &src)?;
     Ok(src)
+}
+
+/// Saves failures like the wrapped file persistence but loads none (only a run's first chunk
+/// replays the regression file).
+#[derive(Debug, Clone, PartialEq)]
+struct SaveOnly(FileFailurePersistence);
+
+impl FailurePersistence for SaveOnly {
+    fn load_persisted_failures2(&self, _: Option<&'static str>) -> Vec<PersistedSeed> {
+        Vec::new()
+    }
+
+    fn save_persisted_failure2(
+        &mut self,
+        source_file: Option<&'static str>,
+        seed: PersistedSeed,
+        shrunken_value: &dyn std::fmt::Debug,
+    ) {
+        self.0
+            .save_persisted_failure2(source_file, seed, shrunken_value);
+    }
+
+    fn box_clone(&self) -> Box<dyn FailurePersistence> {
+        Box::new(self.clone())
+    }
+
+    fn eq(&self, other: &dyn FailurePersistence) -> bool {
+        other
+            .as_any()
+            .downcast_ref::<Self>()
+            .is_some_and(|o| o == self)
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
 }
