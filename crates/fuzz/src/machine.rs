@@ -267,7 +267,7 @@ pub fn run(cfg: &RunConfig) -> Summary {
         let config = Config {
             cases: u32::try_from(per_chunk).unwrap_or(8),
             // The first chunk replays the committed regressions; every chunk saves its failure.
-            failure_persistence: persistence.clone().map(|p| {
+            failure_persistence: persistence.map(|p| {
                 if chunk == 0 {
                     Box::new(p) as Box<dyn FailurePersistence>
                 } else {
