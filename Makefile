@@ -19,11 +19,11 @@ audit: setup
 # Stateful harness over the real bytecode in revm (crates/fuzz): FUZZ_BUDGET seconds (default 60),
 # FUZZ_SEED (default 0x5f). A failure prints its minimal sequence and writes contracts/test/repro/*.t.sol.
 fuzz: setup
-	@cargo run --locked -q -p streamflow-fuzz --bin streamflow-fuzz -- --budget $${FUZZ_BUDGET:-60}
+	@cargo build --workspace --locked -q && target/debug/streamflow-fuzz --budget $${FUZZ_BUDGET:-60} --seed $${FUZZ_SEED:-0x5f}
 
 # Harness steps/s against forge's invariant runner on the same action mix, in one run.
 fuzz-bench: setup
-	@cargo run --locked -q -p streamflow-fuzz --bin streamflow-fuzz -- bench --budget $${FUZZ_BUDGET:-30}
+	@cargo build --workspace --locked -q && target/debug/streamflow-fuzz bench --budget $${FUZZ_BUDGET:-30}
 
 stop:
 	@if [ -f .anvil/anvil.pid ]; then kill "$$(cat .anvil/anvil.pid)" 2>/dev/null || true; rm -f .anvil/anvil.pid; fi

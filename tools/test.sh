@@ -38,4 +38,5 @@ step "cargo test"
 cargo test --workspace --locked
 
 step "stateful harness over the real bytecode (60 s budget; make fuzz for longer)"
-cargo run --locked -q -p streamflow-fuzz --bin streamflow-fuzz -- --budget "${FUZZ_CI_BUDGET:-60}" --quiet
+cargo build --workspace --locked -q
+target/debug/streamflow-fuzz --budget "${FUZZ_CI_BUDGET:-60}" --quiet

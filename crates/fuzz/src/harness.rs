@@ -492,6 +492,18 @@ impl<'w> Harness<'w> {
         Ok(())
     }
 
+    /// Runs one action, then compares the model with the contracts — unless the action changed
+    /// nothing (every call it made reverted): the EVM undid it and the model did not move, so the
+    /// comparison would repeat the previous one.
+    pub fn step_and_check(&mut self, action: &Action) -> Step {
+        let before = self.counters.succeeded;
+        self.step(action)?;
+        if self.counters.succeeded != before {
+            self.check()?;
+        }
+        Ok(())
+    }
+
     /// Runs one action and updates the model; returns a violation found while applying it.
     pub fn step(&mut self, action: &Action) -> Step {
         self.counters.steps += 1;

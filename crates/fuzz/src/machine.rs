@@ -129,10 +129,11 @@ impl StateMachineTest for ProtocolMachine {
     }
 
     /// Runs the action, then compares the model with the contracts (here rather than in
-    /// `check_invariants`, which only gets `&Sut`: revm needs `&mut` to run a view).
+    /// `check_invariants`, which only gets `&Sut`: revm needs `&mut` to run a view). A step whose
+    /// calls all reverted changed nothing and is not compared again.
     fn apply(mut sut: Sut, _: &(), action: Action) -> Sut {
         sut.index += 1;
-        if let Err(v) = sut.harness.step(&action).and_then(|()| sut.harness.check()) {
+        if let Err(v) = sut.harness.step_and_check(&action) {
             fail(sut.index, v);
         }
         sut
@@ -166,6 +167,8 @@ pub struct RunConfig {
     pub regressions: Option<PathBuf>,
     /// Print a progress line to stderr about once a second.
     pub progress: bool,
+    /// Worker threads (cases run in parallel; forge's runner uses every core too).
+    pub threads: usize,
 }
 
 impl Default for RunConfig {
@@ -177,6 +180,7 @@ impl Default for RunConfig {
             max_cases: u64::MAX,
             regressions: None,
             progress: false,
+            threads: 1,
         }
     }
 }
@@ -239,109 +243,158 @@ impl std::fmt::Display for Summary {
 pub fn replay(actions: &[Action]) -> (Harness<'static>, Option<(usize, Violation)>) {
     let mut h = Harness::new(world());
     for (i, a) in actions.iter().enumerate() {
-        if let Err(v) = h.step(a).and_then(|()| h.check()) {
+        if let Err(v) = h.step_and_check(a) {
             return (h, Some((i + 1, v)));
         }
     }
     (h, None)
 }
 
-/// Runs cases until the budget or `max_cases` is reached, shrinks the first failure.
+/// Runs one chunk of cases (deterministic in `(seed, chunk)`); the shrunk failure, if any.
+fn run_chunk(
+    cfg: &RunConfig,
+    chunk: u64,
+    cases: u64,
+    persistence: Option<FileFailurePersistence>,
+) -> Option<Failure> {
+    let strategy = Actions::sequential_strategy(1..=cfg.max_steps.max(1));
+    let config = Config {
+        cases: u32::try_from(cases).unwrap_or(8),
+        // The first chunk replays the committed regressions; every chunk saves its failure.
+        failure_persistence: persistence.map(|p| {
+            if chunk == 0 {
+                Box::new(p) as Box<dyn FailurePersistence>
+            } else {
+                Box::new(SaveOnly(p)) as Box<dyn FailurePersistence>
+            }
+        }),
+        max_shrink_iters: 2048,
+        ..Config::default()
+    };
+    let mut seed = [0u8; 32];
+    seed[..8].copy_from_slice(&cfg.seed.to_le_bytes());
+    seed[8..16].copy_from_slice(&chunk.to_le_bytes());
+    let mut runner =
+        TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed));
+    let result = runner.run(&strategy, |(state, transitions, seen)| {
+        LAST_VIOLATION.with(|l| *l.borrow_mut() = None);
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            ProtocolMachine::test_sequential(Config::default(), state, transitions, seen)
+        }));
+        match outcome {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                let msg = e
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| e.downcast_ref::<&str>().map(|s| (*s).to_string()))
+                    .unwrap_or_else(|| "panic".into());
+                Err(TestCaseError::fail(msg))
+            }
+        }
+    });
+    let Err(TestError::Fail(reason, (_, actions, _))) = result else {
+        return None;
+    };
+    let (_, found) = replay(&actions);
+    let (step, violation) = found.unwrap_or_else(|| {
+        (
+            0,
+            Violation {
+                property: "panic",
+                detail: reason.to_string(),
+                check: crate::harness::ForgeCheck::Note,
+            },
+        )
+    });
+    Some(Failure {
+        actions,
+        step,
+        violation,
+        message: reason.to_string(),
+    })
+}
+
+/// Runs cases until the budget or `max_cases` is reached, on `threads` threads (chunks of 8 cases,
+/// each deterministic in the seed and its chunk number), and shrinks the first failure (the one of
+/// the lowest chunk if several threads fail at once).
 pub fn run(cfg: &RunConfig) -> Summary {
+    use std::sync::{
+        Mutex,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+    };
     let start = Instant::now();
     let _ = world();
-    TOTALS.with(|t| *t.borrow_mut() = Counters::default());
-    let strategy = Actions::sequential_strategy(1..=cfg.max_steps.max(1));
-    let mut cases = 0u64;
-    let mut chunk = 0u64;
-    let mut last_progress = Instant::now();
-    let mut failure = None;
     let persistence = cfg.regressions.as_ref().map(|p| {
         let leaked: &'static str = Box::leak(p.display().to_string().into_boxed_str());
         FileFailurePersistence::Direct(leaked)
     });
+    let next_chunk = AtomicU64::new(0);
+    let cases = AtomicU64::new(0);
+    let stop = AtomicBool::new(false);
+    let totals = Mutex::new(Counters::default());
+    let failure: Mutex<Option<(u64, Failure)>> = Mutex::new(None);
+    let last_progress = Mutex::new(Instant::now());
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
-    while start.elapsed() < cfg.budget && cases < cfg.max_cases {
-        let per_chunk = 8u64.min(cfg.max_cases - cases);
-        let config = Config {
-            cases: u32::try_from(per_chunk).unwrap_or(8),
-            // The first chunk replays the committed regressions; every chunk saves its failure.
-            failure_persistence: persistence.map(|p| {
-                if chunk == 0 {
-                    Box::new(p) as Box<dyn FailurePersistence>
-                } else {
-                    Box::new(SaveOnly(p)) as Box<dyn FailurePersistence>
+    std::thread::scope(|scope| {
+        for _ in 0..cfg.threads.max(1) {
+            scope.spawn(|| {
+                while !stop.load(Ordering::SeqCst) && start.elapsed() < cfg.budget {
+                    let chunk = next_chunk.fetch_add(1, Ordering::SeqCst);
+                    let first = chunk.saturating_mul(8);
+                    if first >= cfg.max_cases {
+                        break;
+                    }
+                    let n = 8u64.min(cfg.max_cases - first);
+                    TOTALS.with(|t| *t.borrow_mut() = Counters::default());
+                    let found = run_chunk(cfg, chunk, n, persistence);
+                    let done = TOTALS.with(|t| *t.borrow());
+                    let all = {
+                        let mut t = totals.lock().unwrap_or_else(|e| e.into_inner());
+                        t.steps += done.steps;
+                        t.succeeded += done.succeeded;
+                        t.checks += done.checks;
+                        t.redeemed += done.redeemed;
+                        t.slashes += done.slashes;
+                        *t
+                    };
+                    let cases_now = cases.fetch_add(n, Ordering::SeqCst) + n;
+                    if let Some(f) = found {
+                        stop.store(true, Ordering::SeqCst);
+                        let mut slot = failure.lock().unwrap_or_else(|e| e.into_inner());
+                        if slot.as_ref().is_none_or(|(c, _)| chunk < *c) {
+                            *slot = Some((chunk, f));
+                        }
+                        break;
+                    }
+                    let mut last = last_progress.lock().unwrap_or_else(|e| e.into_inner());
+                    if cfg.progress && last.elapsed() >= Duration::from_secs(1) {
+                        *last = Instant::now();
+                        let el = start.elapsed().as_secs_f64();
+                        eprintln!(
+                            "[{el:6.1}s] cases {cases_now:6}  steps {:8}  {:6.0} steps/s  checks {:10}  redemptions {:6}  slashes {:4}  failures 0",
+                            all.steps,
+                            all.steps as f64 / el.max(1e-9),
+                            all.checks,
+                            all.redeemed,
+                            all.slashes
+                        );
+                    }
                 }
-            }),
-            max_shrink_iters: 2048,
-            ..Config::default()
-        };
-        let mut seed = [0u8; 32];
-        seed[..8].copy_from_slice(&cfg.seed.to_le_bytes());
-        seed[8..16].copy_from_slice(&chunk.to_le_bytes());
-        let mut runner =
-            TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed));
-        let result = runner.run(&strategy, |(state, transitions, seen)| {
-            LAST_VIOLATION.with(|l| *l.borrow_mut() = None);
-            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                ProtocolMachine::test_sequential(Config::default(), state, transitions, seen)
-            }));
-            match outcome {
-                Ok(()) => Ok(()),
-                Err(e) => {
-                    let msg = e
-                        .downcast_ref::<String>()
-                        .cloned()
-                        .or_else(|| e.downcast_ref::<&str>().map(|s| (*s).to_string()))
-                        .unwrap_or_else(|| "panic".into());
-                    Err(TestCaseError::fail(msg))
-                }
-            }
-        });
-        cases += per_chunk;
-        chunk += 1;
-        if cfg.progress && last_progress.elapsed() >= Duration::from_secs(1) {
-            last_progress = Instant::now();
-            let t = TOTALS.with(|t| *t.borrow());
-            let el = start.elapsed().as_secs_f64();
-            eprintln!(
-                "[{el:6.1}s] cases {cases:6}  steps {:8}  {:6.0} steps/s  checks {:10}  redemptions {:6}  slashes {:4}  failures 0",
-                t.steps,
-                t.steps as f64 / el.max(1e-9),
-                t.checks,
-                t.redeemed,
-                t.slashes
-            );
-        }
-        if let Err(TestError::Fail(reason, (_, actions, _))) = result {
-            let (_, found) = replay(&actions);
-            let (step, violation) = found.unwrap_or_else(|| {
-                (
-                    0,
-                    Violation {
-                        property: "panic",
-                        detail: reason.to_string(),
-                        check: crate::harness::ForgeCheck::Note,
-                    },
-                )
             });
-            failure = Some(Failure {
-                actions,
-                step,
-                violation,
-                message: reason.to_string(),
-            });
-            break;
         }
-    }
+    });
     std::panic::set_hook(hook);
     Summary {
         seed: cfg.seed,
-        cases,
-        counters: TOTALS.with(|t| *t.borrow()),
+        cases: cases.into_inner(),
+        counters: totals.into_inner().unwrap_or_else(|e| e.into_inner()),
         elapsed: start.elapsed(),
-        failure,
+        failure: failure
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+            .map(|(_, f)| f),
     }
 }
 
@@ -357,7 +410,7 @@ pub fn write_forge_test(
     let mut h = Harness::recording(world());
     let mut found = None;
     for (i, a) in failure.actions.iter().enumerate() {
-        if let Err(v) = h.step(a).and_then(|()| h.check()) {
+        if let Err(v) = h.step_and_check(a) {
             found = Some((i + 1, v));
             break;
         }

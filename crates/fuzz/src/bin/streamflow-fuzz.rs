@@ -36,6 +36,9 @@ struct RunArgs {
     /// Longest sequence of a case.
     #[arg(long, default_value_t = 64, help_heading = "Run")]
     max_steps: usize,
+    /// Worker threads (default 1: on a loaded machine a second thread measured slower).
+    #[arg(long, help_heading = "Run")]
+    threads: Option<usize>,
     /// Stop after this many cases even if budget is left.
     #[arg(long, help_heading = "Run")]
     max_cases: Option<u64>,
@@ -112,10 +115,13 @@ fn run(args: &RunArgs) -> eyre::Result<bool> {
         max_cases: args.max_cases.unwrap_or(u64::MAX),
         regressions: Some(args.regressions.clone()),
         progress: !args.quiet,
+        threads: args
+            .threads
+            .unwrap_or_else(|| machine::RunConfig::default().threads),
     };
     eprintln!(
-        "streamflow-fuzz: seed {:#x}, budget {} s, up to {} steps per case (replay with --seed {:#x})",
-        cfg.seed, args.budget, cfg.max_steps, cfg.seed
+        "streamflow-fuzz: seed {:#x}, budget {} s, up to {} steps per case, {} threads (replay with --seed {:#x})",
+        cfg.seed, args.budget, cfg.max_steps, cfg.threads, cfg.seed
     );
     let summary = machine::run(&cfg);
     println!("{summary}");
