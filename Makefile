@@ -1,19 +1,24 @@
 # The two commands a newcomer needs (see README.md):
-#   make demo   install everything, start a local anvil, deploy the protocol, read it back
-#   make test   install everything, run every test (what .ci/run runs)
-.PHONY: setup demo test audit fuzz fuzz-bench stop layout-update
+#   make demo   install what it needs, start a local anvil, deploy the protocol, read it back
+#   make test   install everything (auditor tools included), run every test (what .ci/run runs)
+.PHONY: setup setup-audit demo test audit fuzz fuzz-bench stop layout-update
 
+# What the main job needs: Debian packages (FFmpeg, clang), the pinned npm tools, a Rust check.
 setup:
 	@tools/setup.sh
+
+# The above plus the auditor tools (slither, halmos) in .venv.
+setup-audit:
+	@tools/setup.sh --audit
 
 demo: setup
 	@tools/demo.sh
 
-test: setup
+test: setup-audit
 	@tools/test.sh
 
 # Auditor suite: slither gate, halmos proofs, coverage, and a dated report in reports/.
-audit: setup
+audit: setup-audit
 	@.venv/bin/python tools/audit.py report
 
 # Stateful harness over the real bytecode in revm (crates/fuzz): FUZZ_BUDGET seconds (default 60),
@@ -25,8 +30,9 @@ fuzz: setup
 fuzz-bench: setup
 	@cargo build --workspace --locked -q && target/debug/streamflow-fuzz bench --budget $${FUZZ_BUDGET:-30}
 
+# Stops the anvil that `make demo` left running, and says what it stopped.
 stop:
-	@if [ -f .anvil/anvil.pid ]; then kill "$$(cat .anvil/anvil.pid)" 2>/dev/null || true; rm -f .anvil/anvil.pid; fi
+	@tools/demo.sh stop
 
 # After an intended, compatible storage change (appended fields): refresh storage-layout/.
 layout-update:

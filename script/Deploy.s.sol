@@ -11,7 +11,9 @@ import {Script} from "./utils/Script.sol";
 /// @dev Environment (all optional):
 /// - `STREAMFLOW_DEPLOYMENT`: output file (default `deployments/local.json`);
 /// - `ROUND_LENGTH`: blocks per round (default 50);
-/// - `GENESIS_SUPPLY`: LPT minted to the deployer at genesis (default 10,000,000 LPT).
+/// - `GENESIS_SUPPLY`: LPT minted to the deployer at genesis (default 10,000,000 LPT);
+/// - `STREAMFLOW_RPC_URL`: recorded as `rpcUrl` so that tools reach the same chain (not recorded
+///   when unset; don't set it to a URL that embeds an API key if the file is shared).
 /// The signer comes from forge's own flags (`--account`/`--keystore`, or `--unlocked --sender`
 /// on a dev chain), never from a key in the environment.
 contract Deploy is Script, FullProtocolDeployer {
@@ -41,7 +43,10 @@ contract Deploy is Script, FullProtocolDeployer {
 
         string memory key = "deployment";
         vm.serializeUint(key, "chainId", block.chainid);
-        vm.serializeUint(key, "deployBlock", block.number);
+        // The script simulates against the latest block; its transactions land from the next one on.
+        vm.serializeUint(key, "deployBlock", block.number + 1);
+        string memory rpcUrl = vm.envOr("STREAMFLOW_RPC_URL", string(""));
+        if (bytes(rpcUrl).length != 0) vm.serializeString(key, "rpcUrl", rpcUrl);
         vm.serializeUint(key, "roundLength", cfg.core.roundLength);
         vm.serializeAddress(key, "governance", msg.sender);
         vm.serializeAddress(key, "controller", address(f.core.controller));

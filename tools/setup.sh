@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
-# Installs everything Streamflow needs, from the package registries only, idempotently:
+# Installs what Streamflow needs, from the package registries only, idempotently:
 #   - Debian packages: FFmpeg development libraries, clang/libclang, pkg-config, the ffmpeg CLI;
 #   - npm packages pinned in package-lock.json: forge/anvil/cast, solc-js, OpenZeppelin;
-#   - PyPI packages pinned in audit/requirements.lock (slither, halmos) into .venv;
+#   - with --audit only (`make test`, `make audit`): PyPI packages pinned in audit/requirements.lock
+#     (slither, halmos) into .venv;
 #   - Rust: checks the toolchain (cargo, rustfmt, clippy) that the machine provides.
-# A second run only checks and returns in about a second.
+# `make demo` runs it without --audit. A second run only checks and returns in about a second.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+WITH_AUDIT=0
+for arg in "$@"; do
+  case "$arg" in
+    --audit) WITH_AUDIT=1 ;;
+    *) echo "usage: $0 [--audit]" >&2; exit 2 ;;
+  esac
+done
 
 log() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
 
@@ -21,11 +30,11 @@ for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if ((${#missing[@]})); then
-  log "installing Debian packages: ${missing[*]}"
+  log "installing Debian packages (a few minutes on a new machine): ${missing[*]}"
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 else
   log "Debian packages present"
 fi
@@ -33,19 +42,22 @@ fi
 command -v node >/dev/null || { echo "node (>= 20) is required" >&2; exit 1; }
 stamp=node_modules/.streamflow-lock
 if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
-  log "installing npm tools (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
+  log "installing npm tools (npm ci: forge, anvil, cast, solc-js, OpenZeppelin; about a minute)"
+  npm ci --no-audit --no-fund
   cp package-lock.json "$stamp"
 else
   log "npm tools present"
 fi
 
 # Auditor tools (slither, halmos) in a project-local virtual environment, pinned by the lock file.
+# Only `make test` and `make audit` use them.
 venv_stamp=.venv/.streamflow-lock
-if [ ! -f "$venv_stamp" ] || ! cmp -s audit/requirements.lock "$venv_stamp"; then
-  log "installing auditor tools into .venv (slither, halmos)"
+if ((WITH_AUDIT == 0)); then
+  :
+elif [ ! -f "$venv_stamp" ] || ! cmp -s audit/requirements.lock "$venv_stamp"; then
+  log "installing auditor tools into .venv (slither, halmos; a few minutes)"
   python3 -m venv .venv
-  .venv/bin/pip install --quiet --disable-pip-version-check -r audit/requirements.lock
+  .venv/bin/pip install --disable-pip-version-check --progress-bar off -r audit/requirements.lock
   cp audit/requirements.lock "$venv_stamp"
 else
   log "auditor tools present"

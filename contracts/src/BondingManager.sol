@@ -105,7 +105,6 @@ contract BondingManager is BondingManagerCore, IBondingManager {
         StakeLedger.Delegator storage d = $.delegators[msg.sender];
         address orch = d.delegate;
         StakeLedger.Orchestrator storage o = _touch($, orch, round);
-        if (o.freezeCount != 0) revert StakeFrozen(orch);
         uint256 stake = _claim(o, d, msg.sender, orch);
         if (stake < amount) revert InsufficientStake(stake, amount);
         if (orch == msg.sender && $.selfLocks[orch] != 0) revert SelfUnbondingPending($.selfLocks[orch] - 1);
@@ -146,7 +145,8 @@ contract BondingManager is BondingManagerCore, IBondingManager {
         uint256 round = _round();
         if (l.round > round) revert LockNotWithdrawable(lockId, l.round);
         StakeLedger.Orchestrator storage o = _touch($, orch, round);
-        if (o.freezeCount != 0) revert StakeFrozen(orch);
+        // A pending challenge holds only the orchestrator's own lock: delegators always leave.
+        if (o.freezeCount != 0 && orch == msg.sender) revert StakeFrozen(orch);
         uint256 fees = o.closeLock(l, round);
         uint256 amount = _closeLockSlots($, l, msg.sender, orch, lockId);
         StakeLedger.Delegator storage d = $.delegators[msg.sender];
@@ -397,6 +397,17 @@ contract BondingManager is BondingManagerCore, IBondingManager {
     /// @inheritdoc IStakeSlasher
     function totalStakeOf(address orchestrator) external view returns (uint256) {
         return _storage().orchestrators[orchestrator].totalStake;
+    }
+
+    /// @inheritdoc IStakeSlasher
+    function slashableStakeOf(address orchestrator) external view returns (uint256 stake) {
+        BondingManagerStorage storage $ = _storage();
+        stake = $.orchestrators[orchestrator].totalStake;
+        uint256 idPlusOne = $.selfLocks[orchestrator];
+        if (idPlusOne != 0) {
+            StakeLedger.Lock storage l = $.locks[orchestrator][idPlusOne - 1];
+            stake += uint256(l.amount) + l.young;
+        }
     }
 
     /// @inheritdoc IUnbondingPeriod

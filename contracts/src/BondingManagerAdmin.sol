@@ -59,16 +59,42 @@ contract BondingManagerAdmin is BondingManagerCore {
         BondingManagerStorage storage $ = _storage();
         uint256 round = _round();
         StakeLedger.Orchestrator storage o = _touch($, orchestrator, round);
-        slashed = uint256(o.totalStake) * fractionPpm / PPM;
-        if (slashed != 0) slashed = o.cut(slashed);
-        slashed += _slashSelfLock($, o, orchestrator, fractionPpm, round);
+        // The finder fee comes from the orchestrator's own penalty only (its self-bond and its
+        // self-unbonding lock); the delegators' part is all burned. So reporting one's own fault,
+        // from any number of accounts, always costs (1 - finderFee) of the own penalty.
+        uint256 own;
+        (slashed, own) = _cutPool($, o, orchestrator, fractionPpm);
+        uint256 lockCut = _slashSelfLock($, o, orchestrator, fractionPpm, round);
+        slashed += lockCut;
         if (slashed == 0) return (0, 0);
         _syncActive($, o, orchestrator, round);
-        finderFee = finder == address(0) ? 0 : slashed * finderFeePpm / PPM;
+        own += lockCut;
+        if (own > slashed) own = slashed;
+        finderFee = finder == address(0) ? 0 : own * finderFeePpm / PPM;
         emit Slashed(orchestrator, finder, slashed, finderFee);
         ILivepeerToken token = _token();
         if (finderFee != 0) SafeERC20.safeTransfer(token, finder, finderFee);
         if (slashed != finderFee) token.burn(slashed - finderFee);
+    }
+
+    /// @dev Cuts `fractionPpm` of the pool's bonded stake; `own` is what the orchestrator's own
+    /// position lost (its self-bond, as its stake reads before and after).
+    function _cutPool(
+        BondingManagerStorage storage $,
+        StakeLedger.Orchestrator storage o,
+        address orchestrator,
+        uint256 fractionPpm
+    ) private returns (uint256 slashed, uint256 own) {
+        slashed = uint256(o.totalStake) * fractionPpm / PPM;
+        if (slashed == 0) return (0, 0);
+        StakeLedger.Delegator storage self = $.delegators[orchestrator];
+        bool selfBonded = self.delegate == orchestrator;
+        uint256 ownBefore;
+        if (selfBonded) (ownBefore,,) = o.pending(self);
+        slashed = o.cut(slashed);
+        if (!selfBonded) return (slashed, 0);
+        (uint256 ownAfter,,) = o.pending(self);
+        own = ownBefore > ownAfter ? ownBefore - ownAfter : 0;
     }
 
     /// @dev Cuts `fractionPpm` of the orchestrator's open self-unbonding lock (review H-4): its own

@@ -82,7 +82,6 @@ abstract contract BondingManagerCore is IBondingManagerTypes, Controlled {
         uint256 stake = _claim(oldPool, d, owner, from);
         lockId = NO_LOCK;
         if (stake != 0) {
-            if (oldPool.freezeCount != 0) revert StakeFrozen(from);
             // The self-bond is the orchestrator's security deposit: it leaves only through an
             // unbonding lock that stays slashable (review H-4), never instantly.
             if (from == owner) revert SelfBondLocked(owner);
@@ -105,8 +104,12 @@ abstract contract BondingManagerCore is IBondingManagerTypes, Controlled {
         uint256 round = _round();
         StakeLedger.Delegator storage d = $.delegators[msg.sender];
         StakeLedger.Orchestrator storage fromPool = _touch($, from, round);
-        // A frozen pool's locks may only go back into that pool (still slashable there).
-        if (to != from && fromPool.freezeCount != 0) revert StakeFrozen(from);
+        // A delegator's lock goes anywhere, frozen pool or not (delegators always leave).
+        if (to != from) {
+            // The orchestrator's own lock only ever goes back into its own pool: it stays slashable
+            // there until withdrawn, after every challenge window of its time as a staker has closed.
+            if ($.selfLocks[from] == lockId + 1 && from == msg.sender) revert SelfBondLocked(from);
+        }
         uint256 fees = fromPool.closeLock(l, round);
         uint256 amount = _closeLockSlots($, l, msg.sender, from, lockId);
         if (fees != 0) d.fees += SafeCast.toUint96(fees);

@@ -13,6 +13,7 @@ import {ContractIds} from "./libraries/ContractIds.sol";
 import {SegmentReceipt} from "./libraries/SegmentReceipt.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 /// @title FaultVerifier
 /// @notice Challenges against signed segment receipts, decided by pluggable verification functions,
@@ -30,6 +31,10 @@ contract FaultVerifier is IFaultVerifier, Controlled, ReentrancyGuardTransient {
         mapping(bytes32 segmentKey => uint256 challengeId) challengeOfSegment;
         mapping(address account => uint256 amount) credits;
         mapping(address verifier => bool approved) approvedVerifiers;
+        // At most one slash per burst: the round after each orchestrator's last slash (0: never).
+        mapping(address orchestrator => uint256 round) slashCoveredBefore;
+        // ETH of bonds burned by unsuccessful challenges: kept here for ever, never paid out.
+        uint256 burnedBonds;
     }
 
     // keccak256(abi.encode(uint256(keccak256("streamflow.storage.FaultVerifier")) - 1)) & ~bytes32(uint256(0xff))
@@ -40,8 +45,13 @@ contract FaultVerifier is IFaultVerifier, Controlled, ReentrancyGuardTransient {
     uint256 public constant PPM = 1_000_000;
 
     /// @notice The smallest finder fee governance may set (10%): the challenger's share must be
-    /// substantial. The largest is below 100%, so self-reporting a fault always loses stake.
+    /// substantial. The fee is a share of the orchestrator's *own* penalty (the delegators' part is
+    /// burned) and below 100%, so reporting one's own fault, from any account, always loses stake.
     uint256 public constant MIN_FINDER_FEE_PPM = 100_000;
+
+    /// @notice The part of the bond a challenge that ends without a decision burns (10%): no
+    /// challenge is free, so nobody can keep an orchestrator's own stake frozen at no cost.
+    uint256 public constant NO_DECISION_BURN_PPM = 100_000;
 
     bytes32 private constant NAME_HASH = keccak256("Streamflow FaultVerifier");
     bytes32 private constant VERSION_HASH = keccak256("1");
@@ -71,10 +81,11 @@ contract FaultVerifier is IFaultVerifier, Controlled, ReentrancyGuardTransient {
         bytes32 digest;
         {
             bytes32 key;
-            (digest, key) = _checkReceipt($, receipt, signature);
-            if (staking.totalStakeOf(orchestrator) == 0) revert OrchestratorNotStaked(orchestrator);
+            uint256 created;
+            (digest, key, created) = _checkReceipt($, receipt, signature);
+            if (staking.slashableStakeOf(orchestrator) == 0) revert OrchestratorNotStaked(orchestrator);
             verifier = _verifierFor($, orchestrator, receipt.serviceId);
-            challengeId = _record($, orchestrator, verifier, key, digest);
+            challengeId = _record($, orchestrator, verifier, key, digest, created);
         }
         IFaultVerification.Verdict verdict =
             IFaultVerification(verifier).onChallenge(challengeId, receipt, digest, evidence);
@@ -160,6 +171,16 @@ contract FaultVerifier is IFaultVerifier, Controlled, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IFaultVerifier
+    function slashCoveredBefore(address orchestrator) external view returns (uint256) {
+        return _storage().slashCoveredBefore[orchestrator];
+    }
+
+    /// @inheritdoc IFaultVerifier
+    function burnedBonds() external view returns (uint256) {
+        return _storage().burnedBonds;
+    }
+
+    /// @inheritdoc IFaultVerifier
     function challengeCount() external view returns (uint256) {
         return _storage().challengeCount;
     }
@@ -167,6 +188,25 @@ contract FaultVerifier is IFaultVerifier, Controlled, ReentrancyGuardTransient {
     /// @inheritdoc IFaultVerifier
     function domainSeparator() public view returns (bytes32) {
         return SegmentReceipt.domainSeparator(NAME_HASH, VERSION_HASH, address(this));
+    }
+
+    /// @inheritdoc IFaultVerifier
+    function eip712Domain()
+        external
+        view
+        returns (
+            bytes1 fields,
+            string memory name,
+            string memory version,
+            uint256 chainId,
+            address verifyingContract,
+            bytes32 salt,
+            uint256[] memory extensions
+        )
+    {
+        // The strings hashed into NAME_HASH and VERSION_HASH.
+        return
+            (hex"0f", "Streamflow FaultVerifier", "1", block.chainid, address(this), bytes32(0), extensions);
     }
 
     /// @inheritdoc IFaultVerifier
@@ -192,24 +232,38 @@ contract FaultVerifier is IFaultVerifier, Controlled, ReentrancyGuardTransient {
         emit VerdictReached(challengeId, verdict);
 
         if (verdict == IFaultVerification.Verdict.Fault) {
-            c.status = Status.Slashed;
             $.credits[challenger] += bond;
             emit BondRefunded(challengeId, challenger, bond);
             if (frozen) staking.unfreezeStake(orchestrator);
+            // At most one slash per burst: a fault on a receipt created at or before the round of the
+            // last slash is covered by it (delegators get a round to react between two slashes).
+            uint256 coveredBefore = $.slashCoveredBefore[orchestrator];
+            if (c.creationRound < coveredBefore) {
+                c.status = Status.Covered;
+                emit FaultCovered(challengeId, orchestrator, coveredBefore);
+                return;
+            }
+            c.status = Status.Slashed;
+            $.slashCoveredBefore[orchestrator] = _currentRound() + 1;
             Params memory p = $.params;
             (uint256 slashed, uint256 finderFee) =
                 staking.slash(orchestrator, p.slashFractionPpm, challenger, p.finderFeePpm);
             emit OrchestratorSlashed(challengeId, orchestrator, slashed, finderFee);
             emit ChallengerRewarded(challengeId, challenger, finderFee);
-        } else if (verdict == IFaultVerification.Verdict.NoFault) {
-            c.status = Status.Rejected;
-            $.credits[orchestrator] += bond;
-            emit BondForfeited(challengeId, orchestrator, bond);
-            if (frozen) staking.unfreezeStake(orchestrator);
         } else {
-            c.status = Status.Dismissed;
-            $.credits[challenger] += bond;
-            emit BondRefunded(challengeId, challenger, bond);
+            // An unsuccessful challenge costs its challenger, and nothing of it reaches the
+            // orchestrator (who could otherwise challenge itself for free from a second account).
+            uint256 burned = bond;
+            if (verdict == IFaultVerification.Verdict.NoFault) {
+                c.status = Status.Rejected;
+            } else {
+                c.status = Status.Dismissed;
+                burned = bond * NO_DECISION_BURN_PPM / PPM;
+                $.credits[challenger] += bond - burned;
+                emit BondRefunded(challengeId, challenger, bond - burned);
+            }
+            $.burnedBonds += burned;
+            emit BondBurned(challengeId, challenger, burned);
             if (frozen) staking.unfreezeStake(orchestrator);
         }
     }
@@ -220,7 +274,8 @@ contract FaultVerifier is IFaultVerifier, Controlled, ReentrancyGuardTransient {
         address orchestrator,
         address verifier,
         bytes32 key,
-        bytes32 digest
+        bytes32 digest,
+        uint256 creationRound
     ) private returns (uint256 challengeId) {
         uint96 bond = $.params.challengeBond;
         if (msg.value != bond) revert WrongBond(msg.value, bond);
@@ -230,7 +285,8 @@ contract FaultVerifier is IFaultVerifier, Controlled, ReentrancyGuardTransient {
             bond: bond,
             orchestrator: orchestrator,
             status: Status.Pending,
-            verifier: verifier
+            verifier: verifier,
+            creationRound: SafeCast.toUint64(creationRound)
         });
         $.challengeOfSegment[key] = challengeId;
         $.pendingBonds += bond;
@@ -238,25 +294,36 @@ contract FaultVerifier is IFaultVerifier, Controlled, ReentrancyGuardTransient {
     }
 
     /// @dev The receipt is signed by its orchestrator under this domain, inside its challenge window,
-    /// and its segment has never been challenged.
+    /// and its segment has never been challenged. `created`: its creation round, at most the current
+    /// round (a receipt dated in the future was signed now at the latest).
     function _checkReceipt(
         FaultVerifierStorage storage $,
         SegmentReceipt.Receipt calldata receipt,
         bytes calldata signature
-    ) private view returns (bytes32 digest, bytes32 key) {
+    ) private view returns (bytes32 digest, bytes32 key, uint256 created) {
         digest = _receiptDigest(receipt);
         address recovered = ECDSA.recoverCalldata(digest, signature);
         if (recovered != receipt.orchestrator) revert InvalidReceiptSigner(receipt.orchestrator, recovered);
-        _checkWindow(receipt.ticket.creationRound, $.params.challengeWindowRounds);
+        created = receipt.ticket.creationRound;
+        uint256 current = _checkWindow(created, $.params.challengeWindowRounds);
+        if (created > current) created = current;
         key = SegmentReceipt.segmentKey(receipt);
         uint256 earlier = $.challengeOfSegment[key];
         if (earlier != 0) revert SegmentAlreadyChallenged(key, earlier);
     }
 
-    function _checkWindow(uint256 creationRound, uint256 windowRounds) private view {
-        uint256 current = IRoundsManager(controller.getContract(ContractIds.ROUNDS_MANAGER)).currentRound();
+    function _checkWindow(uint256 creationRound, uint256 windowRounds)
+        private
+        view
+        returns (uint256 current)
+    {
+        current = _currentRound();
         uint256 last = creationRound + windowRounds;
         if (current > last) revert ChallengeWindowExpired(creationRound, last, current);
+    }
+
+    function _currentRound() private view returns (uint256) {
+        return IRoundsManager(controller.getContract(ContractIds.ROUNDS_MANAGER)).currentRound();
     }
 
     function _verifierFor(FaultVerifierStorage storage $, address orchestrator, bytes32 serviceId)

@@ -175,6 +175,7 @@ contract TicketBroker is TicketBrokerState, Controlled {
         bool activeChecked; // `cachedActive` was determined for `cachedRound`
         bool cachedActive;
         bool bucketDirty;
+        bool calldataChecked; // a single redemption checked its ticket's calldata before `_context`
         uint256 roundA;
         uint256 amountA;
         uint256 roundB;
@@ -183,15 +184,26 @@ contract TicketBroker is TicketBrokerState, Controlled {
 
     /// @inheritdoc ITicketBroker
     function redeemWinningTicket(bytes calldata ticket) external whenNotPaused {
-        TicketBrokerStorage storage $ = _storage();
-        Context memory c = _context($);
-        bytes memory err = _redeem($, c, ticket);
+        // The checks that read only calldata come first: a ticket failing them costs no storage
+        // read and no round-cache refresh.
+        bytes memory err = _checkCalldata(ticket, msg.sender);
+        if (err.length == 0) {
+            TicketBrokerStorage storage $ = _storage();
+            Context memory c = _context($);
+            c.calldataChecked = true;
+            err = _redeem($, c, ticket);
+            if (err.length == 0) return _writeBucket($, c);
+        }
+        _revertWith(err);
+    }
+
+    /// @dev Reverts with `err` (an ABI-encoded custom error) unless it is empty.
+    function _revertWith(bytes memory err) private pure {
         if (err.length != 0) {
             assembly ("memory-safe") {
                 revert(add(err, 0x20), mload(err))
             }
         }
-        _writeBucket($, c);
     }
 
     /// @inheritdoc ITicketBroker
@@ -307,24 +319,49 @@ contract TicketBroker is TicketBrokerState, Controlled {
         return $.roundsManager.blockHashForRound(creationRound);
     }
 
-    /// @dev Checks one ticket, then pays it in full from the sender's funds and marks it used. Never
-    /// reverts on a bad ticket: it returns the custom error it would revert with (ABI-encoded) and
-    /// changes nothing, so one bad ticket can't sink a batch. All checks come before any write.
-    function _redeem(TicketBrokerStorage storage $, Context memory c, bytes calldata t)
-        private
-        returns (bytes memory err)
-    {
+    /// @dev The checks of one ticket that read nothing but calldata: its length, that `caller` is its
+    /// recipient, a sender, the revealed random number. Returns the custom error it fails with
+    /// (ABI-encoded), or nothing. A single redemption runs them before anything is read from storage
+    /// (`_context`), so a ticket sent by the wrong account, or with a wrong random number, is refused
+    /// cheaply.
+    function _checkCalldata(bytes calldata t, address caller) private pure returns (bytes memory err) {
         if (t.length < TicketLib.HEADER_LENGTH) {
             return _err1(MalformedTicket.selector, t.length);
         }
         address recipient = t.recipient();
-        if (recipient != c.recipient) {
-            return abi.encodeWithSelector(WrongRecipient.selector, recipient, c.recipient);
+        if (recipient != caller) {
+            return abi.encodeWithSelector(WrongRecipient.selector, recipient, caller);
         }
-        address sender = t.sender();
-        if (sender == address(0)) return abi.encodeWithSelector(ZeroSender.selector);
+        if (t.sender() == address(0)) return abi.encodeWithSelector(ZeroSender.selector);
         if (!t.randMatches()) {
             return _err1(InvalidRecipientRand.selector, uint256(t.recipientRandHash()));
+        }
+        // `err` stays the empty bytes at the zero slot: nothing allocated on the way to a payment.
+    }
+
+    /// @dev Checks one ticket, then pays it in full from the sender's funds and marks it used. Never
+    /// reverts on a bad ticket: it returns the custom error it would revert with (ABI-encoded) and
+    /// changes nothing, so one bad ticket can't sink a batch. All checks come before any write. The
+    /// calldata checks are those of `_checkCalldata`, made here unless `c.calldataChecked` (a single
+    /// redemption makes them before reading storage); written out, so that a batch, whose context is
+    /// read once for all its tickets, pays no extra call per ticket.
+    function _redeem(TicketBrokerStorage storage $, Context memory c, bytes calldata t)
+        private
+        returns (bytes memory err)
+    {
+        address recipient = t.recipient();
+        address sender = t.sender();
+        if (!c.calldataChecked) {
+            if (t.length < TicketLib.HEADER_LENGTH) {
+                return _err1(MalformedTicket.selector, t.length);
+            }
+            if (recipient != c.recipient) {
+                return abi.encodeWithSelector(WrongRecipient.selector, recipient, c.recipient);
+            }
+            if (sender == address(0)) return abi.encodeWithSelector(ZeroSender.selector);
+            if (!t.randMatches()) {
+                return _err1(InvalidRecipientRand.selector, uint256(t.recipientRandHash()));
+            }
         }
 
         uint256 creationRound = t.creationRound();

@@ -135,6 +135,24 @@ abstract contract TicketBrokerState is ITicketBroker {
     }
 
     /// @inheritdoc ITicketBroker
+    function eip712Domain()
+        external
+        view
+        returns (
+            bytes1 fields,
+            string memory name,
+            string memory version,
+            uint256 chainId,
+            address verifyingContract,
+            bytes32 salt,
+            uint256[] memory extensions
+        )
+    {
+        // The strings hashed into `TicketLib.NAME_HASH` and `TicketLib.VERSION_HASH`.
+        return (hex"0f", "Streamflow TicketBroker", "1", block.chainid, address(this), bytes32(0), extensions);
+    }
+
+    /// @inheritdoc ITicketBroker
     function ticketValidityPeriod() external view returns (uint256) {
         return _storage().ticketValidityPeriod;
     }

@@ -122,7 +122,7 @@ interface IBondingManagerTypes {
     /// @param penalty LPT removed from the pool.
     /// @param finderFee LPT paid to the finder.
     event Slashed(address indexed orchestrator, address indexed finder, uint256 penalty, uint256 finderFee);
-    /// @notice Withdrawals of `orchestrator`'s pool were frozen (`count` open freezes).
+    /// @notice The withdrawal of `orchestrator`'s own unbonding lock was frozen (`count` open freezes).
     /// @param orchestrator The orchestrator.
     /// @param count Open freezes.
     event Frozen(address indexed orchestrator, uint256 count);
@@ -168,7 +168,7 @@ interface IBondingManagerTypes {
     /// @notice The lock's stake moved to another orchestrator; it only carries fees.
     /// @param lockId The lock.
     error FeeOnlyLock(uint256 lockId);
-    /// @notice `orchestrator`'s pool is frozen by an open challenge.
+    /// @notice `orchestrator`'s own lock is frozen by an open challenge against it.
     /// @param orchestrator The orchestrator.
     error StakeFrozen(address orchestrator);
     /// @notice `orchestrator`'s pool is not frozen.
@@ -319,9 +319,9 @@ interface IBondingManager is
 
     // ------------------------------------------------------------------ fault verifier
 
-    // slash, freezeStake, unfreezeStake, totalStakeOf: see {IStakeSlasher}. A freeze stops all
-    // stake leaving the pool (no unbond, redelegation or withdrawal of its locks) so that all of it
-    // stays slashable.
+    // slash, freezeStake, unfreezeStake, totalStakeOf, slashableStakeOf: see {IStakeSlasher}. A
+    // freeze holds only the orchestrator's own unbonding lock (no withdrawal while a challenge is
+    // pending); delegators always leave, a freeze or not.
 
     // ------------------------------------------------------------------ governance
 

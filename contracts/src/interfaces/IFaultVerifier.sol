@@ -8,10 +8,11 @@ import {IFaultVerification} from "./IFaultVerification.sol";
 /// @notice Fault-based verification. Anyone holding an orchestrator's signed segment receipt may
 /// challenge it within the challenge window by posting a bond (ETH). The verification function the
 /// service registry names for the orchestrator's service decides. A proven fault slashes the
-/// orchestrator and its delegators pro rata and pays the challenger a finder fee in LPT plus its
-/// bond back; a failed challenge forfeits the bond to the orchestrator; no decision refunds it.
-/// While a challenge is pending the orchestrator's stake is frozen. ETH owed to anyone is credited
-/// and pulled with `withdraw`.
+/// orchestrator and its delegators pro rata and pays the challenger a finder fee in LPT (a share of
+/// the orchestrator's own penalty) plus its bond back; at most one slash per burst (see
+/// `slashCoveredBefore`). A failed challenge burns the bond; no decision refunds it less
+/// `NO_DECISION_BURN_PPM`. While a challenge is pending the orchestrator's own unbonding lock can't be
+/// withdrawn (delegators are never frozen). ETH owed to anyone is credited and pulled with `withdraw`.
 interface IFaultVerifier {
     /// @notice The state of a challenge.
     enum Status {
@@ -19,7 +20,10 @@ interface IFaultVerifier {
         Pending,
         Slashed,
         Rejected,
-        Dismissed
+        Dismissed,
+        /// @dev Fault proven, but the receipt was created at or before the round of the
+        /// orchestrator's last slash: that slash already punished it (at most one slash per burst).
+        Covered
     }
 
     /// @notice A challenge as stored: three slots. Its segment key and receipt digest are in the
@@ -30,6 +34,9 @@ interface IFaultVerifier {
         address orchestrator;
         Status status;
         address verifier;
+        /// @dev The receipt's ticket creation round, at most the round the challenge opened
+        /// (decides whether an earlier slash covers it).
+        uint64 creationRound;
     }
 
     /// @notice Governance parameters.
@@ -40,7 +47,8 @@ interface IFaultVerifier {
         uint96 challengeBond;
         /// @dev Fraction of the orchestrator's total stake slashed on a proven fault (ppm).
         uint32 slashFractionPpm;
-        /// @dev Fraction of the slashed amount paid to the challenger (ppm); the rest is burned.
+        /// @dev Fraction of the orchestrator's own penalty paid to the challenger (ppm); the rest of
+        /// the slash, the delegators' part included, is burned.
         uint32 finderFeePpm;
     }
 
@@ -89,11 +97,20 @@ interface IFaultVerifier {
     /// @param amount The bond, in wei.
     event BondRefunded(uint256 indexed challengeId, address indexed challenger, uint256 amount);
 
-    /// @notice A bond was forfeited and credited to the orchestrator.
+    /// @notice An unsuccessful challenge cost its challenger: `amount` of its bond was burned (kept by
+    /// this contract for ever, never paid to anyone, in particular not to the orchestrator). The whole
+    /// bond on `NoFault`, `NO_DECISION_BURN_PPM` of it on `NoDecision`.
     /// @param challengeId The challenge.
-    /// @param orchestrator The orchestrator wrongly challenged.
-    /// @param amount The bond, in wei.
-    event BondForfeited(uint256 indexed challengeId, address indexed orchestrator, uint256 amount);
+    /// @param challenger The challenger.
+    /// @param amount The ETH burned, in wei.
+    event BondBurned(uint256 indexed challengeId, address indexed challenger, uint256 amount);
+
+    /// @notice A fault was proven on a receipt created at or before the round of the orchestrator's
+    /// last slash: no second slash (that one covered the burst); the challenger's bond is credited back.
+    /// @param challengeId The challenge.
+    /// @param orchestrator The orchestrator.
+    /// @param coveredBefore Receipts created before this round are covered by the last slash.
+    event FaultCovered(uint256 indexed challengeId, address indexed orchestrator, uint256 coveredBefore);
 
     /// @notice Credited ETH was withdrawn.
     /// @param account The account paid.
@@ -232,6 +249,16 @@ interface IFaultVerifier {
     /// @return The amount in wei.
     function pendingBonds() external view returns (uint256);
 
+    /// @notice A proven fault on a receipt created before this round does not slash `orchestrator`
+    /// again: its last slash (in round `coveredBefore - 1`) covered it. 0 if never slashed.
+    /// @param orchestrator The orchestrator.
+    /// @return coveredBefore The first creation round a new slash needs.
+    function slashCoveredBefore(address orchestrator) external view returns (uint256 coveredBefore);
+
+    /// @notice ETH of bonds burned by unsuccessful challenges (held by this contract, never paid out).
+    /// @return The amount in wei.
+    function burnedBonds() external view returns (uint256);
+
     /// @notice The number of challenges opened so far (ids run from 1).
     /// @return The count.
     function challengeCount() external view returns (uint256);
@@ -239,6 +266,28 @@ interface IFaultVerifier {
     /// @notice The EIP-712 domain separator receipts are signed under.
     /// @return The separator.
     function domainSeparator() external view returns (bytes32);
+
+    /// @notice The EIP-712 domain receipts are signed under, as EIP-5267 describes it: name
+    /// "Streamflow FaultVerifier", version "1", this chain's id and this contract's (proxy) address.
+    /// @return fields `0x0f`: name, version, chainId and verifyingContract are used.
+    /// @return name "Streamflow FaultVerifier".
+    /// @return version "1".
+    /// @return chainId The chain's id.
+    /// @return verifyingContract This contract's address.
+    /// @return salt Zero (unused).
+    /// @return extensions Empty.
+    function eip712Domain()
+        external
+        view
+        returns (
+            bytes1 fields,
+            string memory name,
+            string memory version,
+            uint256 chainId,
+            address verifyingContract,
+            bytes32 salt,
+            uint256[] memory extensions
+        );
 
     /// @notice The digest an orchestrator signs for `receipt`.
     /// @param receipt The receipt.

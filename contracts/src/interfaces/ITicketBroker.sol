@@ -358,6 +358,29 @@ interface ITicketBroker is IFeeVault {
     /// @return The separator.
     function domainSeparator() external view returns (bytes32);
 
+    /// @notice The EIP-712 domain tickets are signed under, as EIP-5267 describes it, so that wallets
+    /// and libraries read it instead of guessing: name "Streamflow TicketBroker", version "1", this
+    /// chain's id and this broker's (proxy) address; no salt, no extensions.
+    /// @return fields `0x0f`: name, version, chainId and verifyingContract are used.
+    /// @return name "Streamflow TicketBroker".
+    /// @return version "1".
+    /// @return chainId The chain's id (`block.chainid`).
+    /// @return verifyingContract This broker's address (the proxy users call).
+    /// @return salt Zero (unused).
+    /// @return extensions Empty.
+    function eip712Domain()
+        external
+        view
+        returns (
+            bytes1 fields,
+            string memory name,
+            string memory version,
+            uint256 chainId,
+            address verifyingContract,
+            bytes32 salt,
+            uint256[] memory extensions
+        );
+
     /// @notice Rounds a ticket stays valid from its creation round.
     /// @return The period.
     function ticketValidityPeriod() external view returns (uint256);

@@ -190,7 +190,8 @@ contract StakingIntegrationTest is StakingIntegrationBase {
         uint256 total = SELF + DELEGATED;
         assertEq(full.staking.bondingManager.totalStakeOf(orch), total);
         uint256 slashed = total * p.slashFractionPpm / 1e6;
-        uint256 fee = slashed * p.finderFeePpm / 1e6;
+        // the finder fee is a share of the orchestrator's own penalty only
+        uint256 fee = SELF * p.slashFractionPpm / 1e6 * p.finderFeePpm / 1e6;
         uint256 supply = full.core.token.totalSupply();
 
         bytes memory sig = _signReceipt(r);

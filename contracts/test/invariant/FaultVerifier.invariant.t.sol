@@ -74,7 +74,7 @@ contract FaultVerifierInvariantTest is VerifierFixture {
         handler.withdraw(5);
         assertEq(handler.ghostSlashCount(), 2);
         assertGt(handler.ghostBondsForfeited(), 0);
-        assertEq(handler.ghostBondsRefunded(), 3 * BOND);
+        assertEq(handler.ghostBondsRefunded(), 3 * BOND - BOND / 10); // no decision burns 10%
         assertEq(handler.ghostDoubleChallengesRejected(), 1);
         assertGt(handler.ghostBurned(), 0);
         assertGt(handler.ghostPaidToChallengers(), 0);
@@ -105,6 +105,12 @@ contract FaultVerifierInvariantTest is VerifierFixture {
         assertEq(d.token.balanceOf(address(staking)), remaining);
     }
 
+    /// @dev At most one slash per burst: no fault on a receipt created at or before the round of its
+    /// orchestrator's last slash slashes again.
+    function invariant_AtMostOneSlashPerBurst() public view {
+        assertEq(handler.ghostSlashesInsideBurst(), 0);
+    }
+
     /// @dev No segment is slashed twice, and each slash is one Slashed challenge.
     function invariant_NoSegmentSlashedTwice() public view {
         assertLe(handler.ghostMaxSlashesPerSegment(), 1);
@@ -116,7 +122,8 @@ contract FaultVerifierInvariantTest is VerifierFixture {
         assertEq(slashedChallenges, handler.ghostSlashCount());
     }
 
-    /// @dev Every bond is refunded, forfeited or still pending, and the ETH is all there.
+    /// @dev Every bond is refunded, burned (forfeited) or still pending, and the ETH is all there. No
+    /// orchestrator is ever credited a bond (a challenge it arranged itself would then be free).
     function invariant_EveryBondAccountedFor() public view {
         uint256 pending;
         for (uint256 i; i < handler.challengeCount(); ++i) {
@@ -136,12 +143,16 @@ contract FaultVerifierInvariantTest is VerifierFixture {
         for (uint256 i; i < handler.orchestratorCount(); ++i) {
             credits += fv.creditOf(handler.orchestrators(i));
         }
+        for (uint256 i; i < handler.orchestratorCount(); ++i) {
+            assertEq(fv.creditOf(handler.orchestrators(i)), 0, "no bond reaches an orchestrator");
+        }
         assertEq(
-            handler.ghostBondsRefunded() + handler.ghostBondsForfeited(),
+            handler.ghostBondsRefunded(),
             credits + handler.ghostWithdrawn(),
-            "settled = credited + withdrawn"
+            "refunded = credited + withdrawn"
         );
-        assertEq(address(fv).balance, pending + credits, "ETH held");
+        assertEq(fv.burnedBonds(), handler.ghostBondsForfeited(), "forfeited = burned");
+        assertEq(address(fv).balance, pending + credits + fv.burnedBonds(), "ETH held");
     }
 
     /// @dev An orchestrator's stake is frozen exactly once per pending challenge against it.

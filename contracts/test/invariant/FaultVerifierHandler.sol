@@ -48,6 +48,11 @@ contract FaultVerifierHandler {
     uint256 public ghostBurned;
     uint256 public ghostSlashCount;
     uint256 public ghostMaxSlashesPerSegment;
+    /// @dev Slashes of a receipt created at or before the round of its orchestrator's previous slash
+    /// (the burst bound allows none), and faults the bound covered instead.
+    uint256 public ghostSlashesInsideBurst;
+    uint256 public ghostCovered;
+    mapping(address orchestrator => uint256 round) internal coveredBefore;
     uint256 public ghostDoubleChallengesRejected;
 
     constructor(
@@ -170,10 +175,17 @@ contract FaultVerifierHandler {
             ++ghostSlashCount;
             uint256 n = ++slashesOfSegment[segmentOf[id]];
             if (n > ghostMaxSlashesPerSegment) ghostMaxSlashesPerSegment = n;
-        } else if (c.status == IFaultVerifier.Status.Rejected) {
-            ghostBondsForfeited += c.bond;
-        } else if (c.status == IFaultVerifier.Status.Dismissed) {
+            if (c.creationRound < coveredBefore[c.orchestrator]) ++ghostSlashesInsideBurst;
+            coveredBefore[c.orchestrator] = cfg.rounds.currentRound() + 1;
+        } else if (c.status == IFaultVerifier.Status.Covered) {
             ghostBondsRefunded += c.bond;
+            ++ghostCovered;
+        } else if (c.status == IFaultVerifier.Status.Rejected) {
+            ghostBondsForfeited += c.bond; // burned whole
+        } else if (c.status == IFaultVerifier.Status.Dismissed) {
+            uint256 burned = c.bond * cfg.fv.NO_DECISION_BURN_PPM() / 1e6;
+            ghostBondsRefunded += c.bond - burned;
+            ghostBondsForfeited += burned;
         }
         (uint256 held, uint256 supply, uint256 paid) = _balances();
         ghostSlashed += heldBefore - held;

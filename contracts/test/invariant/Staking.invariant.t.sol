@@ -35,8 +35,44 @@ contract StakingInvariantTest is StakingFixture {
         nextRound();
         handler = new StakingHandler(bm, d.token, d.rounds, broker, faultVerifier, ROUND_LENGTH, orchs, dels);
         holders.push(handler.finder());
+        holders.push(handler.puppet());
         holders.push(address(this));
         targetContract(address(handler));
+    }
+
+    /// @dev The handler reaches the slashing paths: leaving a frozen pool, self-reporting, and both
+    /// escape attempts of the self-bond (refused).
+    function test_HandlerReachesTheSlashingPaths() public {
+        handler.bond(0, 0, 100 ether); // delegator0 -> orch0
+        handler.freeze(0);
+        handler.unbond(3, 1 ether); // actor 3 = delegator0
+        handler.redelegate(0, 1);
+        handler.selfReport(0, 100_000, 500_000);
+        handler.escapeSelfBond(1, 2, false);
+        handler.escapeSelfBond(2, 1, true);
+        assertEq(handler.calls("unbondWhileFrozen"), 1);
+        assertEq(handler.calls("redelegateWhileFrozen"), 1);
+        assertEq(handler.calls("selfReport"), 1);
+        assertEq(handler.calls("escapeRefused"), 2);
+        invariant_SelfReportingNeverPays();
+        invariant_DelegatorsNeverTrapped();
+        invariant_SelfBondNeverEscapes();
+        invariant_LptConserved();
+    }
+
+    /// @dev An orchestrator reporting its own faults from a second account never gains.
+    function invariant_SelfReportingNeverPays() public view {
+        assertEq(handler.ghostSelfReportGains(), 0);
+    }
+
+    /// @dev A delegator is never refused leaving (unbond, redelegate, withdraw) by a freeze.
+    function invariant_DelegatorsNeverTrapped() public view {
+        assertEq(handler.ghostDelegatorsTrapped(), 0);
+    }
+
+    /// @dev The orchestrator's own lock never moves into another pool.
+    function invariant_SelfBondNeverEscapes() public view {
+        assertEq(handler.ghostEscapes(), 0);
     }
 
     /// @dev LPT is conserved: bonded (pools) + unbonding (open locks) + liquid = supply.

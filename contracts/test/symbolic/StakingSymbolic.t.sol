@@ -181,4 +181,36 @@ contract StakingSymbolic is StakingSymbolicBase {
         (uint256 self, uint256 delegated) = stakes(s);
         checkSlash(self, delegated, 333_333, pick(f, cuts()), finder, true);
     }
+
+    // ------------------------------------------------------------------ 3. self-reporting
+
+    /// The orchestrator never gains from slashes of its own pool, whoever the finder (here its own
+    /// sock puppet): its stake + its self-unbonding lock + its wallet + the puppet's wallet never grow.
+    /// Grid: every stake split, finder fees 1/2 and 100 %, one or two reports, slash 1/3,
+    /// with an open self-unbonding lock of half the self-bond.
+    /// @custom:halmos --loop 8
+    function check_SelfReportingNeverPays(uint8 s, uint8 f, bool twice) public {
+        vm.assume(s < 4 && (f == 3 || f == 5));
+        (uint256 self, uint256 delegated) = stakes(s);
+        fundAndBond(ORCH, self, ORCH);
+        fundAndBond(ALICE, delegated, ORCH);
+        advanceRounds(cfg.unbondingPeriod);
+        vm.prank(ORCH);
+        uint256 lockId = bm.unbond((self + 1) / 2);
+        address puppet = address(0x5B1);
+        uint256 before = wealth(puppet, lockId);
+        uint256 finderFee = pick(f, cuts());
+        vm.prank(faultVerifier);
+        bm.slash(ORCH, 333_333, puppet, finderFee);
+        if (twice) {
+            vm.prank(faultVerifier);
+            bm.slash(ORCH, 333_333, puppet, finderFee);
+        }
+        assert(wealth(puppet, lockId) <= before);
+    }
+
+    function wealth(address puppet, uint256 lockId) internal view returns (uint256 w) {
+        (, uint256 lock,,) = bm.lockInfo(ORCH, lockId);
+        w = lock + stakeOf(ORCH) + d.token.balanceOf(ORCH) + d.token.balanceOf(puppet);
+    }
 }

@@ -198,21 +198,26 @@ contract BondingManagerTest is StakingFixture {
         bm.withdrawStake(3);
     }
 
-    function test_RevertWhen_WithdrawFrozen() public {
+    /// A pending challenge holds the orchestrator's own lock, never a delegator's.
+    function test_RevertWhen_WithdrawOwnLockFrozen() public {
         vm.startPrank(alice);
         bm.bond(5 ether, orch);
         uint256 id = bm.unbond(5 ether);
         vm.stopPrank();
+        vm.prank(orch);
+        uint256 own = bm.unbond(1 ether);
         vm.prank(faultVerifier);
         bm.freezeStake(orch);
         advanceRounds(cfg.unbondingPeriod);
         vm.prank(alice);
+        bm.withdrawStake(id); // the delegator leaves
+        vm.prank(orch);
         vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.StakeFrozen.selector, orch));
-        bm.withdrawStake(id);
+        bm.withdrawStake(own);
         vm.prank(faultVerifier);
         bm.unfreezeStake(orch);
-        vm.prank(alice);
-        bm.withdrawStake(id);
+        vm.prank(orch);
+        bm.withdrawStake(own);
     }
 
     // ------------------------------------------------------------------ rebond

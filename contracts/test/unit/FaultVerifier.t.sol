@@ -112,28 +112,35 @@ contract FaultVerifierTest is VerifierFixture {
         assertEq(fv.creditOf(challenger), BOND);
     }
 
-    function test_CommitteeNoFaultForfeitsBond() public {
+    /// The bond of a failed challenge is burned: none of it reaches the orchestrator (who could
+    /// otherwise challenge itself for free from a second account).
+    function test_CommitteeNoFaultBurnsBond() public {
         (uint256 id,) = _openCommittee(1);
         v.committee.submitVerdict(id, false, _verdictSignatures(id, false, THRESHOLD));
         vm.expectEmit(true, true, false, true, address(fv));
-        emit IFaultVerifier.BondForfeited(id, orchestrator, BOND);
+        emit IFaultVerifier.BondBurned(id, challenger, BOND);
         fv.resolve(id);
         assertEq(uint256(fv.getChallenge(id).status), uint256(IFaultVerifier.Status.Rejected));
-        assertEq(fv.creditOf(orchestrator), BOND);
+        assertEq(fv.creditOf(orchestrator), 0);
         assertEq(fv.creditOf(challenger), 0);
+        assertEq(fv.burnedBonds(), BOND);
         assertEq(staking.totalStakeOf(orchestrator), TOTAL_STAKE);
         assertEq(staking.freezes(orchestrator), 0);
     }
 
-    function test_CommitteeSilenceRefundsBondWithoutSlash() public {
+    function test_CommitteeSilenceRefundsBondLessTheBurnWithoutSlash() public {
         (uint256 id,) = _openCommittee(1);
         vm.roll(block.number + VERDICT_PERIOD + 1);
+        uint256 burned = BOND * fv.NO_DECISION_BURN_PPM() / 1e6;
         vm.expectEmit(true, true, false, true, address(fv));
-        emit IFaultVerifier.BondRefunded(id, challenger, BOND);
+        emit IFaultVerifier.BondRefunded(id, challenger, BOND - burned);
+        vm.expectEmit(true, true, false, true, address(fv));
+        emit IFaultVerifier.BondBurned(id, challenger, burned);
         assertEq(uint256(fv.resolve(id)), uint256(IFaultVerification.Verdict.NoDecision));
         assertEq(uint256(fv.getChallenge(id).status), uint256(IFaultVerifier.Status.Dismissed));
-        assertEq(fv.creditOf(challenger), BOND);
+        assertEq(fv.creditOf(challenger), BOND - burned, "no decision still costs the challenger");
         assertEq(fv.creditOf(orchestrator), 0);
+        assertEq(fv.burnedBonds(), burned);
         assertEq(staking.totalStakeOf(orchestrator), TOTAL_STAKE);
         assertEq(staking.freezes(orchestrator), 0);
     }
@@ -167,11 +174,12 @@ contract FaultVerifierTest is VerifierFixture {
         vm.roll(block.number + VERDICT_PERIOD + 1);
         fv.resolve(id);
         uint256 before = challenger.balance;
+        uint256 refund = BOND - BOND * fv.NO_DECISION_BURN_PPM() / 1e6;
         vm.prank(challenger);
         fv.withdraw();
-        assertEq(challenger.balance, before + BOND);
+        assertEq(challenger.balance, before + refund);
         assertEq(fv.creditOf(challenger), 0);
-        assertEq(address(fv).balance, 0);
+        assertEq(address(fv).balance, fv.burnedBonds(), "only the burned part stays");
         vm.prank(challenger);
         vm.expectRevert(abi.encodeWithSelector(IFaultVerifier.NothingToWithdraw.selector, challenger));
         fv.withdraw();
@@ -186,12 +194,13 @@ contract FaultVerifierTest is VerifierFixture {
         uint256 id = fv.openChallenge{value: BOND}(r, sig, "");
         vm.roll(block.number + VERDICT_PERIOD + 1);
         fv.resolve(id);
+        uint256 refund = BOND - BOND * fv.NO_DECISION_BURN_PPM() / 1e6;
         vm.prank(address(rejecter));
         vm.expectRevert(
-            abi.encodeWithSelector(IFaultVerifier.TransferFailed.selector, address(rejecter), BOND)
+            abi.encodeWithSelector(IFaultVerifier.TransferFailed.selector, address(rejecter), refund)
         );
         fv.withdraw();
-        assertEq(fv.creditOf(address(rejecter)), BOND); // still owed
+        assertEq(fv.creditOf(address(rejecter)), refund); // still owed
     }
 
     // ------------------------------------------------------------------ bad input

@@ -82,7 +82,7 @@ contract FaultVerifierGasTest is VerifierFixture {
         v.committee.submitVerdict(id, false, _verdictSignatures(id, false, THRESHOLD));
         _coolAll();
         fv.resolve(id);
-        vm.snapshotGasLastCall("verifier", "resolve no fault (bond forfeited)");
+        vm.snapshotGasLastCall("verifier", "resolve no fault (bond burned)");
     }
 
     function test_GasResolveNoDecision() public {
@@ -90,7 +90,7 @@ contract FaultVerifierGasTest is VerifierFixture {
         vm.roll(block.number + VERDICT_PERIOD + 1);
         _coolAll();
         fv.resolve(id);
-        vm.snapshotGasLastCall("verifier", "resolve no decision (bond refunded)");
+        vm.snapshotGasLastCall("verifier", "resolve no decision (bond refunded less 10 % burned)");
     }
 
     function test_GasWithdraw() public {

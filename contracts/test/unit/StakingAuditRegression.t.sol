@@ -195,24 +195,25 @@ contract StakingAuditRegressionTest is TwoPoolsFixture {
 
     // ---------------------------------------------------------------- L-1
     /// @dev A lock of a frozen pool used to walk out through `rebondFromUnbonded` to another pool.
-    function test_L1_RebondCannotMoveLockOutOfFrozenPool() public {
+    /// Delegators' locks are never slashed and may now go anywhere (a freeze holds no delegator);
+    /// the orchestrator's own lock only goes back into its own pool, frozen or not.
+    function test_L1_OnlyTheOwnLockStaysInAFrozenPool() public {
         vm.prank(alice);
         bm.bond(SELF, orch);
         vm.prank(alice);
         uint256 lockId = bm.unbond(SELF);
+        vm.prank(orch);
+        uint256 own = bm.unbond(SELF);
         vm.prank(faultVerifier);
         bm.freezeStake(orch);
-        advanceRounds(cfg.unbondingPeriod);
+        vm.prank(orch);
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.SelfBondLocked.selector, orch));
+        bm.rebondFromUnbonded(orch2, own);
         vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.StakeFrozen.selector, orch));
-        bm.withdrawStake(lockId);
-        vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.StakeFrozen.selector, orch));
         bm.rebondFromUnbonded(orch2, lockId);
-        // back into the frozen pool itself is fine: the stake stays slashable there
-        vm.prank(alice);
-        bm.rebondFromUnbonded(orch, lockId);
         assertEq(stakeOf(alice), SELF);
+        vm.prank(orch);
+        bm.rebondFromUnbonded(orch, own); // back into the frozen pool itself: still slashable there
         assertEq(bm.orchestratorInfo(orch).freezeCount, 1, "still frozen");
     }
 

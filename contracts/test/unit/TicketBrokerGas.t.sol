@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {ITicketBroker} from "../../src/interfaces/ITicketBroker.sol";
 import {TicketLib} from "../../src/libraries/TicketLib.sol";
 import {BrokerFixture} from "../utils/BrokerFixture.sol";
 
@@ -184,5 +185,32 @@ contract TicketBrokerGasFirstInRoundTest is TicketBrokerGasBase {
 
     function test_GasRedeemSingleFirstInRound() public {
         redeemSingle(orch, single, "redeem single first in round");
+    }
+}
+
+/// @notice A rejected redemption is cheap: the first redemption transaction of a round, sent by an
+/// account that is not the ticket's recipient. The checks that read only calldata run before the
+/// round-cache refresh and every storage read, so it costs the transaction, the proxy hop and the
+/// pause check, not the refresh (86k before they were moved ahead of it).
+contract TicketBrokerGasRejectedTest is TicketBrokerGasBase {
+    bytes internal single;
+
+    function setUp() public {
+        setUpLaterInRound();
+        nextRound();
+        single = winning(1, orch);
+    }
+
+    function test_GasRejectedWrongRecipientFirstInRound() public {
+        bytes memory input = abi.encodeCall(broker.redeemWinningTicket, (single));
+        vm.prank(orch2);
+        (bool ok, bytes memory reason) = address(broker).call(input);
+        uint256 exec =
+            vm.snapshotGasLastCall("ticket-broker", "rejected wrong recipient first in round execution");
+        uint256 total = 21_000 + calldataGas(input) + exec;
+        vm.snapshotValue("ticket-broker", "rejected wrong recipient first in round total tx gas", total);
+        assertFalse(ok);
+        assertEq(reason, abi.encodeWithSelector(ITicketBroker.WrongRecipient.selector, orch, orch2));
+        vm.assertLt(total, 40_000, "refused before the round-cache refresh and the storage reads");
     }
 }

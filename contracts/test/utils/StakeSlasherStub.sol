@@ -122,6 +122,10 @@ contract StakeSlasherStub is IStakeSlasher, IUnbondingPeriod {
         return pools[orchestrator].stake;
     }
 
+    function slashableStakeOf(address orchestrator) external view returns (uint256) {
+        return pools[orchestrator].stake;
+    }
+
     function _token() private view returns (LivepeerToken) {
         return LivepeerToken(controller.getContract(ContractIds.LIVEPEER_TOKEN));
     }

@@ -80,6 +80,9 @@ interface Vm {
     function serializeBytes32(string calldata objectKey, string calldata valueKey, bytes32 value)
         external
         returns (string memory json);
+    function serializeString(string calldata objectKey, string calldata valueKey, string calldata value)
+        external
+        returns (string memory json);
     function startBroadcast() external;
     function startBroadcast(uint256 privateKey) external;
     function stopBroadcast() external;

@@ -40,8 +40,13 @@ pub enum DeploymentError {
 pub struct Deployment {
     /// The chain it was deployed to.
     pub chain_id: u64,
-    /// The block the deployment script ran at.
+    /// The first block that can hold the deployment's transactions (the block after the one the
+    /// script simulated against): where an indexer starts scanning for the protocol's events.
     pub deploy_block: u64,
+    /// The JSON-RPC endpoint the deployment was made through, when the deployer recorded it
+    /// (`STREAMFLOW_RPC_URL`; `make demo` does). Tools use it unless told another URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rpc_url: Option<String>,
     /// Blocks per round at deployment.
     pub round_length: u64,
     /// The Controller's owner.
@@ -139,9 +144,31 @@ mod tests {
         assert_eq!(d.chain_id, 31337);
         assert_eq!(d.round_length, 50);
         assert_eq!(
+            d.rpc_url, None,
+            "an older file without `rpcUrl` still loads"
+        );
+        assert_eq!(
             d.controller.to_string(),
             "0x5FbDB2315678afecb367f032d93F642f64180aa3"
         );
+    }
+
+    #[test]
+    fn reads_the_recorded_rpc_url() {
+        let json = SAMPLE.replace(
+            "\"roundLength\": 50,",
+            "\"roundLength\": 50, \"rpcUrl\": \"http://127.0.0.1:18545\",",
+        );
+        let d = Deployment::parse(&json, Path::new("sample")).expect("valid");
+        assert_eq!(d.rpc_url.as_deref(), Some("http://127.0.0.1:18545"));
+    }
+
+    #[test]
+    fn the_documented_example_loads() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deployments/example.json");
+        let d = Deployment::load(&path).expect("deployments/example.json is a valid deployment");
+        assert!(d.deploy_block >= 1, "{d:?}");
+        assert!(d.rpc_url.is_some(), "{d:?}");
     }
 
     #[test]

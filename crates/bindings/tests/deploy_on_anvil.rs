@@ -4,7 +4,7 @@
 use alloy::{
     node_bindings::{Anvil, AnvilInstance},
     primitives::U256,
-    providers::ProviderBuilder,
+    providers::{Provider, ProviderBuilder},
     signers::local::PrivateKeySigner,
 };
 use std::{
@@ -53,6 +53,7 @@ fn deploy(rpc: &str, sender: &str, out: &std::path::Path) -> Deployment {
         ])
         .args(["--unlocked", "--sender", sender, "-q"])
         .env("STREAMFLOW_DEPLOYMENT", out)
+        .env("STREAMFLOW_RPC_URL", rpc)
         .env("ROUND_LENGTH", "1000")
         .spawn()
         .expect("forge runs");
@@ -74,6 +75,17 @@ fn deploy(rpc: &str, sender: &str, out: &std::path::Path) -> Deployment {
 /// A new anvil with the protocol deployed by its first dev account (governance), whose signer is
 /// returned; the anvil stops when the instance is dropped.
 fn fresh_deployment() -> (AnvilInstance, PrivateKeySigner, Deployment) {
+    let (anvil, signer, d, _file) = fresh_deployment_file();
+    (anvil, signer, d)
+}
+
+/// [`fresh_deployment`], keeping the deployment file (deleted when the returned handle drops).
+fn fresh_deployment_file() -> (
+    AnvilInstance,
+    PrivateKeySigner,
+    Deployment,
+    tempfile::NamedTempFile,
+) {
     let anvil = spawn_anvil();
     let signer: PrivateKeySigner = anvil.keys()[0].clone().into();
     let out = tempfile::Builder::new()
@@ -81,7 +93,7 @@ fn fresh_deployment() -> (AnvilInstance, PrivateKeySigner, Deployment) {
         .tempfile_in(repo_root().join("deployments"))
         .expect("temp file");
     let d = deploy(&anvil.endpoint(), &signer.address().to_string(), out.path());
-    (anvil, signer, d)
+    (anvil, signer, d, out)
 }
 
 #[tokio::test]
@@ -92,6 +104,7 @@ async fn deploy_script_wires_the_protocol_and_bindings_drive_it() {
     assert_eq!(d.chain_id, anvil.chain_id());
     assert_eq!(d.governance, gov);
     assert_eq!(d.round_length, 1000);
+    assert_eq!(d.rpc_url.as_deref(), Some(anvil.endpoint().as_str()));
 
     let provider = ProviderBuilder::new()
         .wallet(signer)
@@ -209,4 +222,63 @@ async fn paused_protocol_refuses_round_initialization() {
         ),
         "{decoded:?}"
     );
+}
+
+#[tokio::test]
+async fn deploy_block_is_the_first_block_with_the_protocol() {
+    let (anvil, _signer, d) = fresh_deployment();
+    let provider = ProviderBuilder::new().connect_http(anvil.endpoint_url());
+    assert!(d.deploy_block >= 1, "{d:?}");
+    // The Controller is the deployment's first contract: absent just before, present from it on.
+    let before = provider
+        .get_code_at(d.controller)
+        .block_id((d.deploy_block - 1).into())
+        .await
+        .unwrap();
+    let at = provider
+        .get_code_at(d.controller)
+        .block_id(d.deploy_block.into())
+        .await
+        .unwrap();
+    assert!(before.is_empty(), "code before the deploy block");
+    assert!(
+        !at.is_empty(),
+        "no code at the deploy block {}",
+        d.deploy_block
+    );
+}
+
+#[test]
+fn status_reads_the_recorded_chain_and_stops_quietly_on_a_closed_pipe() {
+    let (anvil, _signer, d, file) = fresh_deployment_file();
+    let status = || {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_streamflow-status"));
+        cmd.env_remove("ETH_RPC_URL")
+            .arg("--deployment")
+            .arg(file.path());
+        cmd
+    };
+
+    // No --rpc-url: the anvil on its random port is found through the file's `rpcUrl`.
+    let out = status().output().expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains(&anvil.endpoint()), "{stdout}");
+    assert!(stdout.contains(&d.ticket_broker.to_string()), "{stdout}");
+
+    // `streamflow-status | head -0`: the reader is gone before anything is written.
+    let mut child = status()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("runs");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("exits");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
 }

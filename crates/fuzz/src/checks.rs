@@ -238,11 +238,16 @@ impl Harness<'_> {
                 });
             }
         }
-        // The FaultVerifier holds exactly the pending bonds and the credits.
+        // The FaultVerifier holds exactly the pending bonds, the credits and the burned bonds (kept
+        // for ever).
         let mut owed = self
             .chain
             .view(p.fault_verifier, &FaultVerifier::pendingBondsCall {})
-            .unwrap_or_default();
+            .unwrap_or_default()
+            + self
+                .chain
+                .view(p.fault_verifier, &FaultVerifier::burnedBondsCall {})
+                .unwrap_or_default();
         let accounts: Vec<Address> = self
             .world
             .challengers
@@ -264,7 +269,9 @@ impl Harness<'_> {
         if fv != owed {
             return Err(Violation {
                 property: "ETH conservation",
-                detail: format!("FaultVerifier holds {fv}; pending bonds + credits = {owed}"),
+                detail: format!(
+                    "FaultVerifier holds {fv}; pending bonds + credits + burned bonds = {owed}"
+                ),
                 check: ForgeCheck::BalanceEq {
                     who: p.fault_verifier,
                     want: owed,

@@ -54,6 +54,12 @@ impl LocalSigner {
         Ok(Self { key, address })
     }
 
+    /// The same key as an alloy local signer holds it (e.g. decrypted from a keystore with
+    /// `PrivateKeySigner::decrypt_keystore`); alloy's signer is not used to sign protocol messages.
+    pub fn from_alloy(key: &alloy::signers::local::PrivateKeySigner) -> Result<Self, KeyError> {
+        Self::from_bytes(&key.to_bytes())
+    }
+
     /// The signer's Ethereum address.
     pub fn address(&self) -> Address {
         self.address
@@ -125,6 +131,11 @@ mod tests {
             address!("f39Fd6e51aad88F6F4ce6aB8827279cffFb92266")
         );
         assert!(format!("{signer:?}").contains("f39"));
+        let alloy_key = alloy::signers::local::PrivateKeySigner::from_bytes(&KEY0).unwrap();
+        assert_eq!(
+            LocalSigner::from_alloy(&alloy_key).unwrap().address(),
+            alloy_key.address()
+        );
         assert!(!format!("{signer:?}").contains("ac0974"));
     }
 

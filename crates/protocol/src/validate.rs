@@ -9,7 +9,7 @@
 //!
 //! # The order mirrored
 //!
-//! [`Validator::check`] holds the order, once, as `TicketBroker._redeem` on this repository's main
+//! `Validator::check` holds the order, once, as `TicketBroker._redeem` on this repository's main
 //! branch checks it (one numbered step per contract check):
 //!
 //! 1. `MalformedTicket` — fewer than 192 bytes (packed input only);
@@ -33,7 +33,7 @@
 //! 15. `InsufficientFunds(deposit + remaining allocation, faceValue)` — the deposit, then the
 //!     recipient's remaining allocation of the reserve, can't pay the face value.
 //!
-//! If the contract's order changes, this list and [`Validator::check`] change together.
+//! If the contract's order changes, this list and `Validator::check` change together.
 
 use crate::rejection::Rejection;
 use crate::ticket::{self, SignedTicket, UnpackError};

@@ -21,6 +21,8 @@ contract StakingHandler is Test {
     address[] public orchestrators;
     address[] public delegators;
     address public finder;
+    /// @dev A second account of every orchestrator, reporting its faults (self-reporting).
+    address public puppet;
 
     /// @dev Open locks per actor: ids and their LPT (0 for fee-only locks).
     mapping(address actor => uint256[]) internal lockIds;
@@ -30,6 +32,9 @@ contract StakingHandler is Test {
     mapping(address actor => uint256) public ghostFeesWithdrawn;
     uint256 public ghostSlashes;
     uint256 public ghostSlashed; // LPT taken by slashes (burned or paid to the finder)
+    uint256 public ghostSelfReportGains; // self-reports after which orchestrator + puppet held more
+    uint256 public ghostDelegatorsTrapped; // a delegator's leave refused because of a freeze
+    uint256 public ghostEscapes; // the orchestrator's own lock moved into another pool
     mapping(bytes32 name => uint256) public calls;
 
     constructor(
@@ -51,6 +56,7 @@ contract StakingHandler is Test {
         orchestrators = orchestrators_;
         delegators = delegators_;
         finder = makeAddr("finder");
+        puppet = makeAddr("puppet");
     }
 
     // ------------------------------------------------------------------ helpers for the suite
@@ -109,7 +115,6 @@ contract StakingHandler is Test {
         amount = bound(amount, 1, balance);
         (address current,,) = bm.delegatorInfo(a);
         if (current != address(0) && current != o && _stake(a) != 0) {
-            if (_frozen(a)) return;
             // Move first (as `bond` would) so the fee-only lock left behind is tracked.
             vm.prank(a);
             _pushLock(a, bm.redelegate(o));
@@ -133,10 +138,18 @@ contract StakingHandler is Test {
     function unbond(uint256 who, uint256 amount) external {
         address a = _anyActor(who);
         uint256 stake = _stake(a);
-        if (stake == 0 || _frozen(a)) return;
+        if (stake == 0) return;
         amount = bound(amount, 1, stake);
+        bool frozen = _frozen(a);
         vm.prank(a);
-        uint256 id = bm.unbond(amount);
+        uint256 id;
+        try bm.unbond(amount) returns (uint256 id_) {
+            id = id_;
+        } catch (bytes memory reason) {
+            _noteTrapped(reason);
+            return;
+        }
+        if (frozen) calls["unbondWhileFrozen"]++;
         lockIds[a].push(id);
         ghostUnbonding += amount;
         calls["unbond"]++;
@@ -164,9 +177,15 @@ contract StakingHandler is Test {
         if (ids.length == 0) return;
         uint256 index = lockSeed % ids.length;
         (address o, uint256 amount, uint256 r, bool feeOnly) = bm.lockInfo(a, ids[index]);
-        if (o == address(0) || r > rounds.currentRound() || bm.orchestratorInfo(o).freezeCount != 0) return;
+        if (o == address(0) || r > rounds.currentRound()) return;
+        // a pending challenge holds only the orchestrator's own lock
+        if (o == a && bm.orchestratorInfo(o).freezeCount != 0) return;
         vm.prank(a);
-        bm.withdrawStake(ids[index]);
+        try bm.withdrawStake(ids[index]) {}
+        catch (bytes memory reason) {
+            _noteTrapped(reason);
+            return;
+        }
         if (!feeOnly) ghostUnbonding -= amount;
         _dropLock(a, index);
         calls["withdrawStake"]++;
@@ -176,9 +195,15 @@ contract StakingHandler is Test {
         address a = _delegator(who);
         address o = _orchestrator(to);
         (address current,,) = bm.delegatorInfo(a);
-        if (current == o || _stake(a) == 0 || _frozen(a)) return;
+        if (current == o || _stake(a) == 0) return;
+        if (_frozen(a)) calls["redelegateWhileFrozen"]++;
         vm.prank(a);
-        _pushLock(a, bm.redelegate(o));
+        try bm.redelegate(o) returns (uint256 id) {
+            _pushLock(a, id);
+        } catch (bytes memory reason) {
+            _noteTrapped(reason);
+            return;
+        }
         calls["redelegate"]++;
     }
 
@@ -208,10 +233,8 @@ contract StakingHandler is Test {
         address a = _delegator(who);
         address o = _orchestrator(to);
         (address current,,) = bm.delegatorInfo(a);
-        if (current == o || current == address(0) || _stake(a) == 0 || _frozen(a)) return;
-        if (bm.orchestratorInfo(o).freezeCount != 0 || !bm.isOrchestrator(o) || !bm.isOrchestrator(current)) {
-            return;
-        }
+        if (current == o || current == address(0) || _stake(a) == 0) return;
+        if (!bm.isOrchestrator(o) || !bm.isOrchestrator(current)) return;
         vm.prank(a);
         _pushLock(a, bm.redelegate(o));
         vm.prank(a);
@@ -296,6 +319,69 @@ contract StakingHandler is Test {
         ghostSlashes++;
         ghostSlashed += slashed;
         calls["slash"]++;
+    }
+
+    /// @dev The orchestrator reports its own fault from its puppet: together they never gain.
+    function selfReport(uint256 who, uint256 penaltyPpm, uint256 finderFeePpm) external {
+        address o = _orchestrator(who);
+        uint256 before = _ownWealth(o);
+        uint256 poolBefore = bm.orchestratorInfo(o).totalStake;
+        vm.prank(faultVerifier);
+        (uint256 slashed,) =
+            bm.slash(o, bound(penaltyPpm, 1, 1_000_000), puppet, bound(finderFeePpm, 0, 1_000_000));
+        ghostUnbonding -= slashed - (poolBefore - bm.orchestratorInfo(o).totalStake);
+        ghostSlashes++;
+        ghostSlashed += slashed;
+        if (_ownWealth(o) > before) ghostSelfReportGains++;
+        calls["selfReport"]++;
+    }
+
+    /// @dev The orchestrator's LPT: stake, self-unbonding lock, wallet, and its puppet's wallet.
+    function _ownWealth(address o) internal view returns (uint256) {
+        uint256 lock = bm.slashableStakeOf(o) - bm.orchestratorInfo(o).totalStake;
+        return _stake(o) + lock + token.balanceOf(o) + token.balanceOf(puppet);
+    }
+
+    /// @dev The escape paths of the self-bond: unbond everything, then try to move the lock into
+    /// another pool (`rebondFromUnbonded`, or `bond(0, other)` + `rebond`). Both must fail; the lock
+    /// goes back into the orchestrator's own pool.
+    function escapeSelfBond(uint256 who, uint256 to, bool viaBondZero) external {
+        address o = _orchestrator(who);
+        address other = _orchestrator(to);
+        (address current,,) = bm.delegatorInfo(o);
+        uint256 stake = _stake(o);
+        if (o == other || current != o || stake == 0 || !bm.isOrchestrator(other)) return;
+        if (bm.slashableStakeOf(o) != bm.orchestratorInfo(o).totalStake) return; // a self lock is open
+        vm.prank(o);
+        uint256 id = bm.unbond(stake);
+        bool escaped;
+        if (viaBondZero) {
+            vm.prank(o);
+            bm.bond(0, other);
+            vm.prank(o);
+            try bm.rebond(id) {
+                escaped = true;
+            } catch {}
+        } else {
+            vm.prank(o);
+            try bm.rebondFromUnbonded(other, id) {
+                escaped = true;
+            } catch {}
+        }
+        if (escaped) {
+            ghostEscapes++; // the lock is bonded in `other` now
+            return;
+        }
+        vm.prank(o);
+        bm.rebondFromUnbonded(o, id);
+        calls["escapeRefused"]++;
+    }
+
+    function _noteTrapped(bytes memory reason) internal {
+        // forge-lint: disable-next-line(unsafe-typecast)
+        if (reason.length >= 4 && bytes4(reason) == IBondingManagerTypes.StakeFrozen.selector) {
+            ghostDelegatorsTrapped++;
+        }
     }
 
     function freeze(uint256 who) external {
