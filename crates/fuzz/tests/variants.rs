@@ -72,13 +72,20 @@ fn the_written_forge_test_reproduces_the_failure() {
         .and_then(|l| l.split_whitespace().next())
         .map(PathBuf::from)
         .expect("a forge reproduction");
+    // Removed even if an assertion fails: a failing test left in the tree would fail `forge test`.
+    struct Remove(PathBuf);
+    impl Drop for Remove {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+    let _remove = Remove(root().join(&path));
     let out = Command::new(root().join("node_modules/.bin/forge"))
         .args(["test", "--match-path"])
         .arg(&path)
         .current_dir(root())
         .output()
         .expect("run forge");
-    let _ = std::fs::remove_file(&path);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!out.status.success(), "the replay passed:\n{text}");
     assert!(
