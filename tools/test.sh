@@ -36,3 +36,7 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "cargo test"
 cargo test --workspace --locked
+
+step "stateful harness over the real bytecode (60 s budget; make fuzz for longer)"
+cargo build --workspace --locked -q
+target/debug/streamflow-fuzz --budget "${FUZZ_CI_BUDGET:-60}" --quiet

@@ -1,0 +1,23 @@
+//! The real Streamflow bytecode in an in-process EVM, for property tests that run fast.
+//!
+//! - [`chain`]: revm over an in-memory database with block control, typed calls through the
+//!   bindings' `sol!` types, and snapshot/restore of the whole state;
+//! - [`deploy`]: the full protocol deployed by the deployer's own bytecode (`FullProtocolDeployer`),
+//!   exactly as `script/Deploy.s.sol` wires it.
+
+// A property violation ends a case: the size of the error path does not matter.
+#![allow(clippy::result_large_err)]
+
+pub mod chain;
+pub mod deploy;
+
+pub use chain::{Chain, ChainError, Snapshot};
+pub use deploy::{DeployConfig, Protocol, deploy};
+pub mod bench;
+pub mod checks;
+pub mod forge;
+pub mod harness;
+pub mod machine;
+pub mod variants;
+pub mod view;
+pub mod world;
