@@ -20,6 +20,10 @@ type Ctx = Context<BlockEnv, TxEnv, CfgEnv, Db, Journal<Db>, ()>;
 /// Gas limit of every transaction the harness sends (a block's worth, as forge's default).
 pub const TX_GAS_LIMIT: u64 = 30_000_000;
 
+/// Gas limit of the one creation that deploys the whole protocol from a deployer contract (see
+/// [`Chain::deployer_mode`]): every contract's deployment in one constructor is far above a block.
+pub const DEPLOYER_GAS_LIMIT: u64 = 1_000_000_000;
+
 /// Chain id of the in-process chain (anvil's, so signatures made for a local node match).
 pub const CHAIN_ID: u64 = 31_337;
 
@@ -138,6 +142,7 @@ pub enum Op {
 pub struct Chain {
     evm: MainnetEvm<Ctx>,
     journal: Option<Vec<Op>>,
+    tx_gas_limit: u64,
 }
 
 impl std::fmt::Debug for Chain {
@@ -173,7 +178,11 @@ impl Chain {
             .with_cfg(cfg)
             .with_block(block)
             .build_mainnet();
-        Self { evm, journal: None }
+        Self {
+            evm,
+            journal: None,
+            tx_gas_limit: TX_GAS_LIMIT,
+        }
     }
 
     /// Starts (or stops) recording every state-changing operation; see [`Chain::journal`].
@@ -192,12 +201,14 @@ impl Chain {
         }
     }
 
-    /// Lifts (or restores) the EIP-170/EIP-3860 code-size limits, for deploying a deployer contract
-    /// whose creation code embeds every contract's.
-    pub fn lift_size_limits(&mut self, lifted: bool) {
-        let limit = lifted.then_some(usize::MAX);
+    /// Lifts (or restores) the EIP-170/EIP-3860 code-size limits and the per-transaction gas limit
+    /// ([`DEPLOYER_GAS_LIMIT`] instead of [`TX_GAS_LIMIT`]), for deploying a deployer contract whose
+    /// creation code embeds every contract's and deploys them all in its constructor.
+    pub fn deployer_mode(&mut self, on: bool) {
+        let limit = on.then_some(usize::MAX);
         self.evm.ctx.cfg.limit_contract_code_size = limit;
         self.evm.ctx.cfg.limit_contract_initcode_size = limit;
+        self.tx_gas_limit = if on { DEPLOYER_GAS_LIMIT } else { TX_GAS_LIMIT };
     }
 
     /// Saves the whole state and block.
@@ -268,13 +279,13 @@ impl Chain {
         db.insert_account_info(who, info);
     }
 
-    fn tx(from: Address, kind: TxKind, data: Bytes, value: U256) -> TxEnv {
+    fn tx(&self, from: Address, kind: TxKind, data: Bytes, value: U256) -> TxEnv {
         TxEnv {
             caller: from,
             kind,
             data,
             value,
-            gas_limit: TX_GAS_LIMIT,
+            gas_limit: self.tx_gas_limit,
             gas_price: 0,
             chain_id: Some(CHAIN_ID),
             ..TxEnv::default()
@@ -299,7 +310,7 @@ impl Chain {
         data: Bytes,
         value: U256,
     ) -> Result<(Bytes, Vec<Log>, u64)> {
-        let tx = Self::tx(from, TxKind::Call(to), data.clone(), value);
+        let tx = self.tx(from, TxKind::Call(to), data.clone(), value);
         let result = self
             .evm
             .transact_commit(tx)
@@ -323,7 +334,7 @@ impl Chain {
         data: Bytes,
         value: U256,
     ) -> Result<(Bytes, Vec<Log>, u64)> {
-        let tx = Self::tx(from, TxKind::Call(to), data, value);
+        let tx = self.tx(from, TxKind::Call(to), data, value);
         let result = self
             .evm
             .transact(tx)
@@ -337,7 +348,7 @@ impl Chain {
             from,
             init_code: init_code.clone(),
         });
-        let tx = Self::tx(from, TxKind::Create, init_code, U256::ZERO);
+        let tx = self.tx(from, TxKind::Create, init_code, U256::ZERO);
         let result = self
             .evm
             .transact_commit(tx)

@@ -84,9 +84,9 @@ pub fn deploy(chain: &mut Chain, cfg: &DeployConfig) -> Result<Protocol> {
         }
         .abi_encode(),
     );
-    chain.lift_size_limits(true);
+    chain.deployer_mode(true);
     let created = chain.create(cfg.governance, Bytes::from(init));
-    chain.lift_size_limits(false);
+    chain.deployer_mode(false);
     let deployer = created?;
     let f = chain.view(deployer, &InProcessDeployer::deploymentCall {})?;
     let p = Protocol {
