@@ -12,6 +12,10 @@ import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step
 contract Controller is IController, Ownable2Step {
     mapping(bytes32 id => address addr) private _registry;
     bool private _paused;
+    /// @dev May pause, and lift a pause it made; nothing else.
+    address private _guardian;
+    /// @dev Whether the current pause was made by the guardian (it may lift only those).
+    bool private _pausedByGuardian;
 
     /// @param governance The initial owner.
     constructor(address governance) Ownable(governance) {
@@ -32,17 +36,33 @@ contract Controller is IController, Ownable2Step {
     }
 
     /// @inheritdoc IController
-    function pause() external onlyOwner {
+    function pause() external {
+        bool byGuardian = _checkOwnerOrGuardian();
         if (_paused) revert AlreadyPaused();
         _paused = true;
+        _pausedByGuardian = byGuardian;
         emit ProtocolPaused(msg.sender);
     }
 
     /// @inheritdoc IController
-    function unpause() external onlyOwner {
+    function unpause() external {
+        bool byGuardian = _checkOwnerOrGuardian();
         if (!_paused) revert NotPaused();
+        if (byGuardian && !_pausedByGuardian) revert PausedByGovernance();
         _paused = false;
+        _pausedByGuardian = false;
         emit ProtocolUnpaused(msg.sender);
+    }
+
+    /// @inheritdoc IController
+    function setGuardian(address guardian_) external onlyOwner {
+        _guardian = guardian_;
+        emit GuardianSet(guardian_);
+    }
+
+    /// @inheritdoc IController
+    function guardian() external view returns (address) {
+        return _guardian;
     }
 
     /// @inheritdoc IController
@@ -55,6 +75,16 @@ contract Controller is IController, Ownable2Step {
         // Emitted first: if the upgrade reverts, so does the event.
         emit ProxyUpgraded(proxy, implementation);
         ControlledProxy(payable(proxy)).upgradeToAndCall(implementation, data);
+    }
+
+    /// @dev Reverts unless the caller is the owner or the guardian; returns true for the guardian
+    /// (the owner wins when both are the same account).
+    function _checkOwnerOrGuardian() private view returns (bool byGuardian) {
+        if (msg.sender == owner()) return false;
+        if (msg.sender != _guardian || msg.sender == address(0)) {
+            revert OwnableUnauthorizedAccount(msg.sender);
+        }
+        return true;
     }
 
     /// @inheritdoc IController

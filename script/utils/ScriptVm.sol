@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @title ScriptVm
+/// @notice The forge cheatcodes that the deploy and upgrade scripts need beyond the test base's `Vm`
+/// (same cheatcode address; forge 1.x signatures).
+interface ScriptVm {
+    function envOr(string calldata name, string calldata delim, address[] calldata defaultValue)
+        external
+        view
+        returns (address[] memory value);
+    function envOr(string calldata name, string calldata delim, string[] calldata defaultValue)
+        external
+        view
+        returns (string[] memory value);
+    function envOr(string calldata name, bool defaultValue) external view returns (bool value);
+    function envOr(string calldata name, address defaultValue) external view returns (address value);
+    function envOr(string calldata name, uint256 defaultValue) external view returns (uint256 value);
+    function envOr(string calldata name, string calldata defaultValue)
+        external
+        view
+        returns (string memory value);
+    function envString(string calldata name) external view returns (string memory value);
+    function readFile(string calldata path) external view returns (string memory data);
+    function parseJsonAddress(string calldata json, string calldata key) external pure returns (address);
+    function keyExistsJson(string calldata json, string calldata key) external view returns (bool);
+    function deployCode(string calldata artifactPath, bytes calldata constructorArgs)
+        external
+        returns (address deployed);
+    function load(address target, bytes32 slot) external view returns (bytes32 data);
+    function startBroadcast() external;
+    function stopBroadcast() external;
+    function warp(uint256 newTimestamp) external;
+    function toString(address value) external pure returns (string memory);
+    function toString(bytes32 value) external pure returns (string memory);
+}
