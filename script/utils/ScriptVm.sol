@@ -5,6 +5,26 @@ pragma solidity ^0.8.24;
 /// @notice The forge cheatcodes that the deploy and upgrade scripts need beyond the test base's `Vm`
 /// (same cheatcode address; forge 1.x signatures).
 interface ScriptVm {
+    /// @dev One log returned by `eth_getLogs`.
+    struct EthGetLogs {
+        address emitter;
+        bytes32[] topics;
+        bytes data;
+        bytes32 blockHash;
+        uint64 blockNumber;
+        bytes32 transactionHash;
+        uint64 transactionIndex;
+        uint256 logIndex;
+        bool removed;
+    }
+
+    function eth_getLogs(uint256 fromBlock, uint256 toBlock, address target, bytes32[] calldata topics)
+        external
+        returns (EthGetLogs[] memory logs);
+    function parseJsonUint(string calldata json, string calldata key) external pure returns (uint256);
+    function writeFile(string calldata path, string calldata data) external;
+    function writeLine(string calldata path, string calldata data) external;
+    function toString(uint256 value) external pure returns (string memory);
     function envOr(string calldata name, string calldata delim, address[] calldata defaultValue)
         external
         view
