@@ -49,6 +49,9 @@ interface ScriptVm {
         returns (address deployed);
     function load(address target, bytes32 slot) external view returns (bytes32 data);
     function startBroadcast() external;
+    function startBroadcast(uint256 privateKey) external;
+    function deriveKey(string calldata mnemonic, uint32 index) external pure returns (uint256 privateKey);
+    function addr(uint256 privateKey) external pure returns (address keyAddr);
     function stopBroadcast() external;
     function warp(uint256 newTimestamp) external;
     function toString(address value) external pure returns (string memory);
