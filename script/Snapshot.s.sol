@@ -16,7 +16,7 @@ import {ScriptVm} from "./utils/ScriptVm.sol";
 /// stake), sender deposit / reserve / unlock, fees held by the broker, registry entries and fault
 /// verifier credits; per lock `lockInfo`; per challenge `getChallenge`; and the contracts' totals.
 /// Environment: `STREAMFLOW_DEPLOYMENT` (default `deployments/local.json`), `SNAPSHOT_OUT` (default
-/// `deployments/snapshot.local.txt`), `SNAPSHOT_ACCOUNTS_TO_BLOCK` (discover accounts from logs up to
+/// `deployments/.tmp-snapshot.txt`), `SNAPSHOT_ACCOUNTS_TO_BLOCK` (discover accounts from logs up to
 /// this block only, so that a snapshot after a change reads the same accounts as the one before;
 /// default: the latest block), `SNAPSHOT_TICKET_BROKER` (read another broker in place of the
 /// deployment's, e.g. a replacement broker).
@@ -40,7 +40,7 @@ contract Snapshot is Script {
     /// @notice Takes the snapshot and writes it to `SNAPSHOT_OUT`.
     function run() external {
         string memory d = svm.readFile(svm.envOr("STREAMFLOW_DEPLOYMENT", string("deployments/local.json")));
-        path = svm.envOr("SNAPSHOT_OUT", string("deployments/snapshot.local.txt"));
+        path = svm.envOr("SNAPSHOT_OUT", string("deployments/.tmp-snapshot.txt"));
         svm.writeFile(path, "");
         token = svm.parseJsonAddress(d, ".livepeerToken");
         bonding = svm.parseJsonAddress(d, ".bondingManager");
