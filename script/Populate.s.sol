@@ -5,6 +5,7 @@ import {IBondingManager} from "../contracts/src/interfaces/IBondingManager.sol";
 import {ILivepeerToken} from "../contracts/src/interfaces/ILivepeerToken.sol";
 import {IRoundsManager} from "../contracts/src/interfaces/IRoundsManager.sol";
 import {ITicketBroker} from "../contracts/src/interfaces/ITicketBroker.sol";
+import {TicketLib} from "../contracts/src/libraries/TicketLib.sol";
 import {console} from "../contracts/test/utils/console.sol";
 import {Script} from "./utils/Script.sol";
 import {ScriptVm} from "./utils/ScriptVm.sol";
@@ -43,7 +44,8 @@ contract Populate is Script {
         uint256 phase = svm.envOr("POPULATE_PHASE", uint256(1));
         if (phase == 1) _phase1();
         else if (phase == 2) _phase2();
-        else _phase3();
+        else if (phase == 3) _phase3();
+        else _phase4();
     }
 
     function _key(uint256 i) private pure returns (uint256) {
@@ -52,6 +54,7 @@ contract Populate is Script {
 
     function _phase1() private {
         svm.startBroadcast(_key(0));
+        if (!rounds.currentRoundInitialized()) rounds.initializeRound();
         for (uint256 i = 1; i <= o + dl; ++i) {
             token.transfer(svm.addr(_key(i)), i <= o ? 10_000 ether : 5000 ether);
         }
@@ -107,6 +110,36 @@ contract Populate is Script {
             svm.stopBroadcast();
         }
         console.log("phase 3: rewards again, some claims");
+    }
+
+    function _phase4() private {
+        uint256 r = rounds.currentRound();
+        bytes32 hash = rounds.blockHashForRound(r);
+        bytes32 domain = broker.domainSeparator();
+        for (uint256 k = 0; k < s; ++k) {
+            uint256 senderKey = _key(o + dl + 1 + k);
+            uint256 recipientKey = _key(1 + (k % o));
+            uint256 rand = uint256(keccak256(abi.encode("rehearsal", r, k)));
+            TicketLib.Ticket memory t = TicketLib.Ticket({
+                recipient: svm.addr(recipientKey),
+                sender: svm.addr(senderKey),
+                faceValue: uint128(0.01 ether + k * 0.001 ether),
+                winProb: type(uint256).max,
+                // forge-lint: disable-next-line(unsafe-typecast) -- small rehearsal counters
+                senderNonce: uint32(r * 1000 + k),
+                recipientRandHash: keccak256(abi.encode(rand)),
+                // forge-lint: disable-next-line(unsafe-typecast) -- local rounds are small
+                creationRound: uint32(r),
+                creationRoundBlockHash: hash
+            });
+            (uint8 v, bytes32 sr, bytes32 ss) =
+                svm.sign(senderKey, TicketLib.digest(domain, TicketLib.structHash(t)));
+            bytes memory ticket = TicketLib.pack(t, rand, abi.encodePacked(sr, ss, v));
+            svm.startBroadcast(recipientKey);
+            broker.redeemWinningTicket(ticket);
+            svm.stopBroadcast();
+        }
+        console.log("phase 4: winning tickets redeemed", s);
     }
 
     function _rewards() private {

@@ -2,13 +2,14 @@
 # Upgrade rehearsal on a real anvil: deploy with timelock governance, populate by real transactions,
 # snapshot, upgrade every proxied contract to a v2 through one timelock batch, snapshot again and
 # require an empty diff, check the new behaviour, keep using the protocol, and report the figures
-# (accounts checked, diff, downtime in blocks, gas of each step).
+# (accounts checked, diff, downtime in blocks, gas of each step). Not covered yet: a pending
+# fault challenge (state and post-upgrade challenge).
 #   script/rehearsal.sh            (needs `forge build` done; about a minute on an idle machine)
 # Environment: POPULATE_ORCHESTRATORS / POPULATE_DELEGATORS / POPULATE_SENDERS (20 / 30 / 8).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=node_modules/.bin
-ROUND_LENGTH=10
+ROUND_LENGTH=200
 DELAY=3600
 MN="test test test test test test test test test test test junk"
 
@@ -17,7 +18,8 @@ RPC="http://127.0.0.1:$port"
 "$BIN/anvil" --port "$port" --accounts 70 --balance 100000 --silent &
 anvil_pid=$!
 tmp=$(mktemp -d deployments/.tmp-rehearsal-XXXX)
-trap 'kill $anvil_pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
+# REHEARSAL_KEEP=1 keeps the snapshots, batch and deployment file in $tmp for inspection.
+trap 'kill $anvil_pid 2>/dev/null || true; [ -n "${REHEARSAL_KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"' EXIT
 for _ in $(seq 1 100); do "$BIN/cast" block-number --rpc-url "$RPC" >/dev/null 2>&1 && break; sleep 0.1; done
 
 gov=$("$BIN/cast" wallet address --mnemonic "$MN" --mnemonic-index 0)
@@ -37,15 +39,26 @@ echo "== deploy (timelock, delay ${DELAY}s, round length $ROUND_LENGTH)"
 STREAMFLOW_GOVERNANCE=timelock TIMELOCK_DELAY=$DELAY ROUND_LENGTH=$ROUND_LENGTH \
   fscript script/Deploy.s.sol --broadcast --slow --unlocked --sender "$gov" | grep -E "governance|Error" || true
 echo "== populate"
-POPULATE_PHASE=1 fscript script/Populate.s.sol --broadcast --slow | logs
 to_next_round
+POPULATE_PHASE=1 fscript script/Populate.s.sol --broadcast --slow | logs
+# Stake earns rewards once it is older than the unbonding period (7 rounds): let it mature.
+for _ in $(seq 1 8); do to_next_round; done
 POPULATE_PHASE=2 fscript script/Populate.s.sol --broadcast --slow | logs
 to_next_round
 POPULATE_PHASE=3 fscript script/Populate.s.sol --broadcast --slow | logs
+POPULATE_PHASE=4 fscript script/Populate.s.sol --broadcast --slow | logs
 
 before_block=$("$BIN/cast" block-number --rpc-url "$RPC")
 echo "== snapshot before (block $before_block)"
 SNAPSHOT_OUT="$tmp/before.txt" SNAPSHOT_ACCOUNTS_TO_BLOCK=$before_block fscript script/Snapshot.s.sol | logs
+
+nonzero() { grep "^$1" "$tmp/before.txt" | grep -cv '=0x0*$' || true; }
+held=$(nonzero ticketBroker.pendingFees); pending=$(nonzero bondingManager.pendingEarnings)
+locks=$(nonzero bondingManager.lockInfo); senders=$(nonzero ticketBroker.getSender)
+orchs=$(grep '^bondingManager.isOrchestrator' "$tmp/before.txt" | grep -c '=0x0*1$' || true)
+echo "state: $orchs orchestrators, $senders senders with funds, $held orchestrators with fees held by the broker, $pending accounts with pending earnings, $locks unbonding locks"
+[ "$held" -gt 0 ] && [ "$pending" -gt 0 ] && [ "$locks" -gt 0 ] && [ "$senders" -gt 0 ] && [ "$orchs" -ge 20 ] \
+  || { echo "FAIL: the populated state is not the intended one"; exit 1; }
 
 echo "== schedule: every proxy to its v2 in one batch"
 v2init=$("$BIN/cast" calldata "initializeV2()")
@@ -98,14 +111,17 @@ done
 [ "$("$BIN/cast" call "$(json "$STREAMFLOW_DEPLOYMENT" roundsManager)" "version()(uint256)" --rpc-url "$RPC")" = 2 ] || { echo "FAIL: rounds v2"; exit 1; }
 echo "v2 live on 7 proxies (version 2, upgradedAtBlock = $exec_block, ping counts); BondingManager re-pointed to a fresh v1 build"
 
-echo "== the protocol keeps working after the upgrade (round, rewards, claims, bond, funding)"
+echo "== the protocol keeps working after the upgrade (round, rewards, claims, redeem, bond, funding)"
 to_next_round
 POPULATE_PHASE=3 fscript script/Populate.s.sol --broadcast --slow | logs
+POPULATE_PHASE=4 fscript script/Populate.s.sol --broadcast --slow | logs
 "$BIN/cast" send "$token" "approve(address,uint256)" "$bm" 1000000000000000000000 --from "$gov" --unlocked --rpc-url "$RPC" >/dev/null
 "$BIN/cast" send "$bm" "bond(uint256,address)" 1000000000000000000000 "$("$BIN/cast" wallet address --mnemonic "$MN" --mnemonic-index 1)" --from "$gov" --unlocked --rpc-url "$RPC" >/dev/null
 "$BIN/cast" send "$broker" "fundDeposit()" --value 1000 --from "$probe" --unlocked --rpc-url "$RPC" >/dev/null
 
 echo "== figures"
-echo "accounts checked: $(grep -c '^livepeerToken.balanceOf' "$tmp/before.txt"), values compared: $(wc -l < "$tmp/before.txt")"
+echo "accounts checked: $(grep -c '^livepeerToken.balanceOf' "$tmp/before.txt"), values compared: $(wc -l < "$tmp/before.txt"), differences: 0"
+echo "state: $orchs orchestrators, $senders funded senders, $held with fees held, $pending with pending earnings, $locks locks"
+echo "downtime: $refused blocks"
 echo "gas: schedule (8 implementations + scheduleBatch) $schedule_gas; execute (one batch, 8 upgrades) $execute_gas"
 echo "REHEARSAL PASSED"

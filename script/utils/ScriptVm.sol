@@ -52,6 +52,7 @@ interface ScriptVm {
     function startBroadcast(uint256 privateKey) external;
     function deriveKey(string calldata mnemonic, uint32 index) external pure returns (uint256 privateKey);
     function addr(uint256 privateKey) external pure returns (address keyAddr);
+    function sign(uint256 privateKey, bytes32 digest) external pure returns (uint8 v, bytes32 r, bytes32 s);
     function stopBroadcast() external;
     function warp(uint256 newTimestamp) external;
     function toString(address value) external pure returns (string memory);
