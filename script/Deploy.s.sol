@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {ContractIds} from "../contracts/src/libraries/ContractIds.sol";
 import {console} from "../contracts/test/utils/console.sol";
 import {FullProtocolDeployer} from "./FullProtocolDeployer.sol";
 import {GovernanceDeployer} from "./GovernanceDeployer.sol";
@@ -51,7 +52,7 @@ contract Deploy is Script, FullProtocolDeployer, GovernanceDeployer {
         f = _deployFullProtocol(msg.sender, cfg);
         TimelockController timelock;
         if (timelocked) timelock = _installTimelock(f.core.controller, msg.sender, gcfg);
-        else f.core.controller.setGuardian(gcfg.guardian);
+        else f.core.controller.setContract(ContractIds.PAUSE_GUARDIAN, gcfg.guardian);
         vm.stopBroadcast();
         address governance = timelocked ? address(timelock) : msg.sender;
 

@@ -3,15 +3,17 @@ pragma solidity 0.8.30;
 
 import {Controller} from "../contracts/src/Controller.sol";
 import {IController} from "../contracts/src/interfaces/IController.sol";
+import {ContractIds} from "../contracts/src/libraries/ContractIds.sol";
 import {TimelockController} from "@openzeppelin/contracts/governance/TimelockController.sol";
 
 /// @title GovernanceDeployer
 /// @notice Hands a deployment's Controller to an OpenZeppelin `TimelockController`: from then on every
 /// parameter change, registry change and upgrade is scheduled as one batch by a proposer and executed
-/// after the delay. A guardian, set by the timelock, keeps the fast path for pausing only.
+/// after the delay. A guardian, registered by the timelock under `ContractIds.PAUSE_GUARDIAN`, keeps the fast path
+/// for pausing only.
 /// @dev The handover is atomic from the deployer's point of view: the timelock is created with a zero
-/// delay and the deployer as its temporary admin, executes `acceptOwnership`, `setGuardian` and
-/// `updateDelay` as one batch, then the deployer gives the final roles and renounces all of its own.
+/// delay and the deployer as its temporary admin, executes `acceptOwnership`, the guardian's
+/// registration and `updateDelay` as one batch, then the deployer gives the final roles and renounces all of its own.
 abstract contract GovernanceDeployer {
     /// @notice Who governs a deployment.
     struct GovernanceConfig {
@@ -42,7 +44,7 @@ abstract contract GovernanceDeployer {
         targets[0] = address(controller);
         payloads[0] = abi.encodeCall(controller.acceptOwnership, ());
         targets[1] = address(controller);
-        payloads[1] = abi.encodeCall(IController.setGuardian, (cfg.guardian));
+        payloads[1] = abi.encodeCall(IController.setContract, (ContractIds.PAUSE_GUARDIAN, cfg.guardian));
         targets[2] = address(timelock);
         payloads[2] = abi.encodeCall(TimelockController.updateDelay, (cfg.minDelay));
         bytes32 salt = keccak256("streamflow.governance.install");

@@ -123,6 +123,7 @@ contract Populate is Script {
             TicketLib.Ticket memory t = TicketLib.Ticket({
                 recipient: svm.addr(recipientKey),
                 sender: svm.addr(senderKey),
+                // forge-lint: disable-next-line(unsafe-typecast) -- a small local face value
                 faceValue: uint128(0.01 ether + k * 0.001 ether),
                 winProb: type(uint256).max,
                 // forge-lint: disable-next-line(unsafe-typecast) -- small rehearsal counters

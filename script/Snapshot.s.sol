@@ -97,6 +97,7 @@ contract Snapshot is Script {
                 }
             }
             if (source == bonding && t.length > 1 && t[0] == UNBONDED) {
+                // forge-lint: disable-next-line(unsafe-typecast) -- an indexed address topic
                 lockOwners.push(address(uint160(uint256(t[1]))));
                 lockIds.push(abi.decode(logs[i].data, (uint256)));
             }

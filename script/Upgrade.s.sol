@@ -94,6 +94,7 @@ contract Upgrade is Script {
             svm.startBroadcast();
             address implementation = svm.deployCode(artifact, abi.encode(controller));
             svm.stopBroadcast();
+            // forge-lint: disable-next-line(unsafe-typecast) -- the ERC-1967 slot holds an address
             address current = address(uint160(uint256(svm.load(proxy, IMPLEMENTATION_SLOT))));
             console.log(string.concat(key, " (", artifact, ")"));
             console.log("  proxy                 ", proxy);

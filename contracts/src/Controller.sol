@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {IController} from "./interfaces/IController.sol";
+import {ContractIds} from "./libraries/ContractIds.sol";
 import {ControlledProxy} from "./proxy/ControlledProxy.sol";
 import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 
@@ -12,9 +13,8 @@ import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step
 contract Controller is IController, Ownable2Step {
     mapping(bytes32 id => address addr) private _registry;
     bool private _paused;
-    /// @dev May pause, and lift a pause it made; nothing else.
-    address private _guardian;
-    /// @dev Whether the current pause was made by the guardian (it may lift only those).
+    /// @dev Whether the current pause was made by the guardian (it may lift only those). Shares
+    /// `_paused`'s slot.
     bool private _pausedByGuardian;
 
     /// @param governance The initial owner.
@@ -55,17 +55,6 @@ contract Controller is IController, Ownable2Step {
     }
 
     /// @inheritdoc IController
-    function setGuardian(address guardian_) external onlyOwner {
-        _guardian = guardian_;
-        emit GuardianSet(guardian_);
-    }
-
-    /// @inheritdoc IController
-    function guardian() external view returns (address) {
-        return _guardian;
-    }
-
-    /// @inheritdoc IController
     function paused() external view returns (bool) {
         return _paused;
     }
@@ -77,11 +66,12 @@ contract Controller is IController, Ownable2Step {
         ControlledProxy(payable(proxy)).upgradeToAndCall(implementation, data);
     }
 
-    /// @dev Reverts unless the caller is the owner or the guardian; returns true for the guardian
-    /// (the owner wins when both are the same account).
+    /// @dev Reverts unless the caller is the owner or the pause guardian (registered under
+    /// `ContractIds.PAUSE_GUARDIAN`, so that the Controller's ABI and dispatch stay as they were);
+    /// returns true for the guardian (the owner wins when both are the same account).
     function _checkOwnerOrGuardian() private view returns (bool byGuardian) {
         if (msg.sender == owner()) return false;
-        if (msg.sender != _guardian || msg.sender == address(0)) {
+        if (msg.sender != _registry[ContractIds.PAUSE_GUARDIAN] || msg.sender == address(0)) {
             revert OwnableUnauthorizedAccount(msg.sender);
         }
         return true;

@@ -24,10 +24,6 @@ interface IController {
     /// @param implementation Its new implementation.
     event ProxyUpgraded(address indexed proxy, address indexed implementation);
 
-    /// @notice Governance set (or cleared, with `guardian == address(0)`) the pause guardian.
-    /// @param guardian The account now allowed to pause, and to lift a pause it made.
-    event GuardianSet(address indexed guardian);
-
     /// @notice The guardian tried to lift a pause that governance made: only governance can.
     error PausedByGovernance();
 
@@ -50,20 +46,14 @@ interface IController {
     /// @return The registered address.
     function getContract(bytes32 id) external view returns (address);
 
-    /// @notice Pauses the protocol. Governance or the guardian (the fast path: no timelock delay).
+    /// @notice Pauses the protocol. Governance, or the pause guardian: the account governance
+    /// registered under `keccak256("PauseGuardian")` (the fast path, without the timelock's delay;
+    /// the guardian can do nothing else).
     function pause() external;
 
-    /// @notice Unpauses the protocol. Governance, or the guardian when the guardian made the pause.
+    /// @notice Unpauses the protocol. Governance, or the pause guardian when the guardian made the
+    /// pause.
     function unpause() external;
-
-    /// @notice Sets the pause guardian: an account that can only pause (and lift its own pause),
-    /// nothing else. Only governance; zero removes the guardian.
-    /// @param guardian The new guardian.
-    function setGuardian(address guardian) external;
-
-    /// @notice The pause guardian, or zero if none.
-    /// @return The guardian.
-    function guardian() external view returns (address);
 
     /// @notice Whether the protocol is paused.
     /// @return True while paused.

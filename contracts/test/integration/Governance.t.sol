@@ -5,6 +5,7 @@ import {GovernanceDeployer} from "../../../script/GovernanceDeployer.sol";
 import {TicketBroker} from "../../src/TicketBroker.sol";
 import {IControlled} from "../../src/interfaces/IControlled.sol";
 import {IController} from "../../src/interfaces/IController.sol";
+import {ContractIds} from "../../src/libraries/ContractIds.sol";
 import {FullDeployers} from "../utils/FullDeployers.sol";
 import {RoundsManagerV2} from "../utils/upgrades/RoundsManagerV2.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
@@ -42,7 +43,7 @@ contract GovernanceTest is FullDeployers, GovernanceDeployer {
     function test_TimelockOwnsTheControllerAndTheDeployerKeepsNothing() public view {
         assertEq(full.core.controller.owner(), address(timelock));
         assertEq(full.core.controller.pendingOwner(), address(0));
-        assertEq(full.core.controller.guardian(), guardian);
+        assertEq(full.core.controller.getContract(ContractIds.PAUSE_GUARDIAN), guardian);
         assertEq(timelock.getMinDelay(), DELAY);
         assertTrue(timelock.hasRole(timelock.PROPOSER_ROLE(), proposer));
         assertTrue(timelock.hasRole(timelock.CANCELLER_ROLE(), proposer));
@@ -155,7 +156,7 @@ contract GovernanceTest is FullDeployers, GovernanceDeployer {
         vm.expectRevert(unauthorized);
         full.core.controller.upgradeProxy(address(full.core.rounds), address(1), "");
         vm.expectRevert(unauthorized);
-        full.core.controller.setGuardian(stranger);
+        full.core.controller.setContract(ContractIds.PAUSE_GUARDIAN, stranger);
         vm.expectRevert(unauthorized);
         full.core.controller.transferOwnership(guardian);
         vm.expectRevert(abi.encodeWithSelector(IControlled.NotGovernance.selector, guardian));
@@ -173,7 +174,10 @@ contract GovernanceTest is FullDeployers, GovernanceDeployer {
 
     /// Governance removes the guardian through the timelock; the old guardian can no longer pause.
     function test_GovernanceRevokesTheGuardian() public {
-        _governanceDoes(address(full.core.controller), abi.encodeCall(IController.setGuardian, (address(0))));
+        _governanceDoes(
+            address(full.core.controller),
+            abi.encodeCall(IController.setContract, (ContractIds.PAUSE_GUARDIAN, address(0)))
+        );
         vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, guardian));
         vm.prank(guardian);
         full.core.controller.pause();
