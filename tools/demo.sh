@@ -66,11 +66,13 @@ stop_anvil() {
   if pid="$(running_anvil)"; then
     kill "$pid"
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    echo "stopped anvil (pid $pid, $url); its chain is gone, so $DEPLOYMENT no longer points at anything"
+    echo "stopped anvil (pid $pid, $url)"
+    rm -f "$STATE/anvil.pid" "$STATE/anvil.url"
   else
     echo "nothing to stop: no anvil started by make demo is running"
+    rm -f "$STATE/anvil.pid" "$STATE/anvil.url"
+    return 1
   fi
-  rm -f "$STATE/anvil.pid" "$STATE/anvil.url"
 }
 
 # ---------------------------------------------------------------------------------------- steps
@@ -99,7 +101,7 @@ start_anvil() {
 }
 
 compile_contracts() {
-  echo "    solc-js compiles ~170 files: 2-3 minutes on a first run, seconds afterwards."
+  echo "    solc-js compiles ~170 files: 2-5 minutes on a first run (no progress bar off a terminal), seconds afterwards."
   run forge build
 }
 
@@ -118,13 +120,15 @@ initialize_round() {
   round="$(cast call "$rounds" "currentRound()(uint256)" --rpc-url "$RPC")"
   echo "    Each round must be initialized by someone (anyone) before tickets can be created in it:"
   echo "    initializeRound() records the block hash that tickets of the round carry."
-  run cast send "$rounds" "initializeRound()" --rpc-url "$RPC" --unlocked --from "$SENDER" --json >/dev/null
+  printf '    $ cast send %s "initializeRound()" --rpc-url %s --unlocked --from %s\n' "$rounds" "$RPC" "$SENDER"
+  cast send "$rounds" "initializeRound()" --rpc-url "$RPC" --unlocked --from "$SENDER" --json >"$STATE/initialize-round.json"
+  echo "    transaction $(node -p "require('./$STATE/initialize-round.json').transactionHash")"
   echo "    round $round initialized; its block hash (a ticket's creationRoundBlockHash):"
   echo "    $(cast call "$rounds" "blockHashForRound(uint256)(bytes32)" "$round" --rpc-url "$RPC")"
 }
 
 build_tools() {
-  echo "    the whole Rust workspace: a few minutes on a first run, seconds afterwards."
+  echo "    the whole Rust workspace: 3-10 minutes on a first run, seconds afterwards."
   run cargo build --workspace --locked
 }
 
@@ -143,8 +147,8 @@ closing_message() {
   echo
   bold "Try next:"
   echo "  target/debug/streamflow-status               the protocol's state (reads $DEPLOYMENT)"
-  echo "  cast rpc anvil_mine 50 --rpc-url $RPC   move to the next round (50 blocks a round);"
-  echo "      then initialize it: cast send $(json_field roundsManager) 'initializeRound()' \\"
+  echo "  node_modules/.bin/cast rpc anvil_mine 50 --rpc-url $RPC   the next round (50 blocks);"
+  echo "      then initialize it: node_modules/.bin/cast send $(json_field roundsManager) 'initializeRound()' \\"
   echo "        --rpc-url $RPC --unlocked --from $SENDER"
   echo "  docs/clients.md      sign and redeem tickets against this chain (EIP-712 domain, gas)"
   echo "  docs/protocol.md     what the protocol does;  docs/architecture.md  how the code is laid out"
@@ -188,7 +192,9 @@ case "${1:-run}" in
     trap on_error ERR
     main
     ;;
-  stop) stop_anvil ;;
+  stop)
+    if stop_anvil; then echo "its chain is gone with it: make demo deploys a new one"; fi
+    ;;
   *)
     echo "usage: $0 [run|stop]" >&2
     exit 2

@@ -43,7 +43,7 @@ command -v node >/dev/null || { echo "node (>= 20) is required" >&2; exit 1; }
 stamp=node_modules/.streamflow-lock
 if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
   log "installing npm tools (npm ci: forge, anvil, cast, solc-js, OpenZeppelin; about a minute)"
-  npm ci --no-audit --no-fund --loglevel=http
+  npm ci --no-audit --no-fund
   cp package-lock.json "$stamp"
 else
   log "npm tools present"
@@ -61,6 +61,12 @@ elif [ ! -f "$venv_stamp" ] || ! cmp -s audit/requirements.lock "$venv_stamp"; t
   cp audit/requirements.lock "$venv_stamp"
 else
   log "auditor tools present"
+fi
+
+# Real sample footage for the transcoder's tests and benchmark (git-ignored cache); only the
+# test and audit side (`--audit`) needs it.
+if ((WITH_AUDIT)); then
+  tools/fetch-media.sh
 fi
 
 for tool in cargo rustfmt cargo-clippy; do

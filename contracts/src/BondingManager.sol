@@ -123,16 +123,9 @@ contract BondingManager is BondingManagerCore, IBondingManager {
     }
 
     /// @inheritdoc IBondingManager
-    function rebondFromUnbonded(address to, uint256 lockId) external {
-        _notPaused();
-        BondingManagerStorage storage $ = _storage();
-        StakeLedger.Delegator storage d = $.delegators[msg.sender];
-        address current = d.delegate;
-        if (current != address(0)) {
-            uint256 stake = _claim(_touch($, current, _round()), d, msg.sender, current);
-            if (stake != 0) revert StillBonded(stake);
-        }
-        _rebond($, to, lockId);
+    /// @dev In {BondingManagerAdmin} (size): reached by `delegatecall`.
+    function rebondFromUnbonded(address, uint256) external {
+        _admin();
     }
 
     /// @inheritdoc IBondingManager
@@ -250,11 +243,9 @@ contract BondingManager is BondingManagerCore, IBondingManager {
     }
 
     /// @inheritdoc IBondingManager
-    function checkpoint(address orchestrator) external {
-        _notPaused();
-        BondingManagerStorage storage $ = _storage();
-        uint256 round = _round();
-        _syncActive($, _touch($, orchestrator, round), orchestrator, round);
+    /// @dev In {BondingManagerAdmin} (size): reached by `delegatecall`.
+    function checkpoint(address) external {
+        _admin();
     }
 
     // ================================================================== fault verifier, governance
@@ -368,14 +359,15 @@ contract BondingManager is BondingManagerCore, IBondingManager {
         v.registered = o.registered;
         v.totalStake = o.totalStake;
         v.leavingWeight = o.leavingWeight;
-        (v.rewardCut, v.feeShare) = o.cutsAt(_roundView());
+        uint256 round = _roundView();
+        (v.rewardCut, v.feeShare) = o.cutsAt(round);
         v.nextRewardCut = o.nextRewardCut;
         v.nextFeeShare = o.nextFeeShare;
         v.cutEffectiveRound = o.cutEffectiveRound;
         v.lastRewardRound = o.lastRewardRound;
         v.delegatorCount = o.delegatorCount;
         v.freezeCount = o.freezeCount;
-        v.youngStake = o.youngStake();
+        v.youngStake = o.youngStakeAt(round); // as of now, even if no touch matured the entries yet
     }
 
     /// @inheritdoc IBondingManager

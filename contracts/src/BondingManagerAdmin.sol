@@ -46,6 +46,27 @@ contract BondingManagerAdmin is BondingManagerCore {
         emit CutsAnnounced(msg.sender, rewardCut, feeShare, effective);
     }
 
+    /// @notice See {IBondingManager}.
+    function rebondFromUnbonded(address to, uint256 lockId) external {
+        _notPaused();
+        BondingManagerStorage storage $ = _storage();
+        StakeLedger.Delegator storage d = $.delegators[msg.sender];
+        address current = d.delegate;
+        if (current != address(0)) {
+            uint256 stake = _claim(_touch($, current, _round()), d, msg.sender, current);
+            if (stake != 0) revert StillBonded(stake);
+        }
+        _rebond($, to, lockId);
+    }
+
+    /// @notice See {IBondingManager}.
+    function checkpoint(address orchestrator) external {
+        _notPaused();
+        BondingManagerStorage storage $ = _storage();
+        uint256 round = _round();
+        _syncActive($, _touch($, orchestrator, round), orchestrator, round);
+    }
+
     // ================================================================== fault verifier
 
     /// @notice See {IStakeSlasher}.

@@ -7,10 +7,14 @@ import {IFaultVerification} from "./IFaultVerification.sol";
 /// @notice Asynchronous verification by a governance-managed committee. When a challenge opens, the
 /// committee has `verdictPeriod` blocks to re-check the segment off chain; anyone then submits
 /// `threshold` (M) distinct member signatures (of N members) over the same EIP-712
-/// `CommitteeVerdict(uint256 challengeId,bytes32 receiptDigest,bool fault)`, under the domain
+/// `CommitteeVerdict(address faultVerifier,uint256 challengeId,bytes32 receiptDigest,bool fault)`,
+/// under the domain
 /// ("Streamflow CommitteeVerifier", "1", chain id, this contract). Signers are given in strictly
 /// ascending address order, which makes duplicates detectable without storage. Without a verdict by
-/// the deadline the verdict is `NoDecision`: the bond is refunded and nobody is slashed.
+/// the deadline the verdict is `NoDecision`: nobody is slashed. Reviews are keyed by the calling
+/// FaultVerifier and its challenge id, so a replacement FaultVerifier (whose ids start again at 1)
+/// opens its own reviews while those of the one it replaced can still be decided
+/// (`submitVerdictFor`). The functions without a `faultVerifier` argument mean the one registered now.
 interface ICommitteeVerifier is IFaultVerification {
     /// @notice A challenge's review by the committee.
     struct Review {
@@ -21,10 +25,13 @@ interface ICommitteeVerifier is IFaultVerification {
     }
 
     /// @notice The committee was asked to review a challenge.
+    /// @param faultVerifier The FaultVerifier that opened the challenge.
     /// @param challengeId The FaultVerifier challenge id.
     /// @param receiptDigest The challenged receipt's EIP-712 digest.
     /// @param deadline The last block at which a verdict may be submitted.
-    event ReviewRequested(uint256 indexed challengeId, bytes32 receiptDigest, uint256 deadline);
+    event ReviewRequested(
+        address indexed faultVerifier, uint256 indexed challengeId, bytes32 receiptDigest, uint256 deadline
+    );
 
     /// @notice The committee's verdict was submitted.
     /// @param challengeId The FaultVerifier challenge id.
@@ -117,6 +124,18 @@ interface ICommitteeVerifier is IFaultVerification {
     /// signers in strictly ascending address order.
     function submitVerdict(uint256 challengeId, bool fault, bytes[] calldata signatures) external;
 
+    /// @notice The same for a challenge of `faultVerifier` (e.g. one replaced since it opened it).
+    /// @param faultVerifier The FaultVerifier that opened the challenge.
+    /// @param challengeId The challenge.
+    /// @param fault Whether the committee found a fault.
+    /// @param signatures As for `submitVerdict`.
+    function submitVerdictFor(
+        address faultVerifier,
+        uint256 challengeId,
+        bool fault,
+        bytes[] calldata signatures
+    ) external;
+
     /// @notice Adds a member. Only governance.
     /// @param member The new member.
     function addMember(address member) external;
@@ -155,6 +174,12 @@ interface ICommitteeVerifier is IFaultVerification {
     /// @return The review.
     function getReview(uint256 challengeId) external view returns (Review memory);
 
+    /// @notice The review of a challenge of `faultVerifier`.
+    /// @param faultVerifier The FaultVerifier that opened the challenge.
+    /// @param challengeId The challenge.
+    /// @return The review.
+    function getReviewFor(address faultVerifier, uint256 challengeId) external view returns (Review memory);
+
     /// @notice The EIP-712 domain separator verdicts are signed under.
     /// @return The separator.
     function domainSeparator() external view returns (bytes32);
@@ -164,4 +189,14 @@ interface ICommitteeVerifier is IFaultVerification {
     /// @param fault The verdict.
     /// @return The EIP-712 digest.
     function verdictDigest(uint256 challengeId, bool fault) external view returns (bytes32);
+
+    /// @notice The digest members sign for a verdict on a challenge of `faultVerifier`.
+    /// @param faultVerifier The FaultVerifier that opened the challenge.
+    /// @param challengeId The challenge.
+    /// @param fault The verdict.
+    /// @return The EIP-712 digest.
+    function verdictDigestFor(address faultVerifier, uint256 challengeId, bool fault)
+        external
+        view
+        returns (bytes32);
 }

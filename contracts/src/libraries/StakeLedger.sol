@@ -309,6 +309,18 @@ library StakeLedger {
         return n == 0 || !o.sfSet ? n : Math.mulDiv(n, o.sf, PREC);
     }
 
+    /// @dev The young stake of the pool as of `round`, for views: entries whose maturity round has
+    /// come count as mature even before a touch processes them. Bounded like `processEntries`.
+    function youngStakeAt(Orchestrator storage o, uint256 round) internal view returns (uint256) {
+        uint256 n = o.youngNorm;
+        for (uint256 i = o.entryHead; n != 0 && i < o.entryTail; ++i) {
+            Entry storage e = o.entries[i];
+            if (e.a > round) break;
+            n -= e.b;
+        }
+        return n == 0 || !o.sfSet ? n : Math.mulDiv(n, o.sf, PREC);
+    }
+
     /// @dev The mature (earning) stake of the pool.
     function matureStake(Orchestrator storage o) internal view returns (uint256) {
         uint256 total = o.totalStake;

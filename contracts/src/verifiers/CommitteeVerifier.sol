@@ -20,7 +20,9 @@ contract CommitteeVerifier is ICommitteeVerifier, Controlled {
         uint32 memberCount;
         uint32 threshold;
         uint64 verdictPeriodBlocks;
+        // unused: reviews are keyed by the calling FaultVerifier too (`reviewsOf`); kept for the layout
         mapping(uint256 challengeId => Review) reviews;
+        mapping(address faultVerifier => mapping(uint256 challengeId => Review)) reviewsOf;
     }
 
     // keccak256(abi.encode(uint256(keccak256("streamflow.storage.CommitteeVerifier")) - 1)) & ~bytes32(uint256(0xff))
@@ -31,8 +33,9 @@ contract CommitteeVerifier is ICommitteeVerifier, Controlled {
     uint256 public constant MAX_MEMBERS = 32;
 
     /// @notice The EIP-712 type members sign.
-    bytes32 public constant VERDICT_TYPEHASH =
-        keccak256("CommitteeVerdict(uint256 challengeId,bytes32 receiptDigest,bool fault)");
+    bytes32 public constant VERDICT_TYPEHASH = keccak256(
+        "CommitteeVerdict(address faultVerifier,uint256 challengeId,bytes32 receiptDigest,bool fault)"
+    );
 
     bytes32 private constant NAME_HASH = keccak256("Streamflow CommitteeVerifier");
     bytes32 private constant VERSION_HASH = keccak256("1");
@@ -64,18 +67,18 @@ contract CommitteeVerifier is ICommitteeVerifier, Controlled {
         bytes calldata
     ) external onlyRegistered(ContractIds.FAULT_VERIFIER) returns (Verdict) {
         CommitteeVerifierStorage storage $ = _storage();
-        Review storage r = $.reviews[challengeId];
+        Review storage r = $.reviewsOf[msg.sender][challengeId];
         if (r.deadline != 0) revert ReviewExists(challengeId);
         uint64 deadline = SafeCast.toUint64(block.number + $.verdictPeriodBlocks);
         r.receiptDigest = receiptDigest;
         r.deadline = deadline;
-        emit ReviewRequested(challengeId, receiptDigest, deadline);
+        emit ReviewRequested(msg.sender, challengeId, receiptDigest, deadline);
         return Verdict.Pending;
     }
 
     /// @inheritdoc IFaultVerification
     function verdictOf(uint256 challengeId) external view returns (Verdict) {
-        Review storage r = _storage().reviews[challengeId];
+        Review storage r = _storage().reviewsOf[msg.sender][challengeId];
         Verdict v = r.verdict;
         if (v != Verdict.Pending) return v;
         uint256 deadline = r.deadline;
@@ -85,8 +88,27 @@ contract CommitteeVerifier is ICommitteeVerifier, Controlled {
 
     /// @inheritdoc ICommitteeVerifier
     function submitVerdict(uint256 challengeId, bool fault, bytes[] calldata signatures) external {
+        _submitVerdict(_faultVerifier(), challengeId, fault, signatures);
+    }
+
+    /// @inheritdoc ICommitteeVerifier
+    function submitVerdictFor(
+        address faultVerifier,
+        uint256 challengeId,
+        bool fault,
+        bytes[] calldata signatures
+    ) external {
+        _submitVerdict(faultVerifier, challengeId, fault, signatures);
+    }
+
+    function _submitVerdict(
+        address faultVerifier,
+        uint256 challengeId,
+        bool fault,
+        bytes[] calldata signatures
+    ) private {
         CommitteeVerifierStorage storage $ = _storage();
-        Review storage r = $.reviews[challengeId];
+        Review storage r = $.reviewsOf[faultVerifier][challengeId];
         uint256 deadline = r.deadline;
         if (deadline == 0) revert UnknownReview(challengeId);
         if (r.verdict != Verdict.Pending) revert VerdictAlreadySubmitted(challengeId);
@@ -95,7 +117,7 @@ contract CommitteeVerifier is ICommitteeVerifier, Controlled {
         if (count > MAX_MEMBERS) revert TooManySignatures(count, MAX_MEMBERS);
         if (count < $.threshold) revert NotEnoughSignatures(count, $.threshold);
 
-        bytes32 digest = _verdictDigest(challengeId, r.receiptDigest, fault);
+        bytes32 digest = _verdictDigest(faultVerifier, challengeId, r.receiptDigest, fault);
         address previous = address(0); // signers must ascend strictly from here
         for (uint256 i; i < count; ++i) {
             address signer = ECDSA.recoverCalldata(digest, signatures[i]);
@@ -159,12 +181,27 @@ contract CommitteeVerifier is ICommitteeVerifier, Controlled {
 
     /// @inheritdoc ICommitteeVerifier
     function getReview(uint256 challengeId) external view returns (Review memory) {
-        return _storage().reviews[challengeId];
+        return _storage().reviewsOf[_faultVerifier()][challengeId];
+    }
+
+    /// @inheritdoc ICommitteeVerifier
+    function getReviewFor(address faultVerifier, uint256 challengeId) external view returns (Review memory) {
+        return _storage().reviewsOf[faultVerifier][challengeId];
     }
 
     /// @inheritdoc ICommitteeVerifier
     function verdictDigest(uint256 challengeId, bool fault) external view returns (bytes32) {
-        return _verdictDigest(challengeId, _storage().reviews[challengeId].receiptDigest, fault);
+        return verdictDigestFor(_faultVerifier(), challengeId, fault);
+    }
+
+    /// @inheritdoc ICommitteeVerifier
+    function verdictDigestFor(address faultVerifier, uint256 challengeId, bool fault)
+        public
+        view
+        returns (bytes32)
+    {
+        bytes32 receiptDigest = _storage().reviewsOf[faultVerifier][challengeId].receiptDigest;
+        return _verdictDigest(faultVerifier, challengeId, receiptDigest, fault);
     }
 
     /// @inheritdoc ICommitteeVerifier
@@ -172,14 +209,20 @@ contract CommitteeVerifier is ICommitteeVerifier, Controlled {
         return SegmentReceipt.domainSeparator(NAME_HASH, VERSION_HASH, address(this));
     }
 
-    function _verdictDigest(uint256 challengeId, bytes32 receiptDigest, bool fault)
+    function _verdictDigest(address faultVerifier, uint256 challengeId, bytes32 receiptDigest, bool fault)
         private
         view
         returns (bytes32)
     {
         return SegmentReceipt.toTypedDataHash(
-            domainSeparator(), keccak256(abi.encode(VERDICT_TYPEHASH, challengeId, receiptDigest, fault))
+            domainSeparator(),
+            keccak256(abi.encode(VERDICT_TYPEHASH, faultVerifier, challengeId, receiptDigest, fault))
         );
+    }
+
+    /// @dev The FaultVerifier registered now.
+    function _faultVerifier() private view returns (address) {
+        return controller.getContract(ContractIds.FAULT_VERIFIER);
     }
 
     function _addMember(address member) private {

@@ -178,7 +178,8 @@ contract BondingManagerYoungStakeTest is TwoPoolsFixture {
         vm.prank(carol);
         bm.bond(SELF, orch);
         advanceRounds(4 * cfg.unbondingPeriod); // nobody touches the pool
-        assertEq(bm.orchestratorInfo(orch).youngStake, 4 * SELF, "not applied yet");
+        // not applied in storage yet, but the view tells the truth as of now
+        assertEq(bm.orchestratorInfo(orch).youngStake, 0, "the view is current");
         broker.credit(orch, 2.5 ether, round()); // the touch that matures all three entries
         assertEq(bm.orchestratorInfo(orch).youngStake, 0);
         // pool share 1.25 ether over orch 1 + alice 1 + bob 2 + carol 1
@@ -264,5 +265,22 @@ contract BondingManagerYoungStakeTest is TwoPoolsFixture {
         vm.prank(alice);
         bm.withdrawStake(tail);
         assertApproxEqAbs(feesOf(alice), 0.25 ether, 10);
+    }
+
+    /// `orchestratorInfo(o).youngStake` is the truth as of now: stake whose maturity round has come
+    /// is mature even if nobody touched the pool since (it used to stay young in the view until then).
+    function test_YoungStakeViewIsCurrentWithoutATouch() public {
+        vm.prank(alice);
+        bm.bond(SELF, orch);
+        nextRound();
+        vm.prank(bob);
+        bm.bond(2 * SELF, orch);
+        assertEq(bm.orchestratorInfo(orch).youngStake, 3 * SELF);
+        advanceRounds(cfg.unbondingPeriod - 1); // alice's entry matures, bob's not yet
+        assertEq(bm.orchestratorInfo(orch).youngStake, 2 * SELF, "alice matured, no touch needed");
+        nextRound();
+        assertEq(bm.orchestratorInfo(orch).youngStake, 0);
+        bm.checkpoint(orch);
+        assertEq(bm.orchestratorInfo(orch).youngStake, 0, "the touch agrees");
     }
 }

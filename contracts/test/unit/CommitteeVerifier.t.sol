@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {FaultVerifier} from "../../src/FaultVerifier.sol";
 import {ICommitteeVerifier} from "../../src/interfaces/ICommitteeVerifier.sol";
 import {IControlled} from "../../src/interfaces/IControlled.sol";
 import {IController} from "../../src/interfaces/IController.sol";
 import {IFaultVerification} from "../../src/interfaces/IFaultVerification.sol";
 import {ContractIds} from "../../src/libraries/ContractIds.sol";
 import {SegmentReceipt} from "../../src/libraries/SegmentReceipt.sol";
+import {ControlledProxy} from "../../src/proxy/ControlledProxy.sol";
 import {VerifierFixture} from "../utils/VerifierFixture.sol";
 import {CommitteeVerifierHarness} from "../utils/harness/VerifierHarnesses.sol";
 
@@ -16,6 +18,12 @@ contract CommitteeVerifierTest is VerifierFixture {
     function setUp() public {
         deployVerifierProtocol();
         (id,) = _openCommittee(1);
+    }
+
+    /// @dev The verdict as the FaultVerifier reads it (reviews are keyed by the calling verifier).
+    function _verdictOf(uint256 challengeId) internal returns (IFaultVerification.Verdict) {
+        vm.prank(address(fv));
+        return v.committee.verdictOf(challengeId);
     }
 
     function test_Initialized() public view {
@@ -36,13 +44,49 @@ contract CommitteeVerifierTest is VerifierFixture {
         );
     }
 
-    function test_ReviewOpensPending() public view {
+    function test_ReviewOpensPending() public {
         SegmentReceipt.Receipt memory r =
             _receipt(1, COMMITTEE_SERVICE, keccak256(abi.encode("720", uint256(1))));
         ICommitteeVerifier.Review memory rv = v.committee.getReview(id);
         assertEq(rv.deadline, block.number + VERDICT_PERIOD);
         assertEq(rv.receiptDigest, fv.receiptDigest(r));
-        assertEq(uint256(v.committee.verdictOf(id)), uint256(IFaultVerification.Verdict.Pending));
+        assertEq(uint256(_verdictOf(id)), uint256(IFaultVerification.Verdict.Pending));
+    }
+
+    /// A replacement FaultVerifier (a new proxy: its challenge ids start at 1 again) opens its own
+    /// committee reviews; it used to hit `ReviewExists(1)` on every challenge. The replaced one's
+    /// pending review stays decidable (`submitVerdictFor`), under a digest of its own.
+    function test_ReplacedFaultVerifierOpensCommitteeChallenges() public {
+        address old = address(fv);
+        FaultVerifier impl = new FaultVerifier(IController(address(d.controller)));
+        FaultVerifier next = FaultVerifier(
+            address(
+                new ControlledProxy(
+                    address(d.controller),
+                    address(impl),
+                    abi.encodeCall(FaultVerifier.initialize, (defaultParams()))
+                )
+            )
+        );
+        d.controller.setContract(ContractIds.FAULT_VERIFIER, address(next));
+        next.setVerifierApproval(address(v.committee), true);
+        fv = next;
+        (uint256 nextId,) = _openCommittee(1);
+        assertEq(nextId, id, "the same id, another verifier");
+        v.committee.submitVerdict(nextId, true, _verdictSignatures(nextId, true, THRESHOLD));
+        assertEq(uint256(next.resolve(nextId)), uint256(IFaultVerification.Verdict.Fault));
+
+        bytes32 digest = v.committee.verdictDigestFor(old, id, false);
+        assertNotEq(digest, v.committee.verdictDigest(id, false));
+        bytes[] memory sigs = new bytes[](THRESHOLD);
+        for (uint256 i; i < THRESHOLD; ++i) {
+            sigs[i] = _sign(memberKeys[i], digest);
+        }
+        v.committee.submitVerdictFor(old, id, false, sigs);
+        assertEq(
+            uint256(v.committee.getReviewFor(old, id).verdict), uint256(IFaultVerification.Verdict.NoFault)
+        );
+        assertEq(uint256(v.committee.getReview(id).verdict), uint256(IFaultVerification.Verdict.Fault));
     }
 
     function test_SubmitVerdictAtDeadline() public {
@@ -50,13 +94,13 @@ contract CommitteeVerifierTest is VerifierFixture {
         vm.expectEmit(address(v.committee));
         emit ICommitteeVerifier.VerdictSubmitted(id, true, COMMITTEE_SIZE);
         v.committee.submitVerdict(id, true, _verdictSignatures(id, true, COMMITTEE_SIZE));
-        assertEq(uint256(v.committee.verdictOf(id)), uint256(IFaultVerification.Verdict.Fault));
+        assertEq(uint256(_verdictOf(id)), uint256(IFaultVerification.Verdict.Fault));
     }
 
     function test_NoVerdictAfterDeadlineIsNoDecision() public {
         vm.roll(block.number + VERDICT_PERIOD + 1);
-        assertEq(uint256(v.committee.verdictOf(id)), uint256(IFaultVerification.Verdict.NoDecision));
-        assertEq(uint256(v.committee.verdictOf(999)), uint256(IFaultVerification.Verdict.NoDecision));
+        assertEq(uint256(_verdictOf(id)), uint256(IFaultVerification.Verdict.NoDecision));
+        assertEq(uint256(_verdictOf(999)), uint256(IFaultVerification.Verdict.NoDecision));
     }
 
     function test_RevertWhen_VerdictFromNonMember() public {

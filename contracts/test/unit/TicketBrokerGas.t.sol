@@ -210,7 +210,7 @@ contract TicketBrokerGasRejectedTest is TicketBrokerGasBase {
         uint256 total = 21_000 + calldataGas(input) + exec;
         vm.snapshotValue("ticket-broker", "rejected wrong recipient first in round total tx gas", total);
         assertFalse(ok);
-        assertEq(bytes4(reason), ITicketBroker.WrongRecipient.selector);
+        assertEq(reason, abi.encodeWithSelector(ITicketBroker.WrongRecipient.selector, orch, orch2));
         vm.assertLt(total, 40_000, "refused before the round-cache refresh and the storage reads");
     }
 }

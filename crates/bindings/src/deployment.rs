@@ -164,6 +164,14 @@ mod tests {
     }
 
     #[test]
+    fn the_documented_example_loads() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deployments/example.json");
+        let d = Deployment::load(&path).expect("deployments/example.json is a valid deployment");
+        assert!(d.deploy_block >= 1, "{d:?}");
+        assert!(d.rpc_url.is_some(), "{d:?}");
+    }
+
+    #[test]
     fn rejects_a_zero_protocol_address() {
         let json = SAMPLE.replace(
             "0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9",

@@ -78,6 +78,10 @@ pub struct TranscodeReport {
     pub has_audio: bool,
     /// One entry per rendition, in profile order.
     pub renditions: Vec<RenditionReport>,
+    /// Profiles not produced because they would have upscaled the source
+    /// (see [`Upscale`](crate::profile::Upscale)); they bill no pixels.
+    #[serde(default)]
+    pub skipped: Vec<String>,
     /// Wall-clock time spent, in seconds.
     pub wall_secs: f64,
 }
@@ -128,6 +132,7 @@ mod tests {
                 bytes: 1,
                 audio_packets: 94,
             }],
+            skipped: vec!["1080p".into()],
             wall_secs: 0.5,
         };
         let json = serde_json::to_string(&r).expect("ser");

@@ -1,9 +1,10 @@
 //! The individual judgements of the verifier: probe-level checks and the
 //! quality verdict, as pure functions of the measurements.
 
-use crate::compare::QualitySummary;
+use crate::compare::{FrameColour, QualitySummary};
 use crate::probe::ProbeInfo;
 use crate::profile::Profile;
+use crate::quality::{ColourTolerance, FrameQuality};
 use crate::verify::{Claim, Expected, RenditionVerification};
 
 /// Below this fraction of the target bitrate a rendition is suspicious.
@@ -82,6 +83,83 @@ pub(crate) fn cheap_checks(
     (fail, sus)
 }
 
+/// A frame's reference must have at least this RMS chroma (levels) for its
+/// own saturation and hue to be judged; paler frames count only in the
+/// segment-wide figures.
+pub(crate) const FRAME_COLOUR_MIN_RMS: f64 = 2.0;
+/// Below this segment-wide RMS chroma the source is treated as grey and only
+/// the colour shift and chroma PSNR are judged.
+pub(crate) const SEGMENT_COLOUR_MIN_RMS: f64 = 0.75;
+
+/// How far a frame's colour is from the reference's, in units of the
+/// per-frame tolerances (for picking the worst frame; above 1 fails).
+pub(crate) fn colour_badness(c: &FrameColour) -> f64 {
+    let t = ColourTolerance::FRAME;
+    let lo = t.min_saturation_at(c.ref_rms).max(1e-3);
+    let sat = if c.saturation >= 1.0 {
+        c.saturation.ln() / t.max_saturation.ln()
+    } else {
+        (1.0 / c.saturation.max(1e-9)).ln() / (1.0 / lo).ln().max(1e-9)
+    };
+    let hue = c.hue_deg.abs() / t.hue_deg;
+    let shift = c.shift_levels / t.shift_levels;
+    sat.max(hue).max(shift)
+}
+
+/// The colour figures being judged.
+struct ColourFigures {
+    saturation: f64,
+    hue_deg: f64,
+    shift_levels: f64,
+    ref_rms: f64,
+}
+
+fn judge_colour(
+    what: &str,
+    c: &ColourFigures,
+    tol: ColourTolerance,
+    judge_ratio: bool,
+    fail: &mut Vec<String>,
+    sus: &mut Vec<String>,
+) {
+    let mut check = |bad: bool, near: bool, msg: String| {
+        if bad {
+            fail.push(msg);
+        } else if near {
+            sus.push(format!("close to the limit: {msg}"));
+        }
+    };
+    if judge_ratio {
+        let lo = tol.min_saturation_at(c.ref_rms);
+        let hi = tol.max_saturation;
+        let sat = c.saturation;
+        check(
+            sat < lo || sat > hi,
+            sat < lo + 0.25 * (1.0 - lo) || sat > 1.0 + 0.75 * (hi - 1.0),
+            format!(
+                "{what}saturation x{sat:.2} of the source's (allowed x{lo:.2}..x{hi:.2} for its RMS chroma {:.1}; colour removed or altered?)",
+                c.ref_rms
+            ),
+        );
+        check(
+            c.hue_deg.abs() > tol.hue_deg,
+            c.hue_deg.abs() > 0.75 * tol.hue_deg,
+            format!(
+                "{what}hue rotated {:.1} degrees from the source's (allowed {:.1}; colour altered?)",
+                c.hue_deg, tol.hue_deg
+            ),
+        );
+    }
+    check(
+        c.shift_levels > tol.shift_levels,
+        c.shift_levels > 0.75 * tol.shift_levels,
+        format!(
+            "{what}colour shifted by {:.2} levels from the source's (allowed {:.2}; colour altered?)",
+            c.shift_levels, tol.shift_levels
+        ),
+    );
+}
+
 pub(crate) fn judge_quality(
     out: &mut RenditionVerification,
     bitrate: u32,
@@ -116,6 +194,64 @@ pub(crate) fn judge_quality(
         m,
         " (overlay or watermark?)",
     );
+    // The worst sampled frame, not only the central values: tampering with a
+    // part of the segment shows in a few frames only.
+    if q.compared > 0 {
+        let worst = |f: fn(&FrameQuality) -> f64| {
+            q.frames
+                .iter()
+                .zip(&q.frame_indices)
+                .map(|(fq, &i)| (f(fq), i))
+                .min_by(|a, b| a.0.total_cmp(&b.0))
+                .unwrap_or((0.0, 0))
+        };
+        let (v, i) = worst(|f| f.psnr_y);
+        judge(
+            &format!("luma PSNR of frame {i}"),
+            v,
+            th.min_frame_psnr_y,
+            m,
+            " (content replaced in part of the segment?)",
+        );
+        let (v, i) = worst(|f| f.worst_block_psnr);
+        judge(
+            &format!("worst-block PSNR of frame {i}"),
+            v,
+            th.min_frame_block_psnr,
+            m,
+            " (overlay or watermark on part of the segment?)",
+        );
+    }
+    // Colour, relative to the source's own colour statistics.
+    let c = &q.colour;
+    judge_colour(
+        "",
+        &ColourFigures {
+            saturation: c.saturation(),
+            hue_deg: c.hue_deg(),
+            shift_levels: c.shift_levels(),
+            ref_rms: c.ref_rms(),
+        },
+        ColourTolerance::SEGMENT,
+        c.ref_rms() >= SEGMENT_COLOUR_MIN_RMS,
+        fail,
+        sus,
+    );
+    if let Some(w) = &q.worst_frame_colour {
+        judge_colour(
+            &format!("frame {}: ", w.index),
+            &ColourFigures {
+                saturation: w.saturation,
+                hue_deg: w.hue_deg,
+                shift_levels: w.shift_levels,
+                ref_rms: w.ref_rms,
+            },
+            ColourTolerance::FRAME,
+            true,
+            fail,
+            sus,
+        );
+    }
     let sampled = q.compared + q.misaligned;
     if q.compared == 0 || q.misaligned * 4 > sampled {
         fail.push(format!(
@@ -130,8 +266,8 @@ pub(crate) fn judge_quality(
         ));
     } else if q.temporal_mismatches > 0 {
         sus.push(format!(
-            "{} sampled frame matches a neighbouring source frame better",
-            q.temporal_mismatches
+            "{} of {} sampled frames match a neighbouring source frame better",
+            q.temporal_mismatches, q.compared
         ));
     }
     // A rendition that did not spend its bits must be near-lossless (easy

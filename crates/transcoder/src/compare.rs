@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::decode::{self, Event, Limits};
 use crate::error::{Result, TranscodeError};
-use crate::quality::{self, FrameQuality, Picture};
+use crate::quality::{self, Colour, Detail, FrameQuality, Picture};
 
 /// A fully decoded rendition: exact counts plus the sampled pictures.
 #[derive(Debug, Clone)]
@@ -18,6 +18,8 @@ pub(crate) struct DecodedRendition {
     pub(crate) pixels: u64,
     /// (seconds since the first frame, picture) for each sampled frame.
     pub(crate) samples: Vec<(f64, Picture)>,
+    /// Rendition frame index of each sample.
+    pub(crate) indices: Vec<u64>,
 }
 
 /// Converts any decoded frame into an owned YUV420P picture of `w x h`.
@@ -74,36 +76,23 @@ impl ToPicture {
     }
 }
 
-/// Indices of `count` frames spread evenly over `total`.
-pub(crate) fn sample_indices(total: u64, count: usize) -> Vec<u64> {
-    if total == 0 || count == 0 {
-        return Vec::new();
-    }
-    let count = (count as u64).min(total);
-    let mut v: Vec<u64> = (0..count)
-        .map(|k| (2 * k + 1) * total / (2 * count))
-        .collect();
-    v.dedup();
-    v
-}
-
 /// Decodes the rendition at `path`, counting frames and pixels and keeping
-/// `samples` pictures spread over the `expected_frames`.
+/// the pictures at the (sorted) frame indices `wanted`.
 pub(crate) fn decode_rendition(
     path: &Path,
     limits: &Limits,
-    expected_frames: u64,
-    samples: usize,
+    wanted: &[u64],
 ) -> Result<DecodedRendition> {
     let mut input = decode::open_input(path, limits)?;
-    let wanted = sample_indices(expected_frames, samples);
     let mut conv = ToPicture::new();
     let mut kept = Vec::with_capacity(wanted.len());
+    let mut indices = Vec::with_capacity(wanted.len());
     let mut index = 0u64;
     let stats = decode::walk(&mut input, |ev| {
         if let Event::Frame(f, secs) = ev {
             if wanted.binary_search(&index).is_ok() {
                 kept.push((secs, conv.convert(f, f.width(), f.height())?));
+                indices.push(index);
             }
             index += 1;
         }
@@ -113,6 +102,7 @@ pub(crate) fn decode_rendition(
         frames: stats.frames,
         pixels: stats.pixels,
         samples: kept,
+        indices,
     })
 }
 
@@ -138,8 +128,47 @@ pub struct QualitySummary {
     pub min_psnr_y: f64,
     /// Median over frames of the worst 16x16 block PSNR (dB).
     pub worst_block_psnr: f64,
+    /// Lowest worst-block PSNR of any compared frame (dB).
+    pub min_block_psnr: f64,
+    /// Colour relative to the source over all compared frames.
+    pub colour: Colour,
+    /// Fine detail kept relative to the source over all compared frames.
+    #[serde(default)]
+    pub detail: Detail,
+    /// Saturation gain, hue rotation and colour shift: the worst compared
+    /// frame of those colourful enough to judge (see `checks`).
+    pub worst_frame_colour: Option<FrameColour>,
+    /// Rendition frame index of each compared frame.
+    pub frame_indices: Vec<u64>,
     /// Per-frame metrics, in sample order.
     pub frames: Vec<FrameQuality>,
+}
+
+/// Colour figures of one frame, derived from its [`Colour`] sums.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FrameColour {
+    /// Rendition frame index.
+    pub index: u64,
+    /// Saturation gain.
+    pub saturation: f64,
+    /// Hue rotation in degrees.
+    pub hue_deg: f64,
+    /// Mean colour shift in levels.
+    pub shift_levels: f64,
+    /// RMS chroma of the reference frame.
+    pub ref_rms: f64,
+}
+
+impl FrameColour {
+    pub(crate) fn of(index: u64, c: &Colour) -> Self {
+        Self {
+            index,
+            saturation: c.saturation(),
+            hue_deg: c.hue_deg(),
+            shift_levels: c.shift_levels(),
+            ref_rms: c.ref_rms(),
+        }
+    }
 }
 
 /// Best source match (distance in seconds, scaled picture) at offsets of
@@ -202,8 +231,9 @@ fn judge_samples(
     best: &[[(f64, Option<Picture>); 3]],
 ) -> QualitySummary {
     let mut frames = Vec::with_capacity(best.len());
+    let mut indices = Vec::with_capacity(best.len());
     let (mut misaligned, mut temporal) = (0, 0);
-    for ((_, pic), cands) in rendition.samples.iter().zip(best) {
+    for (((_, pic), cands), &index) in rendition.samples.iter().zip(best).zip(&rendition.indices) {
         let Some(q) = cands[1].1.as_ref().and_then(|r| quality::compare(r, pic)) else {
             misaligned += 1;
             continue;
@@ -218,15 +248,35 @@ fn judge_samples(
             temporal += 1;
         }
         frames.push(q);
+        indices.push(index);
     }
-    summarize(frames, misaligned, temporal)
+    summarize(frames, indices, misaligned, temporal)
 }
 
-fn summarize(frames: Vec<FrameQuality>, misaligned: usize, temporal: usize) -> QualitySummary {
+fn summarize(
+    frames: Vec<FrameQuality>,
+    frame_indices: Vec<u64>,
+    misaligned: usize,
+    temporal: usize,
+) -> QualitySummary {
     let n = frames.len().max(1) as f64;
     let mean = |f: fn(&FrameQuality) -> f64| frames.iter().map(f).sum::<f64>() / n;
     let mut blocks: Vec<f64> = frames.iter().map(|q| q.worst_block_psnr).collect();
     blocks.sort_by(f64::total_cmp);
+    let mut colour = Colour::default();
+    let mut detail = Detail::default();
+    for q in &frames {
+        colour.add(&q.colour);
+        detail.add(&q.detail);
+    }
+    let worst_frame_colour = frames
+        .iter()
+        .zip(&frame_indices)
+        .filter(|(q, _)| q.colour.ref_rms() >= crate::checks::FRAME_COLOUR_MIN_RMS)
+        .map(|(q, &i)| FrameColour::of(i, &q.colour))
+        .max_by(|a, b| {
+            crate::checks::colour_badness(a).total_cmp(&crate::checks::colour_badness(b))
+        });
     QualitySummary {
         compared: frames.len(),
         misaligned,
@@ -240,19 +290,11 @@ fn summarize(frames: Vec<FrameQuality>, misaligned: usize, temporal: usize) -> Q
             .map(|q| q.psnr_y)
             .fold(f64::INFINITY, f64::min),
         worst_block_psnr: blocks.get(blocks.len() / 2).copied().unwrap_or(0.0),
+        min_block_psnr: blocks.first().copied().unwrap_or(0.0),
+        colour,
+        detail,
+        worst_frame_colour,
+        frame_indices,
         frames,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn samples_spread_and_stay_in_range() {
-        assert_eq!(sample_indices(60, 4), vec![7, 22, 37, 52]);
-        assert_eq!(sample_indices(3, 8), vec![0, 1, 2]);
-        assert!(sample_indices(0, 8).is_empty());
-        assert!(sample_indices(1000, 10).iter().all(|&i| i < 1000));
     }
 }

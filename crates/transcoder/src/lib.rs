@@ -16,10 +16,17 @@
 //! * [`Limits`] bounds input size, duration, dimensions, runaway encodes and
 //!   wall time; every malformed input becomes a [`TranscodeError`] variant.
 //! * [`probe`], [`compare`], [`quality`] and [`verify`] implement the
-//!   broadcaster's escalating checks (container probe, exact pixel count,
-//!   then PSNR/SSIM/worst-block and temporal alignment against the source
-//!   scaled to the rendition), ending in a [`Verdict`] per rendition;
+//!   broadcaster's escalating checks (container probe of MPEG-TS, MP4 or
+//!   fragmented MP4, exact pixel count, then PSNR/SSIM/worst-block, colour
+//!   relative to the source and temporal alignment against the source scaled
+//!   to the rendition, judged on the worst sampled frame as well as on the
+//!   means), ending in a [`Verdict`] per rendition;
 //!   [`verify::verify_segment`] decodes the source once for all renditions.
+//! * [`sampling`] picks the compared frames with a broadcaster secret, so an
+//!   orchestrator cannot predict them, in a number chosen for a target
+//!   detection probability, and reports the coverage.
+//! * Rungs larger than the source are skipped by default
+//!   ([`profile::Upscale`]): nothing is upscaled or billed for it.
 //! * [`bench`](mod@bench) compares the transcoder with the `ffmpeg` CLI;
 //!   [`testmedia`] makes synthetic segments with FFmpeg's lavfi sources.
 
@@ -34,6 +41,7 @@ pub mod probe;
 pub mod profile;
 pub mod quality;
 mod rendition;
+pub mod sampling;
 pub mod testmedia;
 pub mod transcode;
 pub mod verdict;

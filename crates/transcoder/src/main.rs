@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use streamflow_transcoder::{
-    Limits, Profile, TranscodeReport, bench, probe,
+    Limits, Profile, TranscodeReport, Verdict, bench, probe,
     profile::{presets_from_names, profiles_from_json},
+    sampling::SampleKey,
     transcode::{self, TranscodeOptions},
     verify::{self, Claim, Level, VerifyOptions},
 };
@@ -28,7 +29,13 @@ Examples:
   streamflow-transcoder verify -s seg0.ts -r 360p.ts -p 360p --claim 640x360:60:13824000 --level cheap
 
   # Benchmark against the ffmpeg CLI on 2 s and 10 s 720p30 segments (Markdown table)
-  streamflow-transcoder bench --runs 3";
+  streamflow-transcoder bench --runs 3
+
+  # Benchmark on a real segment
+  streamflow-transcoder bench --runs 5 --input media/bigbuckbunny.mp4
+
+Exit status of verify: 0 pass, 3 suspicious, 4 fail; every command exits 1 on
+an error and 2 on a bad command line.";
 
 /// Streamflow reference transcoder and broadcaster-side verifier.
 #[derive(Parser, Debug)]
@@ -47,9 +54,14 @@ enum Command {
     #[command(after_help = EXAMPLES)]
     Transcode(TranscodeArgs),
     /// Verify renditions against their source and print a verdict as JSON.
+    ///
+    /// Exit status: 0 pass, 3 suspicious, 4 fail, 1 error (2 bad usage).
     #[command(after_help = EXAMPLES)]
     Verify(VerifyArgs),
     /// Print the cheap probe of a segment as JSON.
+    ///
+    /// Exit status: 0 on success, 1 when the segment cannot be read
+    /// (including dimensions FFmpeg cannot determine).
     Probe {
         /// Segment to probe.
         input: PathBuf,
@@ -142,9 +154,19 @@ struct VerifyArgs {
     /// Fraction of segments audited when --audit-seed is given.
     #[arg(long, default_value_t = 0.1)]
     audit_rate: f64,
-    /// Frames sampled for the quality check.
-    #[arg(long, default_value_t = 8)]
-    samples: usize,
+    /// Frames sampled per rendition for the quality check (default: the
+    /// smallest count that catches tampering on 10 % contiguous or 25 % spread
+    /// frames with probability 0.99).
+    #[arg(long)]
+    samples: Option<usize>,
+    /// Key file holding the broadcaster's sampling secret (32 raw bytes or 64
+    /// hex digits). Without it a fresh random secret is drawn per run.
+    #[arg(long, value_name = "PATH")]
+    sample_key: Option<PathBuf>,
+    /// Segment identifier mixed into the sampled positions with the secret
+    /// (e.g. the signed receipt's hash).
+    #[arg(long, default_value = "")]
+    segment_id: String,
     #[command(flatten)]
     limits: LimitArgs,
 }
@@ -157,9 +179,12 @@ struct BenchArgs {
     /// Repetitions per measurement (the median is reported).
     #[arg(long, default_value_t = 1)]
     runs: usize,
-    /// Segment durations in seconds.
+    /// Segment durations in seconds (synthetic 720p30 segments).
     #[arg(long, value_delimiter = ',', default_value = "2,10")]
     durations: Vec<f64>,
+    /// Benchmark on this segment instead of synthetic ones (H.264 in MPEG-TS or MP4).
+    #[arg(long, value_name = "FILE")]
+    input: Option<PathBuf>,
 }
 
 fn load_profiles(spec: &str) -> Result<Vec<Profile>> {
@@ -248,7 +273,18 @@ fn parse_claim(s: &str) -> Result<Claim> {
     parse().with_context(|| format!("bad claim {s:?}; expected WIDTHxHEIGHT:FRAMES:PIXELS"))
 }
 
-fn cmd_verify(args: &VerifyArgs) -> Result<()> {
+/// Exit status of `verify` when every rendition passed (and of every other
+/// command that succeeded).
+const EXIT_PASS: u8 = 0;
+/// Exit status when the command could not run (bad input, I/O, ...); clap
+/// exits with 2 on a bad command line.
+const EXIT_ERROR: u8 = 1;
+/// Exit status of `verify` when the worst verdict is Suspicious.
+const EXIT_SUSPICIOUS: u8 = 3;
+/// Exit status of `verify` when at least one rendition failed.
+const EXIT_FAIL: u8 = 4;
+
+fn cmd_verify(args: &VerifyArgs) -> Result<Verdict> {
     let profiles = load_profiles(&args.profiles)?;
     let report: Option<TranscodeReport> = match &args.report {
         Some(p) => {
@@ -268,6 +304,11 @@ fn cmd_verify(args: &VerifyArgs) -> Result<()> {
                 .audit_seed
                 .is_some_and(|s| verify::audit_draw(s, args.audit_rate)),
         samples: args.samples,
+        sampling: streamflow_transcoder::sampling::SamplingPolicy::default(),
+        key: match &args.sample_key {
+            Some(path) => Some(SampleKey::from_file(path, args.segment_id.as_bytes())?),
+            None => Some(SampleKey::random(args.segment_id.as_bytes())?),
+        },
         limits: args.limits.limits(),
     };
     let source_probe = probe::probe(&args.source, &opts.limits).context("probing the source")?;
@@ -309,16 +350,17 @@ fn cmd_verify(args: &VerifyArgs) -> Result<()> {
     for v in &results {
         info!("{}: {:?} after the {} stage", v.name, v.verdict, v.stage);
     }
+    let overall = verify::overall(&results);
     let out = serde_json::json!({
         "source": args.source,
-        "overall": verify::overall(&results),
+        "overall": overall,
         "renditions": results,
     });
     println!("{}", serde_json::to_string_pretty(&out)?);
-    Ok(())
+    Ok(overall)
 }
 
-fn main() -> Result<()> {
+fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let filter = match cli.verbose {
         0 => "info",
@@ -333,22 +375,38 @@ fn main() -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
     streamflow_transcoder::quiet_ffmpeg(cli.verbose >= 2);
-    match &cli.command {
-        Command::Transcode(a) => cmd_transcode(a),
-        Command::Verify(a) => cmd_verify(a),
-        Command::Probe { input } => {
-            let p = probe::probe(input, &Limits::default())?;
-            println!("{}", serde_json::to_string_pretty(&p)?);
-            Ok(())
-        }
-        Command::Bench(a) => {
-            let table = bench::run(&bench::BenchConfig {
-                work_dir: a.work_dir.clone(),
-                runs: a.runs.max(1),
-                durations: a.durations.clone(),
-            })?;
-            println!("{table}");
-            Ok(())
+    let status = match &cli.command {
+        Command::Transcode(a) => cmd_transcode(a).map(|()| EXIT_PASS),
+        Command::Verify(a) => cmd_verify(a).map(|v| match v {
+            Verdict::Pass => EXIT_PASS,
+            Verdict::Suspicious { .. } => EXIT_SUSPICIOUS,
+            Verdict::Fail { .. } => EXIT_FAIL,
+        }),
+        Command::Probe { input } => cmd_probe(input).map(|()| EXIT_PASS),
+        Command::Bench(a) => cmd_bench(a).map(|()| EXIT_PASS),
+    };
+    match status {
+        Ok(code) => std::process::ExitCode::from(code),
+        Err(e) => {
+            eprintln!("Error: {e:#}");
+            std::process::ExitCode::from(EXIT_ERROR)
         }
     }
+}
+
+fn cmd_probe(input: &Path) -> Result<()> {
+    let p = probe::probe(input, &Limits::default())?;
+    println!("{}", serde_json::to_string_pretty(&p)?);
+    Ok(())
+}
+
+fn cmd_bench(a: &BenchArgs) -> Result<()> {
+    let table = bench::run(&bench::BenchConfig {
+        work_dir: a.work_dir.clone(),
+        runs: a.runs.max(1),
+        durations: a.durations.clone(),
+        input: a.input.clone(),
+    })?;
+    println!("{table}");
+    Ok(())
 }

@@ -64,6 +64,14 @@ pub fn probe(path: &Path, limits: &Limits) -> Result<ProbeInfo> {
             format!("{:?}", dec.profile()),
         )
     };
+    if width == 0 || height == 0 {
+        return Err(TranscodeError::AbsurdDimensions {
+            width,
+            height,
+            max_width: limits.max_width,
+            max_height: limits.max_height,
+        });
+    }
     input.check_dimensions(width, height)?;
     let fps = q2f(input.fps);
     let (mut frames, mut bytes, mut first_key, mut first_idr) = (0u64, 0u64, None, false);
@@ -123,10 +131,45 @@ pub fn probe(path: &Path, limits: &Limits) -> Result<ProbeInfo> {
     })
 }
 
-/// Whether an Annex B H.264 access unit contains an IDR slice (NAL type 5).
+/// Whether an H.264 access unit contains an IDR slice (NAL type 5).
+///
+/// Understands both framings: Annex B start codes (MPEG-TS) and the
+/// length-prefixed NAL units of MP4 and fragmented MP4 (4-, 2- or 1-byte
+/// lengths, recognised by the lengths tiling the packet exactly).
 pub fn has_idr_nal(data: &[u8]) -> bool {
-    data.windows(4)
-        .any(|w| w[0] == 0 && w[1] == 0 && w[2] == 1 && w[3] & 0x1f == 5)
+    // Exact tiling by 4-byte lengths first: a length of 256..511 starts with
+    // the bytes of an Annex B start code.
+    if let Some(types) = length_prefixed_nal_types(data, 4) {
+        return types.contains(&5);
+    }
+    if data.starts_with(&[0, 0, 1]) || data.starts_with(&[0, 0, 0, 1]) {
+        return data
+            .windows(4)
+            .any(|w| w[0] == 0 && w[1] == 0 && w[2] == 1 && w[3] & 0x1f == 5);
+    }
+    [2usize, 1]
+        .into_iter()
+        .any(|len| length_prefixed_nal_types(data, len).is_some_and(|types| types.contains(&5)))
+}
+
+/// NAL unit types of a length-prefixed access unit, or `None` when lengths
+/// of `len` bytes do not tile `data` exactly.
+fn length_prefixed_nal_types(data: &[u8], len: usize) -> Option<Vec<u8>> {
+    let mut types = Vec::new();
+    let mut pos = 0usize;
+    while pos < data.len() {
+        let size = data
+            .get(pos..pos + len)?
+            .iter()
+            .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+        let start = pos + len;
+        if size == 0 || start + size > data.len() {
+            return None;
+        }
+        types.push(data[start] & 0x1f);
+        pos = start + size;
+    }
+    (!types.is_empty()).then_some(types)
 }
 
 #[cfg(test)]
@@ -144,5 +187,25 @@ mod tests {
         let p = [0, 0, 0, 1, 9, 0xf0, 0, 0, 1, 0x41, 0x9a];
         assert!(!has_idr_nal(&p));
         assert!(!has_idr_nal(&[]));
+    }
+
+    #[test]
+    fn idr_nal_detection_in_length_prefixed_units() {
+        // MP4 framing, 4-byte lengths: SEI (type 6) then an IDR slice.
+        let idr = [0, 0, 0, 3, 0x06, 0x05, 0x01, 0, 0, 0, 2, 0x65, 0x88];
+        assert!(has_idr_nal(&idr));
+        // A non-IDR slice only.
+        let p = [0, 0, 0, 2, 0x41, 0x9a];
+        assert!(!has_idr_nal(&p));
+        // 2-byte lengths.
+        assert!(has_idr_nal(&[0, 2, 0x65, 0x88]));
+        // A 300-byte IDR slice: its length prefix looks like a start code.
+        let mut long = vec![0, 0, 1, 44, 0x65];
+        long.resize(4 + 300, 0x11);
+        assert!(has_idr_nal(&long));
+        long[4] = 0x41;
+        assert!(!has_idr_nal(&long));
+        // Lengths that do not tile the packet are not NAL units.
+        assert!(!has_idr_nal(&[0, 0, 0, 9, 0x65, 0x88]));
     }
 }

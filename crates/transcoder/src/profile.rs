@@ -42,6 +42,19 @@ pub enum AudioMode {
     Drop,
 }
 
+/// What a rung whose box is larger than the source does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Upscale {
+    /// The rung is not produced (the default): no pixels are made up or billed.
+    #[default]
+    Skip,
+    /// The rung is produced at the source's size (rounded down to even sides).
+    Clamp,
+    /// The rung is produced at its box size, upscaled.
+    Allow,
+}
+
 fn default_fps_den() -> u32 {
     1
 }
@@ -85,6 +98,9 @@ pub struct Profile {
     /// Audio bitrate in bits per second when `audio` is `encode`.
     #[serde(default = "default_audio_bitrate")]
     pub audio_bitrate: u32,
+    /// What to do when the box is larger than the source.
+    #[serde(default)]
+    pub upscale: Upscale,
 }
 
 /// Names of the built-in presets, lowest rung first.
@@ -118,7 +134,25 @@ impl Profile {
             h264_profile: H264Profile::High,
             audio: AudioMode::Copy,
             audio_bitrate: default_audio_bitrate(),
+            upscale: Upscale::Skip,
         })
+    }
+
+    /// Output size of this rung for a `src_w x src_h` source, or `None` when
+    /// the rung would upscale and its policy is [`Upscale::Skip`].
+    ///
+    /// A rung upscales when the size fitted into its box is larger than the
+    /// source on either side.
+    pub fn output_size(&self, src_w: u32, src_h: u32) -> Option<(u32, u32)> {
+        let (w, h) = output_dimensions(src_w, src_h, self.width, self.height);
+        if w <= src_w.max(2) && h <= src_h.max(2) {
+            return Some((w, h));
+        }
+        match self.upscale {
+            Upscale::Allow => Some((w, h)),
+            Upscale::Skip => None,
+            Upscale::Clamp => Some(((src_w & !1).max(2), (src_h & !1).max(2))),
+        }
     }
 
     /// The fixed output frame rate, or `None` for pass-through.
@@ -296,6 +330,28 @@ mod tests {
             profiles_from_json(r#"[{"name":"a","width":99999,"height":240,"bitrate":200000}]"#)
                 .is_err()
         );
+    }
+
+    #[test]
+    fn rungs_above_the_source_are_skipped_unless_configured() {
+        let mut p = Profile::preset("720p").expect("preset");
+        assert_eq!(p.output_size(176, 144), None);
+        assert_eq!(p.output_size(1920, 1080), Some((1280, 720)));
+        assert_eq!(p.output_size(1280, 720), Some((1280, 720)));
+        p.upscale = Upscale::Clamp;
+        assert_eq!(p.output_size(176, 144), Some((176, 144)));
+        assert_eq!(p.output_size(175, 143), Some((174, 142)));
+        p.upscale = Upscale::Allow;
+        assert_eq!(p.output_size(176, 144), Some((880, 720)));
+        let json = r#"[{"name":"a","width":640,"height":360,"bitrate":500000,"upscale":"clamp"}]"#;
+        assert_eq!(
+            profiles_from_json(json).expect("parse")[0].upscale,
+            Upscale::Clamp
+        );
+        // 240p of a 640x272 source fits 426x182: no upscaling, kept.
+        let low = Profile::preset("240p").expect("preset");
+        assert_eq!(low.output_size(640, 272), Some((426, 182)));
+        assert_eq!(low.output_size(176, 144), None);
     }
 
     #[test]

@@ -76,6 +76,147 @@ pub struct FrameQuality {
     pub ssim_y: f64,
     /// Lowest PSNR over 16x16 luma blocks, in dB.
     pub worst_block_psnr: f64,
+    /// Colour of the rendition relative to the reference's own colour.
+    pub colour: Colour,
+    /// Fine luma detail of the rendition relative to the reference's.
+    #[serde(default)]
+    pub detail: Detail,
+}
+
+/// Fine detail of a rendition against its reference, on the luma band that a
+/// 2x2 average removes (`x - upsample(downsample(x))`): the projection of the
+/// rendition's band on the reference's, `sum(h_rend * h_ref) / sum(h_ref^2)`.
+/// An honest encode keeps most of it; one made at half the resolution and
+/// upscaled keeps little.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct Detail {
+    /// Sum of h_ref^2.
+    pub ref_energy: f64,
+    /// Sum of h_rend * h_ref.
+    pub cross: f64,
+}
+
+impl Detail {
+    /// Measures two equally sized `w x h` luma planes.
+    pub fn measure(a: &[u8], b: &[u8], w: usize, h: usize) -> Self {
+        let mut d = Self::default();
+        if a.len() != w * h || b.len() != w * h {
+            return d;
+        }
+        for y0 in (0..h.saturating_sub(1)).step_by(2) {
+            for x0 in (0..w.saturating_sub(1)).step_by(2) {
+                let idx = [
+                    y0 * w + x0,
+                    y0 * w + x0 + 1,
+                    (y0 + 1) * w + x0,
+                    (y0 + 1) * w + x0 + 1,
+                ];
+                let ma = idx.iter().map(|&i| f64::from(a[i])).sum::<f64>() / 4.0;
+                let mb = idx.iter().map(|&i| f64::from(b[i])).sum::<f64>() / 4.0;
+                for &i in &idx {
+                    let (ha, hb) = (f64::from(a[i]) - ma, f64::from(b[i]) - mb);
+                    d.ref_energy += ha * ha;
+                    d.cross += ha * hb;
+                }
+            }
+        }
+        d
+    }
+
+    /// Adds another frame's sums.
+    pub fn add(&mut self, o: &Self) {
+        self.ref_energy += o.ref_energy;
+        self.cross += o.cross;
+    }
+
+    /// Share of the reference's fine detail the rendition keeps (1 = all).
+    pub fn ratio(&self) -> f64 {
+        if self.ref_energy <= 0.0 {
+            1.0
+        } else {
+            self.cross / self.ref_energy
+        }
+    }
+}
+
+/// Colour of a rendition frame relative to its reference, measured on the
+/// chroma vectors `z = (Cb - 128) + i (Cr - 128)`: the complex least-squares
+/// gain `g` with `z_rendition ~ g z_reference` gives the saturation change
+/// `|g|` and the hue rotation `arg g`, whatever the source's own saturation.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct Colour {
+    /// Sum of |z_ref|^2.
+    pub ref_energy: f64,
+    /// Real part of the sum of z_rend * conj(z_ref).
+    pub cross_re: f64,
+    /// Imaginary part of the sum of z_rend * conj(z_ref).
+    pub cross_im: f64,
+    /// Sum of (z_rend - z_ref) (real, imaginary), for the mean colour shift.
+    pub shift: (f64, f64),
+    /// Chroma samples summed.
+    pub n: f64,
+}
+
+impl Colour {
+    /// Measures two equally sized pairs of chroma planes.
+    pub fn measure(ref_u: &[u8], ref_v: &[u8], u: &[u8], v: &[u8]) -> Self {
+        let mut c = Self::default();
+        for (((&ru, &rv), &du), &dv) in ref_u.iter().zip(ref_v).zip(u).zip(v) {
+            let (a, b) = (f64::from(ru) - 128.0, f64::from(rv) - 128.0);
+            let (x, y) = (f64::from(du) - 128.0, f64::from(dv) - 128.0);
+            c.ref_energy += a * a + b * b;
+            c.cross_re += x * a + y * b;
+            c.cross_im += y * a - x * b;
+            c.shift.0 += x - a;
+            c.shift.1 += y - b;
+            c.n += 1.0;
+        }
+        c
+    }
+
+    /// Adds another frame's sums.
+    pub fn add(&mut self, o: &Self) {
+        self.ref_energy += o.ref_energy;
+        self.cross_re += o.cross_re;
+        self.cross_im += o.cross_im;
+        self.shift.0 += o.shift.0;
+        self.shift.1 += o.shift.1;
+        self.n += o.n;
+    }
+
+    /// RMS chroma of the reference (how colourful the source is), in levels.
+    pub fn ref_rms(&self) -> f64 {
+        if self.n > 0.0 {
+            (self.ref_energy / self.n).sqrt()
+        } else {
+            0.0
+        }
+    }
+
+    /// Saturation gain |g| (1 = unchanged, 0 = grayscale).
+    pub fn saturation(&self) -> f64 {
+        if self.ref_energy <= 0.0 {
+            return 1.0;
+        }
+        self.cross_re.hypot(self.cross_im) / self.ref_energy
+    }
+
+    /// Hue rotation arg g in degrees.
+    pub fn hue_deg(&self) -> f64 {
+        if self.ref_energy <= 0.0 {
+            return 0.0;
+        }
+        self.cross_im.atan2(self.cross_re).to_degrees()
+    }
+
+    /// Length of the mean chroma shift, in levels.
+    pub fn shift_levels(&self) -> f64 {
+        if self.n > 0.0 {
+            self.shift.0.hypot(self.shift.1) / self.n
+        } else {
+            0.0
+        }
+    }
 }
 
 fn mse_to_psnr(mse: f64) -> f64 {
@@ -174,6 +315,8 @@ pub fn compare(reference: &Picture, rendition: &Picture) -> Option<FrameQuality>
         psnr_v: psnr(rv, dv),
         ssim_y: ssim(ry, dy, w, h),
         worst_block_psnr: worst_block_psnr(ry, dy, w, h, 16),
+        colour: Colour::measure(ru, rv, du, dv),
+        detail: Detail::measure(ry, dy, w, h),
     })
 }
 
@@ -188,8 +331,60 @@ pub struct Thresholds {
     pub min_ssim: f64,
     /// Below this median worst-block PSNR the rendition fails (overlay).
     pub min_block_psnr: f64,
+    /// Below this luma PSNR on any single sampled frame the rendition fails.
+    pub min_frame_psnr_y: f64,
+    /// Below this worst-block PSNR on any single sampled frame the rendition
+    /// fails (an overlay on part of the segment).
+    pub min_frame_block_psnr: f64,
     /// Margin (dB) above the PSNR floors that still counts as suspicious.
     pub suspicious_margin_db: f64,
+}
+
+/// Allowed colour departure from the source (see [`Colour`]).
+///
+/// Honest encoders lose a little chroma, more on pale sources (x264 quantises
+/// faint chroma away): on the sample clips the saturation gain of honest
+/// renditions was 0.97-0.99 on colourful 720p footage (RMS chroma 30 levels)
+/// and down to 0.82 segment-wide, 0.73 on single frames, on pale footage
+/// (RMS chroma 5). The lower bound therefore drops with the source's RMS
+/// chroma `r`: `min_saturation - pale_allowance / r`. Encoders do not add
+/// saturation, so the upper bound is fixed.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ColourTolerance {
+    /// Largest saturation gain accepted.
+    pub max_saturation: f64,
+    /// Smallest saturation gain accepted on a very colourful source.
+    pub min_saturation: f64,
+    /// Levels of RMS chroma an honest encode may lose (see above).
+    pub pale_allowance: f64,
+    /// Hue may rotate by at most this many degrees.
+    pub hue_deg: f64,
+    /// The mean colour may move by at most this many levels.
+    pub shift_levels: f64,
+}
+
+impl ColourTolerance {
+    /// Over all compared frames of a segment.
+    pub const SEGMENT: Self = Self {
+        max_saturation: 1.15,
+        min_saturation: 0.9,
+        pale_allowance: 1.5,
+        hue_deg: 8.0,
+        shift_levels: 3.0,
+    };
+    /// On any single compared frame colourful enough to judge.
+    pub const FRAME: Self = Self {
+        max_saturation: 1.22,
+        min_saturation: 0.85,
+        pale_allowance: 2.5,
+        hue_deg: 15.0,
+        shift_levels: 5.0,
+    };
+
+    /// Smallest saturation gain accepted for a reference of RMS chroma `rms`.
+    pub fn min_saturation_at(&self, rms: f64) -> f64 {
+        (self.min_saturation - self.pale_allowance / rms.max(1e-3)).max(0.0)
+    }
 }
 
 impl Thresholds {
@@ -209,6 +404,8 @@ impl Thresholds {
             min_psnr_chroma: min_psnr_y,
             min_ssim: (0.80 + 0.02 * slope).clamp(0.75, 0.86),
             min_block_psnr: (min_psnr_y - 8.0).clamp(16.0, 21.0),
+            min_frame_psnr_y: min_psnr_y - 4.0,
+            min_frame_block_psnr: (min_psnr_y - 11.0).clamp(13.0, 18.0),
             suspicious_margin_db: 2.0,
         }
     }
@@ -263,6 +460,62 @@ mod tests {
         let flat = vec![128u8; w * w];
         assert!(ssim(&a, &a, w, w) > 0.999);
         assert!(ssim(&a, &flat, w, w) < 0.1);
+    }
+
+    #[test]
+    fn colour_gain_reads_saturation_hue_and_cast() {
+        // Reference chroma vectors of varied direction and length.
+        let n = 64;
+        let u: Vec<u8> = (0..n)
+            .map(|i| (128 + (i % 9) as i32 * 4 - 16) as u8)
+            .collect();
+        let v: Vec<u8> = (0..n)
+            .map(|i| (128 + (i % 7) as i32 * 5 - 15) as u8)
+            .collect();
+        let same = Colour::measure(&u, &v, &u, &v);
+        assert!((same.saturation() - 1.0).abs() < 1e-12 && same.hue_deg().abs() < 1e-9);
+        // Half the saturation.
+        let half = |p: &[u8]| -> Vec<u8> {
+            p.iter()
+                .map(|&x| ((f64::from(x) - 128.0) * 0.5 + 128.0) as u8)
+                .collect()
+        };
+        let c = Colour::measure(&u, &v, &half(&u), &half(&v));
+        assert!((c.saturation() - 0.5).abs() < 0.03, "{}", c.saturation());
+        // A 90-degree rotation: (Cb, Cr) -> (-Cr, Cb).
+        let ru: Vec<u8> = v.iter().map(|&x| (256 - i32::from(x)) as u8).collect();
+        let c = Colour::measure(&u, &v, &ru, &u);
+        assert!((c.hue_deg() - 90.0).abs() < 1.0, "{}", c.hue_deg());
+        // Grey: no colour left; a cast: every sample moved by 6 levels.
+        let grey = vec![128u8; n];
+        assert!(Colour::measure(&u, &v, &grey, &grey).saturation() < 1e-9);
+        let cast: Vec<u8> = u.iter().map(|&x| x + 6).collect();
+        assert!((Colour::measure(&u, &v, &cast, &v).shift_levels() - 6.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn fine_detail_is_kept_by_a_copy_and_lost_by_a_blur() {
+        let (w, h) = (32, 32);
+        let a: Vec<u8> = (0..w * h).map(|i| ((i * 37) % 251) as u8).collect();
+        assert!((Detail::measure(&a, &a, w, h).ratio() - 1.0).abs() < 1e-12);
+        // Each 2x2 block replaced by its mean: the finest band is gone.
+        let mut blurred = a.clone();
+        for y in (0..h).step_by(2) {
+            for x in (0..w).step_by(2) {
+                let idx = [
+                    y * w + x,
+                    y * w + x + 1,
+                    (y + 1) * w + x,
+                    (y + 1) * w + x + 1,
+                ];
+                let m = idx.iter().map(|&i| u32::from(a[i])).sum::<u32>() / 4;
+                for i in idx {
+                    blurred[i] = m as u8;
+                }
+            }
+        }
+        assert!(Detail::measure(&a, &blurred, w, h).ratio().abs() < 1e-9);
+        assert_eq!(Detail::default().ratio(), 1.0);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use ffmpeg_next::{
 
 use crate::accounting::PixelCounter;
 use crate::error::{Result, TranscodeError};
-use crate::profile::{AudioMode, Profile, output_dimensions};
+use crate::profile::{AudioMode, Profile};
 
 /// Source facts a rendition needs to set itself up.
 #[derive(Clone)]
@@ -80,8 +80,12 @@ impl Rendition {
         src: &SourceInfo,
         max_ratio: f64,
     ) -> Result<Self> {
-        let (width, height) =
-            output_dimensions(src.width, src.height, profile.width, profile.height);
+        let (width, height) = profile.output_size(src.width, src.height).ok_or_else(|| {
+            TranscodeError::InvalidProfile(format!(
+                "{} would upscale the {}x{} source",
+                profile.name, src.width, src.height
+            ))
+        })?;
         let path = dir.join(format!("{}.ts", profile.name));
         let mut octx = format::output_as(&path, "mpegts")
             .map_err(TranscodeError::ffmpeg("creating the output file"))?;

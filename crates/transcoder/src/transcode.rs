@@ -39,6 +39,8 @@ struct Job<'a> {
     out_dir: &'a Path,
     opts: &'a TranscodeOptions,
     workers: Vec<Worker>,
+    skipped: Vec<String>,
+    started: bool,
     audio: Option<(codec::Parameters, Rational)>,
     audio_decoder: Option<ffmpeg::decoder::Audio>,
     pending_audio: Vec<Packet>,
@@ -62,6 +64,10 @@ impl Job<'_> {
             x264_preset: self.opts.x264_preset.clone(),
         };
         for p in self.profiles {
+            if p.output_size(info.width, info.height).is_none() {
+                self.skipped.push(p.name.clone());
+                continue;
+            }
             let dir = self.out_dir.to_path_buf();
             let w = Worker::spawn(p, dir, info.clone(), self.opts.limits.max_frame_ratio)?;
             self.workers.push(w);
@@ -96,7 +102,7 @@ impl Job<'_> {
     }
 
     fn audio_packet(&mut self, packet: &Packet) -> Result<()> {
-        if self.workers.is_empty() {
+        if !self.started {
             if self.pending_audio.len() >= MAX_PENDING_AUDIO {
                 return Err(TranscodeError::Corrupt {
                     reason: "too much audio before the first video frame".into(),
@@ -138,7 +144,8 @@ impl Job<'_> {
     fn on_event(&mut self, event: Event<'_>) -> Result<()> {
         match event {
             Event::Frame(f, secs) => {
-                if self.workers.is_empty() {
+                if !self.started {
+                    self.started = true;
                     self.start(f)?;
                 }
                 self.decoded += 1;
@@ -198,6 +205,8 @@ pub fn transcode_segment(
         out_dir,
         opts,
         workers: Vec::with_capacity(profiles.len()),
+        skipped: Vec::new(),
+        started: false,
         audio,
         audio_decoder,
         pending_audio: Vec::new(),
@@ -207,6 +216,7 @@ pub fn transcode_segment(
     };
     let result = run(&mut opened, &mut job);
     let paths: Vec<PathBuf> = job.workers.iter().map(|w| w.path.clone()).collect();
+    let skipped = std::mem::take(&mut job.skipped);
     drop(job); // joins any worker still running
     let (stats, summaries) = match result {
         Ok(s) => s,
@@ -252,6 +262,7 @@ pub fn transcode_segment(
         duration_secs: stats.walk.duration_secs,
         has_audio: opened.audio_index.is_some(),
         renditions,
+        skipped,
         wall_secs: started.elapsed().as_secs_f64(),
     })
 }

@@ -22,8 +22,9 @@ use crate::compare::{self, QualitySummary};
 use crate::decode::Limits;
 use crate::error::Result;
 use crate::probe::{ProbeInfo, probe};
-use crate::profile::{Profile, output_dimensions};
+use crate::profile::Profile;
 use crate::quality::Thresholds;
+use crate::sampling::{Coverage, SampleKey, SamplingPolicy, coverage, positions, sample_count};
 pub use crate::verdict::{Verdict, overall};
 
 /// How far verification may go.
@@ -47,8 +48,14 @@ pub struct VerifyOptions {
     pub level: Level,
     /// Whether this segment was drawn for a random audit (used by `Auto`).
     pub audit: bool,
-    /// Frames sampled for the quality check.
-    pub samples: usize,
+    /// Frames sampled per rendition for the quality check; `None` (the
+    /// default) takes the smallest count that meets `sampling`'s target.
+    pub samples: Option<usize>,
+    /// Detection guarantees the sample count is chosen for.
+    pub sampling: SamplingPolicy,
+    /// The broadcaster's secret and segment identifier that key the sampled
+    /// positions; `None` draws a fresh secret for every verification.
+    pub key: Option<SampleKey>,
     /// Input guards (applied to source and rendition).
     pub limits: Limits,
 }
@@ -58,7 +65,9 @@ impl Default for VerifyOptions {
         Self {
             level: Level::Full,
             audit: false,
-            samples: 8,
+            samples: None,
+            sampling: SamplingPolicy::default(),
+            key: None,
             limits: Limits::default(),
         }
     }
@@ -106,8 +115,11 @@ pub struct Expected {
 impl Expected {
     /// Derives the expectation from the source probe and the profile.
     pub fn new(source: &ProbeInfo, profile: &Profile) -> Self {
-        let (width, height) =
-            output_dimensions(source.width, source.height, profile.width, profile.height);
+        // A rung that should have been skipped expects the source's own size
+        // (the cheap stage fails it with its own reason).
+        let (width, height) = profile
+            .output_size(source.width, source.height)
+            .unwrap_or((source.width & !1, source.height & !1));
         let (fps, frames) = match profile.frame_rate() {
             None => (source.fps, source.frames),
             Some((n, d)) => {
@@ -148,6 +160,8 @@ pub struct RenditionVerification {
     pub decoded: Option<(u64, u64)>,
     /// Quality metrics, when compared.
     pub quality: Option<QualitySummary>,
+    /// How well the sampled frames cover the rendition, when sampled.
+    pub coverage: Option<Coverage>,
     /// Thresholds applied to the quality metrics.
     pub thresholds: Thresholds,
     /// Wall seconds spent in the probe stage.
@@ -210,18 +224,29 @@ pub fn verify_segment(
         .map(|it| cheap_stage(source_probe, it, opts))
         .collect();
     // Pixels: decode each escalated rendition (keeping the quality samples).
-    let samples = if opts.level == Level::Pixels {
-        0
-    } else {
-        opts.samples
+    let sampling = opts.level != Level::Pixels;
+    let key = match (&opts.key, sampling) {
+        (Some(k), _) => Some(k.clone()),
+        (None, true) => Some(SampleKey::random(b"")?),
+        (None, false) => None,
     };
     for (p, it) in pending.iter_mut().zip(items) {
         if !p.fail.is_empty() || p.out.stage != "pixels" {
             continue;
         }
         let t = Instant::now();
-        match compare::decode_rendition(it.rendition, &opts.limits, p.out.expected.frames, samples)
-        {
+        let frames = p.out.expected.frames;
+        let wanted = match &key {
+            Some(key) if sampling => {
+                let n = opts
+                    .samples
+                    .unwrap_or_else(|| sample_count(frames, &opts.sampling));
+                p.out.coverage = Some(coverage(frames, n, &opts.sampling));
+                positions(key, &it.profile.name, frames, n)
+            }
+            _ => Vec::new(),
+        };
+        match compare::decode_rendition(it.rendition, &opts.limits, &wanted) {
             Ok(d) => {
                 p.out.decoded = Some((d.frames, d.pixels));
                 if d.pixels != it.claim.pixels || d.frames != it.claim.frames {
@@ -238,7 +263,14 @@ pub fn verify_segment(
     }
     // Quality: one pass over the source for every rendition still standing.
     let idx: Vec<usize> = (0..pending.len())
-        .filter(|&i| samples > 0 && pending[i].fail.is_empty() && pending[i].decoded.is_some())
+        .filter(|&i| {
+            sampling
+                && pending[i].fail.is_empty()
+                && pending[i]
+                    .decoded
+                    .as_ref()
+                    .is_some_and(|d| !d.samples.is_empty())
+        })
         .collect();
     if !idx.is_empty() {
         let t = Instant::now();
@@ -287,6 +319,7 @@ fn cheap_stage(source_probe: &ProbeInfo, it: &Item<'_>, opts: &VerifyOptions) ->
         probe: None,
         decoded: None,
         quality: None,
+        coverage: None,
         thresholds,
         probe_secs: 0.0,
         deep_secs: 0.0,
@@ -300,6 +333,20 @@ fn cheap_stage(source_probe: &ProbeInfo, it: &Item<'_>, opts: &VerifyOptions) ->
         }
         Err(e) => (vec![format!("rendition unreadable: {e}")], Vec::new()),
     };
+    let mut fail = fail;
+    if it
+        .profile
+        .output_size(source_probe.width, source_probe.height)
+        .is_none()
+    {
+        fail.insert(
+            0,
+            format!(
+                "rung {} is larger than the {}x{} source and must be skipped, not upscaled",
+                it.profile.name, source_probe.width, source_probe.height
+            ),
+        );
+    }
     out.probe_secs = t0.elapsed().as_secs_f64();
     let escalate = match opts.level {
         Level::Cheap => false,

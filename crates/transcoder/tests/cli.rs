@@ -11,8 +11,14 @@ fn bin() -> Command {
 }
 
 fn json(out: &std::process::Output) -> serde_json::Value {
-    assert!(
-        out.status.success(),
+    json_with_code(out, 0)
+}
+
+/// The JSON on stdout of a run that exited with `code`.
+fn json_with_code(out: &std::process::Output, code: i32) -> serde_json::Value {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
         "stderr: {}",
         String::from_utf8_lossy(&out.stderr)
     );
@@ -67,8 +73,8 @@ fn transcode_then_verify_round_trip() {
     assert_eq!(verdict["overall"]["verdict"], "pass", "{verdict:#}");
     assert_eq!(verdict["renditions"][1]["stage"], "quality");
 
-    // An explicit, inflated claim fails at the probe stage.
-    let verdict = json(
+    // An explicit, inflated claim fails at the probe stage: exit status 4.
+    let verdict = json_with_code(
         &bin()
             .args(["verify", "-s"])
             .arg(&src)
@@ -84,8 +90,97 @@ fn transcode_then_verify_round_trip() {
             ])
             .output()
             .expect("run verify"),
+        4,
     );
     assert_eq!(verdict["overall"]["verdict"], "fail", "{verdict:#}");
+
+    // A 720p rung of a 360p source must be skipped, not upscaled: a 360p
+    // file handed in for it fails.
+    let verdict = json_with_code(
+        &bin()
+            .args(["verify", "-s"])
+            .arg(&src)
+            .arg("-r")
+            .arg(out.path().join("240p.ts"))
+            .args(["-p", "720p", "--level", "cheap", "--report"])
+            .arg(out.path().join("report.json"))
+            .output()
+            .expect("run verify"),
+        4,
+    );
+    assert_eq!(verdict["overall"]["verdict"], "fail", "{verdict:#}");
+}
+
+#[test]
+fn verify_exit_status_tells_suspicious_from_fail_and_error() {
+    let src = common::segment(640, 360, 30, 1.0);
+    let out = tempfile::tempdir().expect("tempdir");
+    // A 360p rendition starved to 60 kb/s: cheap checks only suspect it.
+    let starved = common::tamper(&src, "cli_starved.ts", "null", "60k");
+    let verdict = json_with_code(
+        &bin()
+            .args(["verify", "-s"])
+            .arg(&src)
+            .arg("-r")
+            .arg(&starved)
+            .args([
+                "-p",
+                "360p",
+                "--level",
+                "cheap",
+                "--claim",
+                "640x360:30:6912000",
+            ])
+            .output()
+            .expect("run verify"),
+        3,
+    );
+    assert_eq!(verdict["overall"]["verdict"], "suspicious", "{verdict:#}");
+    // A missing source is an error: exit status 1, no verdict.
+    let run = bin()
+        .args(["verify", "-s"])
+        .arg(out.path().join("missing.ts"))
+        .arg("-r")
+        .arg(&starved)
+        .args(["-p", "360p", "--claim", "640x360:30:6912000"])
+        .output()
+        .expect("run verify");
+    assert_eq!(run.status.code(), Some(1));
+    // A bad command line: clap's exit status 2.
+    let run = bin().args(["verify", "--nonsense"]).output().expect("run");
+    assert_eq!(run.status.code(), Some(2));
+}
+
+#[test]
+fn probe_refuses_a_stream_without_readable_dimensions() {
+    // An H.264 elementary stream cut before its first picture: FFmpeg finds a
+    // video stream but not its size.
+    let full = common::ffmpeg_to(
+        "cli_probe_src.h264",
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=320x240:rate=30",
+            "-t",
+            "0.2",
+            "-c:v",
+            "libx264",
+            "-f",
+            "h264",
+        ],
+    );
+    let bytes = std::fs::read(&full).expect("read");
+    let cut = common::bytes_file("cli_probe_cut.h264", &bytes[..40.min(bytes.len())]);
+    let run = bin().arg("probe").arg(&cut).output().expect("run probe");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(
+        run.status.code(),
+        Some(1),
+        "stdout: {}",
+        String::from_utf8_lossy(&run.stdout)
+    );
+    assert!(stderr.contains("Error"), "{stderr}");
 }
 
 #[test]
@@ -136,4 +231,38 @@ fn bad_input_exits_non_zero_with_a_clear_message() {
     assert!(!run.status.success());
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(stderr.contains("not a readable media segment"), "{stderr}");
+}
+
+#[test]
+fn bench_takes_an_input_file() {
+    let src = common::segment(640, 360, 30, 1.0);
+    let work = tempfile::tempdir().expect("tempdir");
+    let run = bin()
+        .args(["bench", "--runs", "1", "--input"])
+        .arg(&src)
+        .arg("--work-dir")
+        .arg(work.path())
+        .output()
+        .expect("run bench");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    // Only the 360p rung fits a 360p source; its PSNR is compared with the CLI's.
+    let label = src.display().to_string();
+    assert!(stdout.contains(&format!("| {label} | 360p |")), "{stdout}");
+    assert!(!stdout.contains("| 720p |"), "{stdout}");
+    assert!(stdout.contains("ffmpeg CLI, one process"), "{stdout}");
+    // A source below every rung cannot be benchmarked: an error, exit 1.
+    let tiny = common::segment(176, 144, 30, 0.5);
+    let run = bin()
+        .args(["bench", "--runs", "1", "--input"])
+        .arg(&tiny)
+        .output()
+        .expect("run bench");
+    assert_eq!(run.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("would upscale"));
 }

@@ -3,7 +3,9 @@
 mod common;
 
 use streamflow_transcoder::probe::probe;
-use streamflow_transcoder::profile::{AudioMode, H264Profile, Profile, presets_from_names};
+use streamflow_transcoder::profile::{
+    AudioMode, H264Profile, Profile, Upscale, presets_from_names,
+};
 use streamflow_transcoder::transcode::{TranscodeOptions, transcode_many, transcode_segment};
 use streamflow_transcoder::{Limits, TranscodeReport};
 
@@ -57,7 +59,9 @@ fn ladder_accounting_matches_the_encoded_files() {
 #[test]
 fn aspect_ratio_is_kept_with_even_dimensions() {
     let src = common::segment(640, 480, 30, 0.5);
-    let (_out, report) = run(&src, &presets_from_names("720p,240p").expect("presets"));
+    let mut ladder = presets_from_names("720p,240p").expect("presets");
+    ladder[0].upscale = Upscale::Allow;
+    let (_out, report) = run(&src, &ladder);
     let dims: Vec<_> = report
         .renditions
         .iter()
@@ -71,6 +75,29 @@ fn aspect_ratio_is_kept_with_even_dimensions() {
         (report.renditions[0].width, report.renditions[0].height),
         (360, 640)
     );
+}
+
+#[test]
+fn rungs_above_a_small_source_are_skipped_or_clamped_and_bill_accordingly() {
+    let src = common::segment(176, 144, 30, 0.5);
+    // The default ladder would upscale a QCIF source: nothing is produced or billed.
+    let (out, report) = run(
+        &src,
+        &presets_from_names("720p,480p,360p").expect("presets"),
+    );
+    assert!(report.renditions.is_empty(), "{:?}", report.renditions);
+    assert_eq!(report.skipped, vec!["720p", "480p", "360p"]);
+    assert_eq!(report.total_pixels(), 0);
+    assert_eq!(std::fs::read_dir(out.path()).expect("out dir").count(), 0);
+    // Clamped: one rendition at the source's size, billed at that size.
+    let mut ladder = presets_from_names("480p,240p").expect("presets");
+    ladder[0].upscale = Upscale::Clamp;
+    let (_out, report) = run(&src, &ladder);
+    assert_eq!(report.skipped, vec!["240p"]);
+    let r = &report.renditions[0];
+    assert_eq!((r.name.as_str(), r.width, r.height), ("480p", 176, 144));
+    assert_eq!(r.pixels, r.frames * 176 * 144);
+    assert_eq!(report.total_pixels(), r.pixels);
 }
 
 #[test]

@@ -100,3 +100,54 @@ pub fn ffmpeg_to(name: &str, args: &[&str]) -> PathBuf {
 pub fn bytes_file(name: &str, bytes: &[u8]) -> PathBuf {
     cached(name, |p| std::fs::write(p, bytes).expect("write"))
 }
+
+/// A real sample clip fetched by `tools/fetch-media.sh` (run by `make setup`).
+pub fn media_clip(name: &str) -> PathBuf {
+    let dir = std::env::var_os("STREAMFLOW_MEDIA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("media"));
+    let path = dir.join(name);
+    assert!(
+        path.is_file(),
+        "sample clip {} missing: run tools/fetch-media.sh (part of make setup)",
+        path.display()
+    );
+    path
+}
+
+/// A source segment cut from a real clip: `secs` seconds from `start`,
+/// re-encoded near-losslessly (CRF 12) into MPEG-TS with a `filter` applied
+/// (`null` for none), as a broadcaster would send it.
+pub fn real_segment(name: &str, clip: &str, start: f64, secs: f64, filter: &str) -> PathBuf {
+    let src = media_clip(clip);
+    cached(name, |p| {
+        let args = [
+            "-ss",
+            &start.to_string(),
+            "-i",
+            &src.display().to_string(),
+            "-t",
+            &secs.to_string(),
+            "-map",
+            "0:v",
+            "-map",
+            "0:a?",
+            "-vf",
+            filter,
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-crf",
+            "12",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-f",
+            "mpegts",
+            &p.display().to_string(),
+        ];
+        run_ffmpeg(&args).expect("cut a real segment");
+    })
+}
