@@ -48,7 +48,11 @@ contract Populate is Script {
         else _phase4();
     }
 
+    /// @notice An LPT transfer returned false.
+    error TransferFailed(address to);
+
     function _key(uint256 i) private pure returns (uint256) {
+        // forge-lint: disable-next-line(unsafe-typecast) -- dev account indexes are small
         return svm.deriveKey(MNEMONIC, uint32(i));
     }
 
@@ -56,7 +60,8 @@ contract Populate is Script {
         svm.startBroadcast(_key(0));
         if (!rounds.currentRoundInitialized()) rounds.initializeRound();
         for (uint256 i = 1; i <= o + dl; ++i) {
-            token.transfer(svm.addr(_key(i)), i <= o ? 10_000 ether : 5000 ether);
+            address to = svm.addr(_key(i));
+            if (!token.transfer(to, i <= o ? 10_000 ether : 5000 ether)) revert TransferFailed(to);
         }
         svm.stopBroadcast();
         for (uint256 i = 1; i <= o; ++i) {

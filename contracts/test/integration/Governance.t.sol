@@ -16,6 +16,7 @@ import {TimelockController} from "@openzeppelin/contracts/governance/TimelockCon
 /// one scheduled batch executed only after the delay, and the guardian can pause but nothing else.
 contract GovernanceTest is FullDeployers, GovernanceDeployer {
     uint256 internal constant DELAY = 2 days;
+    bytes32 internal constant SALT = keccak256("b1");
 
     TimelockController internal timelock;
     address internal proposer = makeAddr("proposer");
@@ -58,10 +59,10 @@ contract GovernanceTest is FullDeployers, GovernanceDeployer {
     function test_BatchExecutesOnlyAfterTheDelay() public {
         RoundsManagerV2 v2 = new RoundsManagerV2(IController(address(full.core.controller)));
         (address[] memory targets, uint256[] memory values, bytes[] memory payloads) = _batch(address(v2));
-        bytes32 id = timelock.hashOperationBatch(targets, values, payloads, bytes32(0), bytes32("b1"));
+        bytes32 id = timelock.hashOperationBatch(targets, values, payloads, bytes32(0), SALT);
 
         vm.prank(proposer);
-        timelock.scheduleBatch(targets, values, payloads, bytes32(0), bytes32("b1"), DELAY);
+        timelock.scheduleBatch(targets, values, payloads, bytes32(0), SALT, DELAY);
         assertTrue(timelock.isOperationPending(id));
 
         vm.warp(block.timestamp + DELAY - 1);
@@ -69,16 +70,16 @@ contract GovernanceTest is FullDeployers, GovernanceDeployer {
             abi.encodeWithSelector(
                 TimelockController.TimelockUnexpectedOperationState.selector,
                 id,
-                bytes32(1 << uint8(TimelockController.OperationState.Ready))
+                bytes32(2 ** uint256(TimelockController.OperationState.Ready))
             )
         );
         vm.prank(executor);
-        timelock.executeBatch(targets, values, payloads, bytes32(0), bytes32("b1"));
+        timelock.executeBatch(targets, values, payloads, bytes32(0), SALT);
         assertEq(full.broker.broker.unlockPeriod(), 3);
 
         vm.warp(block.timestamp + 1);
         vm.prank(executor);
-        timelock.executeBatch(targets, values, payloads, bytes32(0), bytes32("b1"));
+        timelock.executeBatch(targets, values, payloads, bytes32(0), SALT);
         assertTrue(timelock.isOperationDone(id));
         assertEq(full.broker.broker.unlockPeriod(), 4);
         assertEq(RoundsManagerV2(address(full.core.rounds)).version(), 2);
@@ -91,7 +92,7 @@ contract GovernanceTest is FullDeployers, GovernanceDeployer {
             abi.encodeWithSelector(TimelockController.TimelockInsufficientDelay.selector, DELAY - 1, DELAY)
         );
         vm.prank(proposer);
-        timelock.scheduleBatch(targets, values, payloads, bytes32(0), bytes32("b1"), DELAY - 1);
+        timelock.scheduleBatch(targets, values, payloads, bytes32(0), SALT, DELAY - 1);
     }
 
     function test_RevertWhen_ScheduledOrExecutedWithoutTheRole() public {
@@ -102,10 +103,10 @@ contract GovernanceTest is FullDeployers, GovernanceDeployer {
             )
         );
         vm.prank(stranger);
-        timelock.scheduleBatch(targets, values, payloads, bytes32(0), bytes32("b1"), DELAY);
+        timelock.scheduleBatch(targets, values, payloads, bytes32(0), SALT, DELAY);
 
         vm.prank(proposer);
-        timelock.scheduleBatch(targets, values, payloads, bytes32(0), bytes32("b1"), DELAY);
+        timelock.scheduleBatch(targets, values, payloads, bytes32(0), SALT, DELAY);
         vm.warp(block.timestamp + DELAY);
         vm.expectRevert(
             abi.encodeWithSelector(
@@ -113,13 +114,13 @@ contract GovernanceTest is FullDeployers, GovernanceDeployer {
             )
         );
         vm.prank(proposer);
-        timelock.executeBatch(targets, values, payloads, bytes32(0), bytes32("b1"));
+        timelock.executeBatch(targets, values, payloads, bytes32(0), SALT);
     }
 
     /// The old single key lost every power: the protocol's governance is the timelock alone.
     function test_RevertWhen_TheDeployerActsDirectly() public {
         vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, address(this)));
-        full.core.controller.setContract(bytes32("x"), address(1));
+        full.core.controller.setContract(keccak256("x"), address(1));
         vm.expectRevert(abi.encodeWithSelector(IControlled.NotGovernance.selector, address(this)));
         full.core.rounds.setRoundLength(77);
     }
@@ -152,7 +153,7 @@ contract GovernanceTest is FullDeployers, GovernanceDeployer {
             abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, guardian);
         vm.startPrank(guardian);
         vm.expectRevert(unauthorized);
-        full.core.controller.setContract(bytes32("x"), address(1));
+        full.core.controller.setContract(keccak256("x"), address(1));
         vm.expectRevert(unauthorized);
         full.core.controller.upgradeProxy(address(full.core.rounds), address(1), "");
         vm.expectRevert(unauthorized);
