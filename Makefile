@@ -1,7 +1,7 @@
 # The two commands a newcomer needs (see README.md):
 #   make demo   install what it needs, start a local anvil, deploy the protocol, read it back
 #   make test   install everything (auditor tools included), run every test (what .ci/run runs)
-.PHONY: setup setup-audit demo test audit fuzz fuzz-bench stop layout-update transcoder-calibration
+.PHONY: setup setup-audit demo test audit fuzz fuzz-bench stop layout-update rehearsal transcoder-calibration
 
 # What the main job needs: Debian packages (FFmpeg, clang), the pinned npm tools, a Rust check.
 setup:
@@ -37,6 +37,10 @@ stop:
 # After an intended, compatible storage change (appended fields): refresh storage-layout/.
 layout-update:
 	@node_modules/.bin/forge build && node tools/storage-layout.js update
+
+# Upgrade rehearsal on a fresh anvil: populate, upgrade every proxy through the timelock, diff state.
+rehearsal:
+	@node_modules/.bin/forge build && script/rehearsal.sh
 
 # Transcoder verifier on real footage, the long run: honest margins over every encoder, preset and
 # scaler, and the tamper x level table (CI runs a representative subset of both).

@@ -22,6 +22,9 @@ step "storage layout"
 node tools/storage-layout.js selftest >/dev/null
 node tools/storage-layout.js check
 
+step "upgrade rehearsal on a real anvil (script/rehearsal.sh)"
+script/rehearsal.sh
+
 step "slither (fails on an untriaged High/Medium finding)"
 .venv/bin/python tools/audit.py slither
 

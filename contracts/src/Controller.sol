@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {IController} from "./interfaces/IController.sol";
+import {ContractIds} from "./libraries/ContractIds.sol";
 import {ControlledProxy} from "./proxy/ControlledProxy.sol";
 import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 
@@ -12,6 +13,9 @@ import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step
 contract Controller is IController, Ownable2Step {
     mapping(bytes32 id => address addr) private _registry;
     bool private _paused;
+    /// @dev Whether the current pause was made by the guardian (it may lift only those). Shares
+    /// `_paused`'s slot.
+    bool private _pausedByGuardian;
 
     /// @param governance The initial owner.
     constructor(address governance) Ownable(governance) {
@@ -32,16 +36,21 @@ contract Controller is IController, Ownable2Step {
     }
 
     /// @inheritdoc IController
-    function pause() external onlyOwner {
+    function pause() external {
+        bool byGuardian = _checkOwnerOrGuardian();
         if (_paused) revert AlreadyPaused();
         _paused = true;
+        _pausedByGuardian = byGuardian;
         emit ProtocolPaused(msg.sender);
     }
 
     /// @inheritdoc IController
-    function unpause() external onlyOwner {
+    function unpause() external {
+        bool byGuardian = _checkOwnerOrGuardian();
         if (!_paused) revert NotPaused();
+        if (byGuardian && !_pausedByGuardian) revert PausedByGovernance();
         _paused = false;
+        _pausedByGuardian = false;
         emit ProtocolUnpaused(msg.sender);
     }
 
@@ -55,6 +64,17 @@ contract Controller is IController, Ownable2Step {
         // Emitted first: if the upgrade reverts, so does the event.
         emit ProxyUpgraded(proxy, implementation);
         ControlledProxy(payable(proxy)).upgradeToAndCall(implementation, data);
+    }
+
+    /// @dev Reverts unless the caller is the owner or the pause guardian (registered under
+    /// `ContractIds.PAUSE_GUARDIAN`, so that the Controller's ABI and dispatch stay as they were);
+    /// returns true for the guardian (the owner wins when both are the same account).
+    function _checkOwnerOrGuardian() private view returns (bool byGuardian) {
+        if (msg.sender == owner()) return false;
+        if (msg.sender != _registry[ContractIds.PAUSE_GUARDIAN] || msg.sender == address(0)) {
+            revert OwnableUnauthorizedAccount(msg.sender);
+        }
+        return true;
     }
 
     /// @inheritdoc IController

@@ -24,6 +24,9 @@ interface IController {
     /// @param implementation Its new implementation.
     event ProxyUpgraded(address indexed proxy, address indexed implementation);
 
+    /// @notice The guardian tried to lift a pause that governance made: only governance can.
+    error PausedByGovernance();
+
     /// @notice `pause` was called while already paused.
     error AlreadyPaused();
 
@@ -43,10 +46,13 @@ interface IController {
     /// @return The registered address.
     function getContract(bytes32 id) external view returns (address);
 
-    /// @notice Pauses the protocol. Only governance.
+    /// @notice Pauses the protocol. Governance, or the pause guardian: the account governance
+    /// registered under `keccak256("PauseGuardian")` (the fast path, without the timelock's delay;
+    /// the guardian can do nothing else).
     function pause() external;
 
-    /// @notice Unpauses the protocol. Only governance.
+    /// @notice Unpauses the protocol. Governance, or the pause guardian when the guardian made the
+    /// pause.
     function unpause() external;
 
     /// @notice Whether the protocol is paused.

@@ -12,4 +12,6 @@ library ContractIds {
     bytes32 internal constant SERVICE_REGISTRY = keccak256("ServiceRegistry");
     bytes32 internal constant TICKET_BROKER = keccak256("TicketBroker");
     bytes32 internal constant FAULT_VERIFIER = keccak256("FaultVerifier");
+    /// @dev Not a contract: the account that may pause the protocol without the timelock's delay.
+    bytes32 internal constant PAUSE_GUARDIAN = keccak256("PauseGuardian");
 }
