@@ -2,98 +2,24 @@
 //! deployed proxies.
 
 use alloy::{
-    node_bindings::{Anvil, AnvilInstance},
+    node_bindings::AnvilInstance,
     primitives::U256,
     providers::{Provider, ProviderBuilder},
     signers::local::PrivateKeySigner,
 };
-use std::{
-    path::PathBuf,
-    process::Command,
-    sync::Mutex,
-    time::{Duration, Instant},
-};
+use std::process::Command;
 use streamflow_bindings::{
     Deployment,
     contracts::{BondingManager, Controller, LivepeerToken, RoundsManager, TicketBroker},
+    devnet::Devnet,
     ids,
 };
 
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn spawn_anvil() -> AnvilInstance {
-    Anvil::at(repo_root().join("node_modules/.bin/anvil"))
-        .port(0u16)
-        .try_spawn()
-        .expect("anvil starts (run `make setup`)")
-}
-
-/// forge shares `cache/` and `broadcast/` in the repository: one script run at a time.
-static FORGE: Mutex<()> = Mutex::new(());
-
-/// Runs `script/Deploy.s.sol` against `rpc` and returns what it wrote.
-fn deploy(rpc: &str, sender: &str, out: &std::path::Path) -> Deployment {
-    let _one_at_a_time = FORGE
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    // `--slow`: one transaction at a time, each confirmed before the next. Without it forge sends
-    // in parallel, and on a loaded machine one rejected send leaves a nonce gap that anvil queues
-    // behind for ever.
-    let mut child = Command::new(repo_root().join("node_modules/.bin/forge"))
-        .current_dir(repo_root())
-        .args([
-            "script",
-            "script/Deploy.s.sol",
-            "--rpc-url",
-            rpc,
-            "--broadcast",
-            "--slow",
-        ])
-        .args(["--unlocked", "--sender", sender, "-q"])
-        .env("STREAMFLOW_DEPLOYMENT", out)
-        .env("STREAMFLOW_RPC_URL", rpc)
-        .env("ROUND_LENGTH", "1000")
-        .spawn()
-        .expect("forge runs");
-    let deadline = Instant::now() + Duration::from_secs(240);
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("forge status") {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("forge script did not finish within 240 s");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    assert!(status.success(), "forge script failed: {status}");
-    Deployment::load(out).expect("deployment file")
-}
-
-/// A new anvil with the protocol deployed by its first dev account (governance), whose signer is
-/// returned; the anvil stops when the instance is dropped.
+/// A new anvil (1,000-block rounds) with the protocol deployed by its first dev account
+/// (governance), whose signer is returned; the anvil stops when the instance is dropped.
 fn fresh_deployment() -> (AnvilInstance, PrivateKeySigner, Deployment) {
-    let (anvil, signer, d, _file) = fresh_deployment_file();
-    (anvil, signer, d)
-}
-
-/// [`fresh_deployment`], keeping the deployment file (deleted when the returned handle drops).
-fn fresh_deployment_file() -> (
-    AnvilInstance,
-    PrivateKeySigner,
-    Deployment,
-    tempfile::NamedTempFile,
-) {
-    let anvil = spawn_anvil();
-    let signer: PrivateKeySigner = anvil.keys()[0].clone().into();
-    let out = tempfile::Builder::new()
-        .suffix(".json")
-        .tempfile_in(repo_root().join("deployments"))
-        .expect("temp file");
-    let d = deploy(&anvil.endpoint(), &signer.address().to_string(), out.path());
-    (anvil, signer, d, out)
+    let net = Devnet::start(1000).expect("anvil with the protocol deployed");
+    (net.anvil, net.governance, net.deployment)
 }
 
 #[tokio::test]
@@ -250,7 +176,12 @@ async fn deploy_block_is_the_first_block_with_the_protocol() {
 
 #[test]
 fn status_reads_the_recorded_chain_and_stops_quietly_on_a_closed_pipe() {
-    let (anvil, _signer, d, file) = fresh_deployment_file();
+    let Devnet {
+        anvil,
+        deployment: d,
+        file,
+        ..
+    } = Devnet::start(1000).expect("anvil with the protocol deployed");
     let status = || {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_streamflow-status"));
         cmd.env_remove("ETH_RPC_URL")

@@ -5,15 +5,10 @@
 
 use alloy::{
     network::EthereumWallet,
-    node_bindings::{Anvil, AnvilInstance},
+    node_bindings::AnvilInstance,
     primitives::{Address, B256, Bytes, U256, keccak256},
     providers::{Provider, ProviderBuilder},
     signers::local::PrivateKeySigner,
-};
-use std::{
-    path::{Path, PathBuf},
-    process::Command,
-    time::{Duration, Instant},
 };
 use streamflow_bindings::{
     Deployment,
@@ -21,6 +16,7 @@ use streamflow_bindings::{
         BondingManager, FaultVerifier, LivepeerToken, RoundsManager,
         TicketBroker::{self, TicketBrokerErrors},
     },
+    devnet::Devnet,
 };
 use streamflow_protocol::{
     LocalSigner, MemoryBroker, Rejection, SignedTicket, Ticket, Validator,
@@ -30,44 +26,6 @@ use streamflow_protocol::{
 };
 
 const ROUND_LENGTH: u64 = 20;
-
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// Runs `script/Deploy.s.sol` against `rpc` as `sender` (an unlocked anvil account).
-fn deploy(rpc: &str, sender: Address, out: &Path) -> Deployment {
-    // `--slow`: one transaction at a time (a parallel send rejected under load leaves a nonce gap).
-    let mut child = Command::new(repo_root().join("node_modules/.bin/forge"))
-        .current_dir(repo_root())
-        .args(["script", "script/Deploy.s.sol", "--rpc-url", rpc])
-        .args(["--broadcast", "--slow", "--unlocked", "-q", "--sender"])
-        .arg(sender.to_string())
-        .env("STREAMFLOW_DEPLOYMENT", out)
-        .env("ROUND_LENGTH", ROUND_LENGTH.to_string())
-        .spawn()
-        .expect("forge runs");
-    let deadline = Instant::now() + Duration::from_secs(300);
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("forge status") {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("forge script did not finish within 300 s");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    assert!(status.success(), "forge script failed: {status}");
-    Deployment::load(out).expect("deployment file")
-}
-
-fn spawn_anvil() -> AnvilInstance {
-    Anvil::at(repo_root().join("node_modules/.bin/anvil"))
-        .port(0u16)
-        .try_spawn()
-        .expect("anvil starts (run `make setup`)")
-}
 
 fn key_bytes(anvil: &AnvilInstance, i: usize) -> B256 {
     B256::from_slice(&anvil.keys()[i].to_bytes())
@@ -191,8 +149,12 @@ async fn mine_to_next_round(p: &impl Provider, d: &Deployment) -> u64 {
 
 #[tokio::test]
 async fn tickets_signed_here_redeem_on_the_real_broker_with_the_same_verdicts() {
-    let anvil = spawn_anvil();
-    let gov: PrivateKeySigner = anvil.keys()[0].clone().into();
+    let Devnet {
+        anvil,
+        governance: gov,
+        deployment: d,
+        file: _deployment_file,
+    } = Devnet::start(ROUND_LENGTH).expect("anvil with the protocol deployed");
     let orch_wallet: PrivateKeySigner = anvil.keys()[1].clone().into();
     let sender_wallet: PrivateKeySigner = anvil.keys()[2].clone().into();
     let (gov_addr, orch, sender) = (
@@ -203,11 +165,6 @@ async fn tickets_signed_here_redeem_on_the_real_broker_with_the_same_verdicts() 
     let sender_key = LocalSigner::from_bytes(&key_bytes(&anvil, 2)).unwrap();
     assert_eq!(sender_key.address(), sender);
 
-    let out = tempfile::Builder::new()
-        .suffix(".json")
-        .tempfile_in(repo_root().join("deployments"))
-        .expect("temp file");
-    let d = deploy(&anvil.endpoint(), gov_addr, out.path());
     let connect = |w: PrivateKeySigner| {
         ProviderBuilder::new()
             .wallet(EthereumWallet::from(w))

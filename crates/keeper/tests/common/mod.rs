@@ -3,16 +3,14 @@
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
 
 use alloy::network::EthereumWallet;
-use alloy::node_bindings::{Anvil, AnvilInstance};
+use alloy::node_bindings::AnvilInstance;
 use alloy::primitives::{Address, B256, Bytes, U256};
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::signers::local::PrivateKeySigner;
-use std::path::PathBuf;
-use std::process::Command;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use streamflow_bindings::Deployment;
 use streamflow_bindings::contracts::{BondingManager, LivepeerToken, RoundsManager, TicketBroker};
+use streamflow_bindings::devnet::Devnet;
 use streamflow_keeper::chain::{ChainReader, Contracts};
 use streamflow_keeper::redeem::{Policy, Redeemer};
 use streamflow_keeper::{Keeper, KeeperConfig, Submission};
@@ -20,12 +18,6 @@ use streamflow_protocol::ticket::{SignedTicket, Ticket};
 use streamflow_protocol::{LocalSigner, Validator};
 
 pub const ETHER: u128 = 1_000_000_000_000_000_000;
-
-pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-static FORGE: Mutex<()> = Mutex::new(());
 
 pub struct Chain {
     pub anvil: AnvilInstance,
@@ -49,39 +41,16 @@ impl Chain {
     /// Deploys with `round_length` blocks per round (ticket validity 2 rounds), bonds the
     /// orchestrator, starts a round in which it is active, funds the sender.
     pub async fn start(round_length: u64, deposit: u128, reserve: u128) -> Self {
-        let anvil = Anvil::at(repo_root().join("node_modules/.bin/anvil"))
-            .port(0u16)
-            .try_spawn()
-            .expect("anvil starts");
-        let gov: PrivateKeySigner = anvil.keys()[0].clone().into();
+        let Devnet {
+            anvil,
+            governance: gov,
+            deployment: d,
+            file,
+        } = Devnet::start(round_length).expect("anvil with the protocol deployed");
         let orch: PrivateKeySigner = anvil.keys()[1].clone().into();
         let sender_wallet: PrivateKeySigner = anvil.keys()[2].clone().into();
         let sender =
             LocalSigner::from_bytes(&B256::from_slice(&anvil.keys()[2].to_bytes())).unwrap();
-        let file = tempfile::Builder::new()
-            .suffix(".json")
-            .tempfile_in(repo_root().join("deployments"))
-            .unwrap();
-        {
-            let _one = FORGE.lock().unwrap_or_else(|p| p.into_inner());
-            let status = Command::new(repo_root().join("node_modules/.bin/forge"))
-                .current_dir(repo_root())
-                .args([
-                    "script",
-                    "script/Deploy.s.sol",
-                    "--rpc-url",
-                    &anvil.endpoint(),
-                ])
-                .args(["--broadcast", "--slow", "--unlocked", "--sender"])
-                .arg(gov.address().to_string())
-                .arg("-q")
-                .env("STREAMFLOW_DEPLOYMENT", file.path())
-                .env("ROUND_LENGTH", round_length.to_string())
-                .status()
-                .expect("forge runs");
-            assert!(status.success());
-        }
-        let d = Deployment::load(file.path()).unwrap();
         let provider = ProviderBuilder::new()
             .connect_http(anvil.endpoint_url())
             .erased();
