@@ -51,7 +51,8 @@ pub fn committee_domain(chain_id: u64, committee_verifier: Address) -> Domain {
 }
 
 /// One output rendition of a segment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Rendition {
     /// Profile identifier, e.g. `keccak256("720p30 H264 3000kbps")`.
     pub profile: B256,
@@ -74,7 +75,8 @@ impl Rendition {
 }
 
 /// The parameters of the ticket that paid for the segment (the receipt's `TicketParams`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct TicketParams {
     /// The ticket's face value.
     pub face_value: U256,
@@ -115,7 +117,8 @@ impl TicketParams {
 }
 
 /// What an orchestrator claims about one segment it transcoded.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SegmentReceipt {
     /// The broadcaster that sent the segment.
     pub broadcaster: Address,

@@ -1,0 +1,59 @@
+//! `streamflow-node`: one binary, one subcommand per role. The work is in the `streamflow_node`
+//! library; this file parses the command line, sets up logging and the shutdown signal.
+
+use clap::{Parser, Subcommand};
+
+/// A Streamflow network node.
+#[derive(Debug, Parser)]
+#[command(name = "streamflow-node", version, about)]
+struct Cli {
+    /// Log filter (`RUST_LOG` syntax), e.g. `info,streamflow_node=debug`.
+    #[arg(long, env = "STREAMFLOW_LOG", default_value = "info", global = true)]
+    log: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print the API version this node speaks.
+    Version,
+}
+
+/// Resolves on Ctrl-C or SIGTERM: the shutdown signal every server here takes as a parameter.
+#[allow(dead_code)]
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(&cli.log))
+        .with_writer(std::io::stderr)
+        .init();
+    match cli.command {
+        Command::Version => {
+            println!("{}", streamflow_node::wire::API_VERSION);
+            Ok(())
+        }
+    }
+}

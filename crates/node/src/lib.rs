@@ -1,0 +1,14 @@
+//! The off-chain roles of a Streamflow network node, as a library with one module per role; the
+//! `streamflow-node` binary is a thin command line over it (one subcommand per role).
+//!
+//! - [`wire`]: the HTTP API an orchestrator serves to broadcasters (quotes, paid segments, receipts,
+//!   renditions) and the error kinds a client acts on. Every role speaks it through these types.
+//! - [`pool`]: the orchestrator's transcoder pool: where a paid segment is transcoded (in-process
+//!   slots running `streamflow-transcoder`, and remote workers).
+//!
+//! Ticket and receipt rules come from `streamflow-protocol`, ticket intake and redemption from
+//! `streamflow-keeper`, transcoding and verification from `streamflow-transcoder`: this crate
+//! composes them and never restates their rules.
+
+pub mod pool;
+pub mod wire;
