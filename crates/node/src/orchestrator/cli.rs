@@ -421,6 +421,8 @@ async fn run_node(
     config: Config,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    // FFmpeg logs fatal errors only: the node reports failures through tracing.
+    streamflow_transcoder::quiet_ffmpeg(false);
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating {}", config.data_dir.display()))?;
     let keeper_config = config.keeper_config()?;
