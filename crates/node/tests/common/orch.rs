@@ -211,8 +211,9 @@ poll_ms = 200
         let r = rm.currentRoundAndEnd().call().await.unwrap();
         let end = u64::try_from(r.endBlock).unwrap();
         let now = self.provider.get_block_number().await.unwrap();
-        if end > now + 1 {
-            self.mine(end - now - 1).await;
+        // `endBlock` is the next round's first block: mine up to it, then initialize that round.
+        if end > now {
+            self.mine(end - now).await;
         }
         self.initialize_round().await;
     }
