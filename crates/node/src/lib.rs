@@ -4,7 +4,10 @@
 //! - [`wire`]: the HTTP API an orchestrator serves to broadcasters (quotes, paid segments, receipts,
 //!   renditions) and the error kinds a client acts on. Every role speaks it through these types.
 //! - [`pool`]: the orchestrator's transcoder pool: where a paid segment is transcoded (in-process
-//!   slots running `streamflow-transcoder`, and remote workers).
+//!   slots running `streamflow-transcoder`, and remote workers), its scheduling, and the worker
+//!   protocol it serves under `/v1/worker`.
+//! - [`worker`]: the transcoder worker role, a chain-unaware process that takes segments from an
+//!   orchestrator's pool.
 //!
 //! Ticket and receipt rules come from `streamflow-protocol`, ticket intake and redemption from
 //! `streamflow-keeper`, transcoding and verification from `streamflow-transcoder`: this crate
@@ -12,3 +15,4 @@
 
 pub mod pool;
 pub mod wire;
+pub mod worker;

@@ -18,10 +18,11 @@ struct Cli {
 enum Command {
     /// Print the API version this node speaks.
     Version,
+    /// Run a transcoder worker for an orchestrator's pool (knows nothing of the chain).
+    Transcoder(streamflow_node::worker::cli::Args),
 }
 
 /// Resolves on Ctrl-C or SIGTERM: the shutdown signal every server here takes as a parameter.
-#[allow(dead_code)]
 async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
@@ -54,6 +55,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Version => {
             println!("{}", streamflow_node::wire::API_VERSION);
             Ok(())
+        }
+        Command::Transcoder(args) => {
+            Ok(streamflow_node::worker::cli::run(args, shutdown_signal()).await?)
         }
     }
 }
