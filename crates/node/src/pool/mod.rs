@@ -985,6 +985,146 @@ fn read_renditions(report: &TranscodeReport, dir: &Path) -> std::io::Result<Vec<
 mod tests {
     use super::*;
 
+    fn session(slots: u32, busy: u32, ewma: Option<f64>) -> Session {
+        Session {
+            cred: 0,
+            label: String::new(),
+            trust: Trust::Trusted,
+            slots,
+            busy,
+            last_seen: Instant::now(),
+            queue: VecDeque::new(),
+            tasks: HashSet::new(),
+            wake: Arc::new(Notify::new()),
+            speed: Speed {
+                ewma,
+                ..Speed::default()
+            },
+        }
+    }
+
+    #[test]
+    fn the_fastest_free_executor_is_chosen_and_unmeasured_ones_are_tried_first() {
+        let pool = Pool::new(PoolOptions::default());
+        let mut st = pool.inner.lock();
+        st.local_speed.ewma = Some(5e-8);
+        st.sessions.insert(1, session(1, 0, Some(2e-8)));
+        st.sessions.insert(2, session(2, 0, Some(1e-8)));
+        let none = HashSet::new();
+        assert_eq!(choose(&st, &none), Some(Exec::Remote(2)), "fastest");
+        st.sessions.get_mut(&2).expect("2").busy = 2;
+        assert_eq!(
+            choose(&st, &none),
+            Some(Exec::Remote(1)),
+            "next fastest free"
+        );
+        st.sessions.get_mut(&1).expect("1").busy = 1;
+        assert_eq!(
+            choose(&st, &none),
+            Some(Exec::Local(0)),
+            "slowest, but free"
+        );
+        st.local_busy[0] = true;
+        assert_eq!(choose(&st, &none), None, "all busy");
+        st.sessions.insert(3, session(2, 1, None));
+        assert_eq!(
+            choose(&st, &none),
+            Some(Exec::Remote(3)),
+            "unmeasured first"
+        );
+        assert_eq!(choose(&st, &HashSet::from([3])), None, "excluded");
+        assert_eq!(st.capacity(), 1 + 1 + 2 + 2);
+    }
+
+    #[test]
+    fn equal_speed_goes_to_the_least_loaded() {
+        let pool = Pool::new(PoolOptions {
+            local_slots: 0,
+            ..PoolOptions::default()
+        });
+        let mut st = pool.inner.lock();
+        st.sessions.insert(1, session(4, 3, Some(1e-8)));
+        st.sessions.insert(2, session(4, 1, Some(1e-8)));
+        assert_eq!(choose(&st, &HashSet::new()), Some(Exec::Remote(2)));
+    }
+
+    #[test]
+    fn speed_is_an_ewma_of_seconds_per_pixel() {
+        let mut s = Speed::default();
+        s.record(Duration::from_secs(1), 1_000_000);
+        assert_eq!(s.ewma, Some(1e-6));
+        s.record(Duration::from_secs(2), 1_000_000);
+        let e = s.ewma.expect("measured");
+        assert!((e - (1e-6 + EWMA_ALPHA * 1e-6)).abs() < 1e-15, "{e}");
+        assert_eq!(s.done, 2);
+    }
+
+    #[test]
+    fn a_silent_worker_is_reaped_and_its_segments_reported_lost() {
+        let pool = Pool::new(PoolOptions::default());
+        let mut st = pool.inner.lock();
+        let mut s = session(1, 1, None);
+        s.last_seen = Instant::now() - Duration::from_secs(10);
+        s.tasks.insert(7);
+        st.sessions.insert(1, s);
+        let (tx, mut rx) = oneshot::channel();
+        st.tasks.insert(
+            7,
+            Task {
+                session: 1,
+                job: TranscodeJob {
+                    segment: Arc::new(Vec::new()),
+                    profiles: Vec::new(),
+                },
+                reply: Some(tx),
+            },
+        );
+        st.sessions.insert(2, session(1, 0, None));
+        assert!(st.reap(Duration::from_secs(5)));
+        assert!(!st.sessions.contains_key(&1) && st.sessions.contains_key(&2));
+        assert!(st.tasks.is_empty());
+        assert!(matches!(rx.try_recv(), Ok(Remote::Lost(r)) if r.contains("no heartbeat")));
+    }
+
+    #[test]
+    fn pool_config_reads_secret_files_and_refuses_bad_values() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("w.secret");
+        std::fs::write(&path, "a-long-enough-secret\n").expect("write");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        }
+        let text = format!(
+            "local_slots = 0\nspot_check = 0.25\n[[workers]]\nname = \"rack\"\nsecret_file = {:?}\ntrust = \"trusted\"\n",
+            path.display().to_string()
+        );
+        let config: PoolConfig = toml::from_str(&text).expect("toml");
+        let err = config
+            .options(TranscodeOptions::default())
+            .expect_err("a world-readable secret is refused");
+        assert!(err.to_string().contains("chmod 600"), "{err}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        }
+        let opts = config
+            .options(TranscodeOptions::default())
+            .expect("options");
+        assert_eq!(opts.local_slots, 0);
+        assert_eq!(opts.workers.len(), 1);
+        assert_eq!(opts.workers[0].secret, "a-long-enough-secret");
+        assert_eq!(opts.workers[0].trust, Trust::Trusted);
+        assert!(!format!("{:?}", opts.workers[0]).contains("a-long-enough"));
+        let bad = PoolConfig {
+            spot_check: 1.5,
+            ..PoolConfig::default()
+        };
+        assert!(bad.options(TranscodeOptions::default()).is_err());
+    }
+
     #[test]
     fn a_full_pool_refuses_and_a_released_slot_is_reusable() {
         let pool = Pool::local(2, TranscodeOptions::default());
