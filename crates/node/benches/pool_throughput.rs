@@ -8,7 +8,10 @@
 //!   (1 slot), one segment at a time;
 //! - `pool remote x2`: a pool with two worker processes (1 slot each), two segments at a time.
 //!
-//! The scheduling overhead is the per-segment time of a one-lane pool minus the direct time.
+//! The scheduling overhead is shown two ways: the per-segment time of a one-lane pool minus the
+//! direct time (noisy under load), and per segment the time through `Pool::transcode` minus the
+//! transcoder's own wall time as its report gives it (the pool's own work: temporary files, HTTP
+//! hand-out and result, scheduling).
 //!
 //! Run: `cargo bench -p streamflow-node --bench pool_throughput` (or, without a release build,
 //! `cargo test -p streamflow-node --bench pool_throughput`). Environment: `POOL_BENCH_SEGMENTS`
@@ -57,8 +60,14 @@ fn main() -> anyhow::Result<()> {
         .block_on(run())
 }
 
-/// Runs `n` segments through `pool` on `lanes` concurrent callers; wall time.
-async fn through_pool(pool: &Pool, job: &TranscodeJob, n: usize, lanes: usize) -> Duration {
+/// Runs `n` segments through `pool` on `lanes` concurrent callers: the wall time, and per segment
+/// the pool's own time (the attempt's time minus the transcoder's own wall time, in ms).
+async fn through_pool(
+    pool: &Pool,
+    job: &TranscodeJob,
+    n: usize,
+    lanes: usize,
+) -> (Duration, Vec<f64>) {
     let started = Instant::now();
     let mut set = tokio::task::JoinSet::new();
     for lane in 0..lanes {
@@ -66,6 +75,7 @@ async fn through_pool(pool: &Pool, job: &TranscodeJob, n: usize, lanes: usize) -
         let job = job.clone();
         let count = n / lanes + usize::from(lane < n % lanes);
         set.spawn(async move {
+            let mut overheads = Vec::with_capacity(count);
             for _ in 0..count {
                 let slot = loop {
                     match pool.reserve() {
@@ -73,16 +83,21 @@ async fn through_pool(pool: &Pool, job: &TranscodeJob, n: usize, lanes: usize) -
                         Err(_) => tokio::time::sleep(Duration::from_millis(5)).await,
                     }
                 };
-                pool.transcode(slot, job.clone())
+                let t = Instant::now();
+                let out = pool
+                    .transcode(slot, job.clone())
                     .await
                     .expect("segment transcoded");
+                overheads.push(t.elapsed().as_secs_f64() * 1e3 - out.report.wall_secs * 1e3);
             }
+            overheads
         });
     }
+    let mut overheads = Vec::new();
     while let Some(r) = set.join_next().await {
-        r.expect("lane");
+        overheads.extend(r.expect("lane"));
     }
-    started.elapsed()
+    (started.elapsed(), overheads)
 }
 
 async fn run() -> anyhow::Result<()> {
@@ -144,15 +159,25 @@ async fn run() -> anyhow::Result<()> {
         "pool remote x2",
     ];
     let mut secs: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
+    let mut overhead: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
+    let pools = [(&local, 1), (&one.pool, 1), (&two.pool, 2)];
     for round in 0..rounds {
-        let mut d = Duration::ZERO;
-        for i in 0..n {
-            d += tokio::task::block_in_place(|| direct_once(i))?;
+        // Each round starts with a different configuration, so none always follows the same one.
+        for k in 0..names.len() {
+            let c = (k + round) % names.len();
+            if c == 0 {
+                let mut d = Duration::ZERO;
+                for i in 0..n {
+                    d += tokio::task::block_in_place(|| direct_once(i))?;
+                }
+                secs[0].push(d.as_secs_f64());
+            } else {
+                let (pool, lanes) = pools[c - 1];
+                let (wall, o) = through_pool(pool, &job, n, lanes).await;
+                secs[c].push(wall.as_secs_f64());
+                overhead[c].extend(o);
+            }
         }
-        secs[0].push(d.as_secs_f64());
-        secs[1].push(through_pool(&local, &job, n, 1).await.as_secs_f64());
-        secs[2].push(through_pool(&one.pool, &job, n, 1).await.as_secs_f64());
-        secs[3].push(through_pool(&two.pool, &job, n, 2).await.as_secs_f64());
         eprintln!(
             "round {}/{rounds}: {}",
             round + 1,
@@ -179,11 +204,11 @@ async fn run() -> anyhow::Result<()> {
         pixels as f64 / 1e6
     );
     println!(
-        "{:<16} {:>12} {:>14} {:>16}",
-        "configuration", "segments/s", "ms/segment", "vs direct"
+        "{:<16} {:>12} {:>14} {:>22} {:>20}",
+        "configuration", "segments/s", "ms/segment", "vs direct", "pool's own ms/seg"
     );
     let direct_ms = median(&secs[0]) * 1e3 / n as f64;
-    for (name, s) in names.iter().zip(&secs) {
+    for ((name, s), o) in names.iter().zip(&secs).zip(&overhead) {
         let total = median(s);
         let ms = total * 1e3 / n as f64;
         let vs = if *name == "direct" {
@@ -195,15 +220,23 @@ async fn run() -> anyhow::Result<()> {
                 (ms / direct_ms - 1.0) * 100.0
             )
         };
+        let own = if o.is_empty() {
+            "-".to_owned()
+        } else {
+            format!("{:.1} (median)", median(o))
+        };
         println!(
-            "{name:<16} {:>12.3} {:>14.1} {:>16}",
+            "{name:<16} {:>12.3} {:>14.1} {:>22} {:>20}",
             n as f64 / total,
             ms,
-            vs
+            vs,
+            own
         );
     }
     println!(
-        "(medians over rounds; the x2 line runs two segments at a time, so its ms/segment is wall time divided by segments)"
+        "(medians over rounds; the x2 line runs two segments at a time, so its ms/segment is wall time divided by segments;\n \
+         pool's own ms/seg = a segment's time through Pool::transcode minus the transcoder's own wall time: temp files, \
+         HTTP hand-out and result, scheduling)"
     );
     Ok(())
 }

@@ -336,7 +336,10 @@ async fn do_task(ctx: &Ctx, id: &str, head: TaskHeader, segment: Vec<u8>) -> Opt
                     tracing::warn!(target: "worker", task = task_id, rendition = %r.report.name, "tampering on purpose (test mode)");
                     tamper(&mut r.data);
                 }
-                let body: Vec<u8> = renditions.into_iter().flat_map(|r| r.data).collect();
+                let mut body = Vec::with_capacity(renditions.iter().map(|r| r.data.len()).sum());
+                for r in &renditions {
+                    body.extend_from_slice(&r.data);
+                }
                 (TaskResult::Done { report }, body)
             }
             Ok(Err(PoolError::Transcode(e))) => (
@@ -477,9 +480,10 @@ pub mod cli {
             .clone()
             .or(file.orchestrator)
             .ok_or_else(|| WorkerError::Config("--orchestrator is required".into()))?;
-        if !(orchestrator.starts_with("http://") || orchestrator.starts_with("https://")) {
+        if !orchestrator.starts_with("http://") {
             return Err(WorkerError::Config(format!(
-                "orchestrator {orchestrator:?} is not an http(s) URL"
+                "orchestrator {orchestrator:?} is not an http:// URL (the worker speaks plain \
+                 HTTP: reach the orchestrator over a private network or a tunnel)"
             )));
         }
         let secret_file = args

@@ -124,6 +124,50 @@ async fn a_worker_killed_mid_segment_is_replaced_and_the_caller_gets_one_answer(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_stopped_by_sigterm_leaves_and_its_segment_is_redone_at_once() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut opts = options(vec![
+        cred("leaving", "leaving-secret-0123456789", Trust::Trusted),
+        cred("spare", "spare-secret-0123456789", Trust::Trusted),
+    ]);
+    // Long enough that only the worker's own goodbye explains a quick reassignment.
+    opts.worker_timeout = Duration::from_secs(600);
+    let orch = Orch::start(opts).await;
+    let leaving = secret_file(dir.path(), "leaving", "leaving-secret-0123456789");
+    let spare = secret_file(dir.path(), "spare", "spare-secret-0123456789");
+    let mut w1 = spawn_worker(dir.path(), &orch.url, &leaving, "leaving", 1, Some("stall"));
+    wait_until(LONG, "the worker registered", || {
+        orch.remote_workers().len() == 1
+    })
+    .await;
+    let seg = segment(dir.path(), 1.0);
+    let slot = orch.pool.reserve().expect("slot");
+    let pool = orch.pool.clone();
+    let job = job(&seg);
+    let caller = tokio::spawn(async move { pool.transcode(slot, job).await });
+    wait_until(LONG, "the segment handed out", || {
+        w1.log_text().contains("segment received")
+    })
+    .await;
+    let pid = w1.child.id().expect("running").to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill -TERM");
+    assert!(killed.success());
+    assert_eq!(w1.exit_code(LONG).await, Some(0), "a clean exit on SIGTERM");
+    assert!(w1.log_text().contains("left the pool"), "{}", w1.log_text());
+    let _w2 = spawn_worker(dir.path(), &orch.url, &spare, "spare", 1, None);
+    let out = within(LONG, "the segment redone", caller)
+        .await
+        .expect("join")
+        .expect("success");
+    assert!(out.worker.starts_with("spare/"), "{}", out.worker);
+    assert_eq!(out.retries.len(), 1, "{:?}", out.retries);
+    assert!(out.retries[0].contains("worker left"), "{:?}", out.retries);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stalled_worker_times_out_and_the_segment_is_redone() {
     let dir = tempfile::tempdir().expect("tmp");
     let mut opts = options(vec![
@@ -135,10 +179,13 @@ async fn a_stalled_worker_times_out_and_the_segment_is_redone() {
     let slow = secret_file(dir.path(), "slow", "slow-secret-0123456789");
     let spare = secret_file(dir.path(), "spare", "spare-secret-0123456789");
     let w1 = spawn_worker(dir.path(), &orch.url, &slow, "slow", 1, Some("stall"));
-    wait_until(LONG, "the stalling worker registered", || {
-        orch.remote_workers().len() == 1
-    })
-    .await;
+    let first_session = {
+        wait_until(LONG, "the stalling worker registered", || {
+            orch.remote_workers().len() == 1
+        })
+        .await;
+        orch.remote_workers()[0].id.clone()
+    };
     let seg = segment(dir.path(), 1.0);
     let slot = orch.pool.reserve().expect("slot");
     let pool = orch.pool.clone();
@@ -156,13 +203,20 @@ async fn a_stalled_worker_times_out_and_the_segment_is_redone() {
     assert!(out.worker.starts_with("spare/"), "{}", out.worker);
     assert_eq!(out.retries.len(), 1, "{:?}", out.retries);
     assert!(out.retries[0].contains("task timeout"), "{:?}", out.retries);
-    // The staller is still alive (it heartbeats) but free again, and its failure is counted.
-    let slow_status = orch
-        .remote_workers()
-        .into_iter()
-        .find(|w| w.id.starts_with("slow/"))
-        .expect("still registered");
-    assert_eq!((slow_status.busy, slow_status.failed), (0, 1));
+    assert!(
+        out.retries[0].starts_with(&first_session),
+        "{:?}",
+        out.retries
+    );
+    // The staller's session was ended; the process (still alive) notices and registers afresh.
+    assert!(orch.remote_workers().iter().all(|w| w.id != first_session));
+    wait_until(LONG, "the staller registered again", || {
+        orch.remote_workers()
+            .iter()
+            .any(|w| w.id.starts_with("slow/") && w.id != first_session && w.busy == 0)
+    })
+    .await;
+    assert!(w1.log_text().contains("registering again"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

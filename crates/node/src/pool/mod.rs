@@ -625,7 +625,9 @@ impl Pool {
                 }
             };
             let started = Instant::now();
-            let (result, body) = match self.run_remote(session, &job).await {
+            let answer = self.run_remote(session, &job).await;
+            let elapsed = started.elapsed();
+            let (result, body) = match answer {
                 Remote::Lost(reason) => {
                     self.lost(session, &label, &reason, &mut retries, &mut excluded);
                     continue;
@@ -692,7 +694,6 @@ impl Pool {
                     }
                 }
             }
-            let elapsed = started.elapsed();
             {
                 let mut st = self.inner.lock();
                 if let Some(s) = st.sessions.get_mut(&session) {
@@ -881,10 +882,15 @@ impl Pool {
                 _ = tokio::time::sleep(TICK) => {
                     drop(self.inner.lock_live());
                     if Instant::now() >= deadline {
-                        return Remote::Lost(format!(
+                        // The worker is stuck or far too slow: end its session, so that whatever
+                        // else it holds is redone too and it starts afresh if it is still there.
+                        let reason = format!(
                             "no result within the {} ms task timeout",
                             self.inner.opts.task_timeout.as_millis()
-                        ));
+                        );
+                        self.inner.lock().remove_session(id, &reason);
+                        self.inner.changed.notify_waiters();
+                        return Remote::Lost(reason);
                     }
                 }
             }
