@@ -4,9 +4,12 @@
 //! - [`wire`]: the HTTP API an orchestrator serves to broadcasters (quotes, paid segments, receipts,
 //!   renditions) and the error kinds a client acts on. Every role speaks it through these types.
 //! - [`pool`]: the orchestrator's transcoder pool: where a paid segment is transcoded (in-process
-//!   slots running `streamflow-transcoder`, and remote workers).
+//!   slots running `streamflow-transcoder`, and remote workers), its scheduling, and the worker
+//!   protocol it serves under `/v1/worker`.
 //! - [`orchestrator`]: the orchestrator role: the API server over an embedded ticket keeper, the
 //!   pool and a content store; its operator commands. [`client`]: the Rust client of that API.
+//! - [`worker`]: the transcoder worker role, a chain-unaware process that takes segments from an
+//!   orchestrator's pool.
 //!
 //! Ticket and receipt rules come from `streamflow-protocol`, ticket intake and redemption from
 //! `streamflow-keeper`, transcoding and verification from `streamflow-transcoder`: this crate
@@ -16,3 +19,4 @@ pub mod client;
 pub mod orchestrator;
 pub mod pool;
 pub mod wire;
+pub mod worker;

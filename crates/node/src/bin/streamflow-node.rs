@@ -20,6 +20,8 @@ enum Command {
     Version,
     /// Run or manage an orchestrator (see `streamflow-node orchestrator --help`).
     Orchestrator(Box<streamflow_node::orchestrator::cli::Args>),
+    /// Run a transcoder worker for an orchestrator's pool (knows nothing of the chain).
+    Transcoder(streamflow_node::worker::cli::Args),
 }
 
 /// Resolves on Ctrl-C or SIGTERM: the shutdown signal every server here takes as a parameter.
@@ -58,6 +60,8 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Orchestrator(args) => {
             streamflow_node::orchestrator::cli::run(*args, shutdown_signal()).await
+        Command::Transcoder(args) => {
+            Ok(streamflow_node::worker::cli::run(args, shutdown_signal()).await?)
         }
     }
 }
