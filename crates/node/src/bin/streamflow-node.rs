@@ -18,6 +18,8 @@ struct Cli {
 enum Command {
     /// Print the API version this node speaks.
     Version,
+    /// The broadcaster: funds, and paid streams through orchestrators.
+    Broadcaster(streamflow_node::broadcaster::cli::Args),
 }
 
 /// Resolves on Ctrl-C or SIGTERM: the shutdown signal every server here takes as a parameter.
@@ -54,6 +56,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Version => {
             println!("{}", streamflow_node::wire::API_VERSION);
             Ok(())
+        }
+        Command::Broadcaster(args) => {
+            streamflow_node::broadcaster::cli::run(args, shutdown_signal()).await
         }
     }
 }
