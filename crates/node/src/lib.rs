@@ -6,11 +6,15 @@
 //! - [`broadcaster`]: the broadcaster role (funds, input, negotiation, payment, verification, HLS).
 //! - [`pool`]: the orchestrator's transcoder pool: where a paid segment is transcoded (in-process
 //!   slots running `streamflow-transcoder`, and remote workers).
+//! - [`orchestrator`]: the orchestrator role: the API server over an embedded ticket keeper, the
+//!   pool and a content store; its operator commands. [`client`]: the Rust client of that API.
 //!
 //! Ticket and receipt rules come from `streamflow-protocol`, ticket intake and redemption from
 //! `streamflow-keeper`, transcoding and verification from `streamflow-transcoder`: this crate
 //! composes them and never restates their rules.
 
 pub mod broadcaster;
+pub mod client;
+pub mod orchestrator;
 pub mod pool;
 pub mod wire;

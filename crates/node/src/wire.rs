@@ -261,6 +261,8 @@ pub enum ErrorKind {
     Unauthorized,
     /// Anything else (the orchestrator's fault).
     Internal,
+    /// The content asked for is not kept (unknown, or older than the retention period).
+    NotFound,
 }
 
 impl ErrorKind {
@@ -274,7 +276,7 @@ impl ErrorKind {
             | ErrorKind::SegmentFormatDidntMatchJobInputParams => 400,
             ErrorKind::CapacityExceeded | ErrorKind::NotSynced => 503,
             ErrorKind::TooLarge => 413,
-            ErrorKind::UnknownService => 404,
+            ErrorKind::UnknownService | ErrorKind::NotFound => 404,
             ErrorKind::SenderUnlocking => 403,
             ErrorKind::TranscodeFailed => 422,
             ErrorKind::Unauthorized => 401,

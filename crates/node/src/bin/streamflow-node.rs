@@ -18,12 +18,13 @@ struct Cli {
 enum Command {
     /// Print the API version this node speaks.
     Version,
+    /// Run or manage an orchestrator (see `streamflow-node orchestrator --help`).
+    Orchestrator(Box<streamflow_node::orchestrator::cli::Args>),
     /// The broadcaster: funds, and paid streams through orchestrators.
-    Broadcaster(streamflow_node::broadcaster::cli::Args),
+    Broadcaster(Box<streamflow_node::broadcaster::cli::Args>),
 }
 
 /// Resolves on Ctrl-C or SIGTERM: the shutdown signal every server here takes as a parameter.
-#[allow(dead_code)]
 async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
@@ -57,8 +58,11 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", streamflow_node::wire::API_VERSION);
             Ok(())
         }
+        Command::Orchestrator(args) => {
+            streamflow_node::orchestrator::cli::run(*args, shutdown_signal()).await
+        }
         Command::Broadcaster(args) => {
-            streamflow_node::broadcaster::cli::run(args, shutdown_signal()).await
+            streamflow_node::broadcaster::cli::run(*args, shutdown_signal()).await
         }
     }
 }

@@ -1,0 +1,330 @@
+//! The orchestrator's own transactions and reads: becoming an orchestrator (bond, cuts, registry
+//! entry), its status, and calling `reward()` once per round while it runs.
+
+use std::time::Duration;
+
+use alloy::primitives::{Address, B256, U256};
+use alloy::providers::DynProvider;
+use streamflow_bindings::Deployment;
+use streamflow_bindings::contracts::{
+    BondingManager, IServiceRegistry, LivepeerToken, RoundsManager, ServiceRegistry,
+};
+
+/// Why a chain operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ChainError {
+    /// A call or transaction failed (the message includes the contract's error when it reverted).
+    #[error("{step}: {reason}")]
+    Call {
+        /// What was being done.
+        step: &'static str,
+        /// Why it failed.
+        reason: String,
+    },
+    /// A transaction was mined but reverted.
+    #[error("{step}: transaction {tx} reverted")]
+    Reverted {
+        /// What was being done.
+        step: &'static str,
+        /// The transaction.
+        tx: B256,
+    },
+}
+
+fn call_err(step: &'static str) -> impl FnOnce(alloy::contract::Error) -> ChainError {
+    move |e| ChainError::Call {
+        step,
+        reason: e.to_string(),
+    }
+}
+
+/// Sends a contract call and waits for its receipt; a revert is an error.
+macro_rules! send {
+    ($step:expr, $call:expr) => {{
+        let step: &'static str = $step;
+        let pending = $call.send().await.map_err(call_err(step))?;
+        let receipt = pending.get_receipt().await.map_err(|e| ChainError::Call {
+            step,
+            reason: e.to_string(),
+        })?;
+        if !receipt.status() {
+            return Err(ChainError::Reverted {
+                step,
+                tx: receipt.transaction_hash,
+            });
+        }
+        tracing::info!(target: "orchestrator::chain", step, tx = %receipt.transaction_hash, gas = receipt.gas_used, "sent");
+        receipt.transaction_hash
+    }};
+}
+
+/// What `register` sets up.
+#[derive(Debug, Clone)]
+pub struct Registration {
+    /// LPT (wei) to bond to itself now (zero: bond nothing more).
+    pub bond: U256,
+    /// Parts per million of rewards the orchestrator keeps.
+    pub reward_cut: u32,
+    /// Parts per million of fees that go to the delegators.
+    pub fee_share: u32,
+    /// Where broadcasters reach it (e.g. `http://host:8935`).
+    pub service_uri: String,
+    /// Region ids (`keccak256` of names such as `eu-west`).
+    pub regions: Vec<B256>,
+    /// Services and the verifier named for each (zero: the service's default).
+    pub services: Vec<(B256, Address)>,
+}
+
+/// The transactions `register` sent.
+#[derive(Debug, Clone, Default)]
+pub struct Registered {
+    /// approve + bond, when LPT was bonded.
+    pub bond: Option<(B256, B256)>,
+    /// announceCuts.
+    pub cuts: B256,
+    /// ServiceRegistry.register.
+    pub registry: B256,
+}
+
+/// Bonds `r.bond` LPT to the signer itself, announces its cuts, and writes its registry entry.
+/// `provider` must sign as the orchestrator.
+pub async fn register(
+    provider: &DynProvider,
+    d: &Deployment,
+    me: Address,
+    r: &Registration,
+) -> Result<Registered, ChainError> {
+    let mut out = Registered::default();
+    if !r.bond.is_zero() {
+        let lpt = LivepeerToken::new(d.livepeer_token, provider);
+        let approve = send!("approve LPT", lpt.approve(d.bonding_manager, r.bond));
+        let bm = BondingManager::new(d.bonding_manager, provider);
+        let bond = send!("bond", bm.bond(r.bond, me));
+        out.bond = Some((approve, bond));
+    }
+    let bm = BondingManager::new(d.bonding_manager, provider);
+    out.cuts = send!(
+        "announceCuts",
+        bm.announceCuts(U256::from(r.reward_cut), U256::from(r.fee_share))
+    );
+    let sr = ServiceRegistry::new(d.service_registry, provider);
+    let services: Vec<IServiceRegistry::Service> = r
+        .services
+        .iter()
+        .map(|(id, verifier)| IServiceRegistry::Service {
+            id: *id,
+            verifier: *verifier,
+        })
+        .collect();
+    out.registry = send!(
+        "ServiceRegistry.register",
+        sr.register(r.service_uri.clone(), r.regions.clone(), services)
+    );
+    Ok(out)
+}
+
+/// An orchestrator's state on chain.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Status {
+    /// The orchestrator.
+    pub address: Address,
+    /// The current round.
+    pub round: u64,
+    /// Whether it is a registered orchestrator (bonded to itself).
+    pub registered: bool,
+    /// Its pool's total stake (LPT wei).
+    pub total_stake: U256,
+    /// Whether it is in the active set this round.
+    pub active: bool,
+    /// Its stake counted in this round's active set.
+    pub active_stake: U256,
+    /// Reward cut and fee share in effect (ppm).
+    pub reward_cut: U256,
+    /// Fee share in effect (ppm).
+    pub fee_share: U256,
+    /// Announced cuts and the round they take effect.
+    pub next_cuts: (U256, U256, U256),
+    /// The last round it called `reward()`.
+    pub last_reward_round: U256,
+    /// Its own rewards not claimed yet (LPT wei).
+    pub pending_rewards: U256,
+    /// Its own fees not claimed yet (wei).
+    pub pending_fees: U256,
+    /// Its service URI.
+    pub service_uri: String,
+    /// Its regions.
+    pub regions: Vec<B256>,
+    /// Its services and their verifiers.
+    pub services: Vec<(B256, Address)>,
+}
+
+/// Reads `me`'s status.
+pub async fn status(
+    provider: &DynProvider,
+    d: &Deployment,
+    me: Address,
+) -> Result<Status, ChainError> {
+    let rm = RoundsManager::new(d.rounds_manager, provider);
+    let bm = BondingManager::new(d.bonding_manager, provider);
+    let sr = ServiceRegistry::new(d.service_registry, provider);
+    let round = rm
+        .currentRound()
+        .call()
+        .await
+        .map_err(call_err("currentRound"))?;
+    let info = bm
+        .orchestratorInfo(me)
+        .call()
+        .await
+        .map_err(call_err("orchestratorInfo"))?;
+    let active_stake = bm
+        .activeStake(me, round)
+        .call()
+        .await
+        .map_err(call_err("activeStake"))?;
+    let pending = bm
+        .pendingEarnings(me)
+        .call()
+        .await
+        .map_err(call_err("pendingEarnings"))?;
+    let service_uri = sr
+        .serviceURI(me)
+        .call()
+        .await
+        .map_err(call_err("serviceURI"))?;
+    let regions = sr
+        .regionsOf(me)
+        .call()
+        .await
+        .map_err(call_err("regionsOf"))?;
+    let services = sr
+        .servicesOf(me)
+        .call()
+        .await
+        .map_err(call_err("servicesOf"))?;
+    Ok(Status {
+        address: me,
+        round: u64::try_from(round).unwrap_or(u64::MAX),
+        registered: info.registered,
+        total_stake: info.totalStake,
+        active: !active_stake.is_zero(),
+        active_stake,
+        reward_cut: info.rewardCut,
+        fee_share: info.feeShare,
+        next_cuts: (
+            info.nextRewardCut,
+            info.nextFeeShare,
+            info.cutEffectiveRound,
+        ),
+        last_reward_round: info.lastRewardRound,
+        pending_rewards: pending.rewards,
+        pending_fees: pending.fees,
+        service_uri,
+        regions,
+        services: services.into_iter().map(|s| (s.id, s.verifier)).collect(),
+    })
+}
+
+/// What one reward check did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RewardOutcome {
+    /// `reward()` was called for this round.
+    Rewarded(u64),
+    /// Already called this round.
+    AlreadyDone(u64),
+    /// Not active this round: nothing to call.
+    NotActive(u64),
+    /// The round is not initialized yet (someone must call `initializeRound`).
+    RoundNotInitialized(u64),
+}
+
+/// Calls `reward()` if `me` is active in the current round and hasn't yet; initializes the round
+/// first when `initialize_rounds` and nobody has.
+pub async fn reward_once(
+    provider: &DynProvider,
+    d: &Deployment,
+    me: Address,
+    initialize_rounds: bool,
+) -> Result<RewardOutcome, ChainError> {
+    let rm = RoundsManager::new(d.rounds_manager, provider);
+    let bm = BondingManager::new(d.bonding_manager, provider);
+    let initialized = rm
+        .currentRoundInitialized()
+        .call()
+        .await
+        .map_err(call_err("currentRoundInitialized"))?;
+    let round = rm
+        .currentRound()
+        .call()
+        .await
+        .map_err(call_err("currentRound"))?;
+    let r = u64::try_from(round).unwrap_or(u64::MAX);
+    if !initialized {
+        if !initialize_rounds {
+            return Ok(RewardOutcome::RoundNotInitialized(r));
+        }
+        send!("initializeRound", rm.initializeRound());
+    }
+    let info = bm
+        .orchestratorInfo(me)
+        .call()
+        .await
+        .map_err(call_err("orchestratorInfo"))?;
+    if info.lastRewardRound == round {
+        return Ok(RewardOutcome::AlreadyDone(r));
+    }
+    let active = bm
+        .activeStake(me, round)
+        .call()
+        .await
+        .map_err(call_err("activeStake"))?;
+    if active.is_zero() || !info.registered {
+        return Ok(RewardOutcome::NotActive(r));
+    }
+    send!("reward", bm.reward());
+    Ok(RewardOutcome::Rewarded(r))
+}
+
+/// Checks every `poll` (and on each new round) and calls `reward()` once per round, until
+/// `shutdown` resolves. Failures are logged and retried at the next poll.
+pub async fn reward_loop(
+    provider: DynProvider,
+    d: Deployment,
+    me: Address,
+    initialize_rounds: bool,
+    poll: Duration,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    tokio::pin!(shutdown);
+    let mut done_round = None;
+    loop {
+        let round = RoundsManager::new(d.rounds_manager, &provider)
+            .currentRound()
+            .call()
+            .await
+            .ok();
+        if round.is_some() && round != done_round {
+            match reward_once(&provider, &d, me, initialize_rounds).await {
+                Ok(outcome) => {
+                    tracing::info!(target: "orchestrator::reward", ?outcome, "reward check");
+                    if matches!(
+                        outcome,
+                        RewardOutcome::Rewarded(_)
+                            | RewardOutcome::AlreadyDone(_)
+                            | RewardOutcome::NotActive(_)
+                    ) {
+                        done_round = round;
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(target: "orchestrator::reward", error = %e, "reward failed; retrying")
+                }
+            }
+        }
+        tokio::select! {
+            _ = &mut shutdown => break,
+            _ = tokio::time::sleep(poll) => {}
+        }
+    }
+}
