@@ -25,7 +25,7 @@ use alloy::primitives::{Address, B256, U256};
 
 use super::chain::{Chain, ChainError};
 use super::config::price_le;
-use super::remote::{ClientError, OrchestratorClient};
+use crate::client::{ClientError, OrchestratorClient};
 use crate::wire::{FORMAT_MPEGTS, Price, Quote, QuoteRequest};
 
 /// An orchestrator found in the registry (or configured by hand).

@@ -7,7 +7,6 @@
 //! - [`config`]: the settings file.
 //! - [`segmenter`]: input (file, RTMP or SRT listen) cut into MPEG-TS segments at keyframes.
 //! - [`discovery`]: registry, quotes in parallel, the ranking rule.
-//! - [`remote`]: the orchestrator API calls the broadcaster makes.
 //! - [`payment`]: tickets per segment (expected value, nonces, signing).
 //! - [`checks`]: cheap checks on every answer, the full metric check on a sample.
 //! - [`store`]: receipts (JSON lines) and content-addressed evidence.
@@ -22,7 +21,6 @@ pub mod config;
 pub mod discovery;
 pub mod hls;
 pub mod payment;
-pub mod remote;
 pub mod segmenter;
 pub mod session;
 pub mod store;

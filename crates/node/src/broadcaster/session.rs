@@ -35,7 +35,7 @@ use super::checks::{self, Expectation, RenditionFile};
 use super::discovery::{self, Candidate, History, Quoted, Standing, describe};
 use super::hls::{self, HlsWriter, Variant};
 use super::payment::{self, TicketMaker};
-use super::remote::{ClientError, OrchestratorClient};
+use crate::client::{ClientError, OrchestratorClient};
 use super::segmenter::{self, Input, Segment};
 use super::store::{Evidence, KeptRendition, ReceiptRecord, ReceiptState, Receipts};
 use crate::wire::{
