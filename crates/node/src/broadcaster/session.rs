@@ -35,9 +35,9 @@ use super::checks::{self, Expectation, RenditionFile};
 use super::discovery::{self, Candidate, History, Quoted, Standing, describe};
 use super::hls::{self, HlsWriter, Variant};
 use super::payment::{self, TicketMaker};
-use crate::client::{ClientError, OrchestratorClient};
 use super::segmenter::{self, Input, Segment};
 use super::store::{Evidence, KeptRendition, ReceiptRecord, ReceiptState, Receipts};
+use crate::client::{ClientError, OrchestratorClient};
 use crate::wire::{
     ErrorKind, FORMAT_MPEGTS, Price, QuoteRequest, SegmentJob, SegmentResult, content_hash,
 };
@@ -422,7 +422,11 @@ struct Session {
     sample_secret: u64,
     receipt_domain: B256,
     summary: Summary,
+    topped_up_at: Option<Instant>,
 }
+
+/// How long after a top-up a `LowPMBalance` is taken for orchestrators not having seen it yet.
+const TOP_UP_GRACE: Duration = Duration::from_secs(20);
 
 enum Stop {
     LowBalance(String),
@@ -697,6 +701,14 @@ impl Session {
                 }
             }
             if let Some(why) = low_balance {
+                // Orchestrators see a top-up only once they read the chain again: give the last
+                // one time to show before paying another.
+                if let Some(at) = self.topped_up_at
+                    && at.elapsed() < TOP_UP_GRACE
+                {
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    continue;
+                }
                 match self.opts.top_up {
                     Some(amount) if self.summary.top_ups < self.opts.max_top_ups => {
                         let tx =
@@ -704,6 +716,7 @@ impl Session {
                                 Stop::LowBalance(format!("{why}; top-up failed: {e}"))
                             })?;
                         self.summary.top_ups += 1;
+                        self.topped_up_at = Some(Instant::now());
                         tracing::info!(target: "broadcaster", %tx, %amount, "deposit topped up");
                     }
                     _ => return Err(Stop::LowBalance(why)),
@@ -962,6 +975,7 @@ pub async fn stream(
         },
         receipts,
         opts,
+        topped_up_at: None,
     };
 
     // Stop flag: set by the shutdown future; read by the segmenter and the loop.
