@@ -300,7 +300,8 @@ async fn attempt(mut i: AttemptInput) -> AttemptOutput {
             &q.price,
             i.estimated_pixels.saturating_mul(i.orch.pay_factor),
         );
-        let count = payment::tickets_needed(fee, i.orch.credit, ev);
+        // At least one ticket: the receipt names the ticket that paid for the segment.
+        let count = payment::tickets_needed(fee, i.orch.credit, ev).max(1);
         let pay = {
             let mut maker = i.maker.lock().unwrap_or_else(|p| p.into_inner());
             maker.pay(&q.ticket_params, count)
