@@ -85,6 +85,8 @@ pub enum Rejected {
     Unreachable(String),
     /// The quote is unusable (price, format, capacity, identity).
     Unsuitable(String),
+    /// The orchestrator won't quote: the sender's deposit and reserve can't cover a ticket.
+    LowBalance(String),
 }
 
 /// Asks one candidate for a quote, within `timeout`.
@@ -99,6 +101,9 @@ pub async fn quote_one(
     let started = Instant::now();
     let quote = match tokio::time::timeout(timeout, client.quote(&request)).await {
         Ok(Ok(q)) => q,
+        Ok(Err(e)) if e.kind() == Some(crate::wire::ErrorKind::LowPMBalance) => {
+            return Err(Rejected::LowBalance(describe(&e)));
+        }
         Ok(Err(e)) => return Err(Rejected::Unreachable(describe(&e))),
         Err(_) => {
             return Err(Rejected::Unreachable(format!(
@@ -146,13 +151,14 @@ pub async fn quote_one(
     })
 }
 
-/// Asks every candidate in parallel; returns the usable quotes and logs the others.
+/// Asks every candidate in parallel; returns the usable quotes, and the reason given by an
+/// orchestrator that refused for the sender's low balance (if any); logs the others.
 pub async fn quote_all(
     candidates: Vec<Candidate>,
     request: &QuoteRequest,
     timeout: Duration,
     max_price: Option<Price>,
-) -> Vec<Quoted> {
+) -> (Vec<Quoted>, Option<String>) {
     let mut set = tokio::task::JoinSet::new();
     for c in candidates {
         let req = request.clone();
@@ -161,15 +167,19 @@ pub async fn quote_all(
             (uri, quote_one(c, req, timeout, max_price).await)
         });
     }
-    let mut out = Vec::new();
+    let (mut out, mut low) = (Vec::new(), None);
     while let Some(joined) = set.join_next().await {
         match joined {
             Ok((_, Ok(q))) => out.push(q),
+            Ok((uri, Err(Rejected::LowBalance(why)))) => {
+                tracing::info!(target: "broadcaster", %uri, %why, "refused: LowPMBalance");
+                low = Some(why);
+            }
             Ok((uri, Err(why))) => tracing::info!(target: "broadcaster", %uri, ?why, "left out"),
             Err(e) => tracing::warn!(target: "broadcaster", %e, "quote task failed"),
         }
     }
-    out
+    (out, low)
 }
 
 /// A quoted orchestrator's record this session.

@@ -176,7 +176,7 @@ pub struct Summary {
     pub wall_secs: f64,
     /// `media_secs / wall_secs`.
     pub realtime_factor: f64,
-    /// Tickets sent.
+    /// Tickets the orchestrators took (not counting payments refused at intake).
     pub tickets: u64,
     /// Their expected value (wei).
     pub expected_value_wei: U256,
@@ -253,21 +253,25 @@ async fn current_block(provider: &alloy::providers::DynProvider) -> Option<u64> 
     provider.get_block_number().await.ok()
 }
 
-async fn requote(i: &mut AttemptInput) -> Result<(), String> {
+async fn requote(i: &mut AttemptInput) -> Result<(), AttemptError> {
     let req = QuoteRequest {
         sender: i.sender,
         service_id: i.service_id,
         region: i.region,
     };
+    let failed = |why: String| AttemptError::Failed(format!("re-quote: {why}"));
     match tokio::time::timeout(i.quote_timeout, i.orch.quoted.client.quote(&req)).await {
         Ok(Ok(q)) if q.orchestrator == i.orch.quoted.candidate.address => {
             i.orch.credit = q.balance;
             i.orch.quoted.quote = q;
             Ok(())
         }
-        Ok(Ok(q)) => Err(format!("quote from {} instead", q.orchestrator)),
-        Ok(Err(e)) => Err(describe(&e)),
-        Err(_) => Err("quote timed out".into()),
+        Ok(Ok(q)) => Err(failed(format!("quote from {} instead", q.orchestrator))),
+        Ok(Err(e)) if e.kind() == Some(ErrorKind::LowPMBalance) => {
+            Err(AttemptError::LowBalance(describe(&e)))
+        }
+        Ok(Err(e)) => Err(failed(describe(&e))),
+        Err(_) => Err(failed("timed out".into())),
     }
 }
 
@@ -289,7 +293,7 @@ async fn attempt(mut i: AttemptInput) -> AttemptOutput {
         {
             let t = Instant::now();
             if let Err(e) = requote(&mut i).await {
-                break Err(AttemptError::Failed(format!("re-quote: {e}")));
+                break Err(e);
             }
             quote_ms += t.elapsed().as_secs_f64() * 1e3;
         }
@@ -311,8 +315,6 @@ async fn attempt(mut i: AttemptInput) -> AttemptOutput {
             Err(e) => break Err(AttemptError::Failed(format!("payment: {e}"))),
         };
         let pay_ms = t.elapsed().as_secs_f64() * 1e3;
-        tickets += count;
-        ev_sent = ev_sent.saturating_add(ev.saturating_mul(U256::from(count)));
         let t = Instant::now();
         let sent = tokio::time::timeout(
             i.timeout,
@@ -323,6 +325,12 @@ async fn attempt(mut i: AttemptInput) -> AttemptOutput {
         )
         .await;
         let request_ms = t.elapsed().as_secs_f64() * 1e3;
+        // Tickets an orchestrator refused at intake were never taken: count only the others.
+        let refused = matches!(&sent, Ok(Err(e)) if e.kind().is_some_and(tickets_refused));
+        if !refused {
+            tickets += count;
+            ev_sent = ev_sent.saturating_add(ev.saturating_mul(U256::from(count)));
+        }
         match sent {
             Err(_) => {
                 break Err(AttemptError::Failed(format!(
@@ -356,7 +364,7 @@ async fn attempt(mut i: AttemptInput) -> AttemptOutput {
                 Some(ErrorKind::TicketParamsExpired) => {
                     let t = Instant::now();
                     if let Err(e) = requote(&mut i).await {
-                        break Err(AttemptError::Failed(format!("re-quote: {e}")));
+                        break Err(e);
                     }
                     quote_ms += t.elapsed().as_secs_f64() * 1e3;
                 }
@@ -374,6 +382,22 @@ async fn attempt(mut i: AttemptInput) -> AttemptOutput {
         tickets,
         ev: ev_sent,
     }
+}
+
+/// Errors an orchestrator answers before it takes a payment's tickets.
+fn tickets_refused(kind: ErrorKind) -> bool {
+    matches!(
+        kind,
+        ErrorKind::LowPMBalance
+            | ErrorKind::TicketParamsExpired
+            | ErrorKind::InvalidTicket
+            | ErrorKind::SenderUnlocking
+            | ErrorKind::CapacityExceeded
+            | ErrorKind::NotSynced
+            | ErrorKind::BadRequest
+            | ErrorKind::UnknownService
+            | ErrorKind::TooLarge
+    )
 }
 
 /// Fetches every rendition of `result` and checks its bytes against the signed hash.
@@ -436,7 +460,9 @@ enum Stop {
 }
 
 impl Session {
-    async fn discover(&mut self) -> Result<(), ChainError> {
+    /// Reads the registry and quotes; `Ok(Some(reason))` when nobody quoted because of the
+    /// sender's low balance.
+    async fn discover(&mut self) -> Result<Option<String>, ChainError> {
         let candidates = if self.opts.orchestrators.is_empty() {
             discovery::from_registry(
                 &self.chain,
@@ -462,7 +488,7 @@ impl Session {
             service_id: self.opts.service_id,
             region: Some(self.opts.region),
         };
-        let quoted = discovery::quote_all(
+        let (quoted, low) = discovery::quote_all(
             candidates,
             &request,
             self.opts.quote_timeout,
@@ -504,7 +530,32 @@ impl Session {
             }
         }
         tracing::info!(target: "broadcaster", orchestrators = self.orchs.len(), "quoted");
-        Ok(())
+        Ok(if self.orchs.is_empty() { low } else { None })
+    }
+
+    /// `LowPMBalance`: within the grace after a top-up, wait a little; else top up if configured
+    /// and allowed; else stop.
+    async fn low_balance(&mut self, why: String) -> Result<(), Stop> {
+        if let Some(at) = self.topped_up_at
+            && at.elapsed() < TOP_UP_GRACE
+        {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            return Ok(());
+        }
+        match self.opts.top_up {
+            Some(amount) if self.summary.top_ups < self.opts.max_top_ups => {
+                let tx = self
+                    .chain
+                    .fund(amount, U256::ZERO)
+                    .await
+                    .map_err(|e| Stop::LowBalance(format!("{why}; top-up failed: {e}")))?;
+                self.summary.top_ups += 1;
+                self.topped_up_at = Some(Instant::now());
+                tracing::info!(target: "broadcaster", %tx, %amount, "deposit topped up");
+                Ok(())
+            }
+            _ => Err(Stop::LowBalance(why)),
+        }
     }
 
     fn ranked(&self, exclude: &HashSet<Address>) -> Vec<usize> {
@@ -580,9 +631,14 @@ impl Session {
                     )));
                 }
                 rediscovered = true;
-                self.discover()
+                if let Some(why) = self
+                    .discover()
                     .await
-                    .map_err(|e| Stop::Fatal(e.to_string()))?;
+                    .map_err(|e| Stop::Fatal(e.to_string()))?
+                {
+                    self.low_balance(why).await?;
+                    rediscovered = false;
+                }
                 // A fresh quote gives everyone a fresh chance for this segment.
                 tried.retain(|a| !self.orchs.iter().any(|o| o.quoted.candidate.address == *a));
                 continue;
@@ -702,26 +758,7 @@ impl Session {
                 }
             }
             if let Some(why) = low_balance {
-                // Orchestrators see a top-up only once they read the chain again: give the last
-                // one time to show before paying another.
-                if let Some(at) = self.topped_up_at
-                    && at.elapsed() < TOP_UP_GRACE
-                {
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                    continue;
-                }
-                match self.opts.top_up {
-                    Some(amount) if self.summary.top_ups < self.opts.max_top_ups => {
-                        let tx =
-                            self.chain.fund(amount, U256::ZERO).await.map_err(|e| {
-                                Stop::LowBalance(format!("{why}; top-up failed: {e}"))
-                            })?;
-                        self.summary.top_ups += 1;
-                        self.topped_up_at = Some(Instant::now());
-                        tracing::info!(target: "broadcaster", %tx, %amount, "deposit topped up");
-                    }
-                    _ => return Err(Stop::LowBalance(why)),
-                }
+                self.low_balance(why).await?;
             }
         }
     }
@@ -1021,8 +1058,25 @@ pub async fn stream(
     };
 
     let mut stopped = None;
-    if let Err(e) = session.discover().await {
-        stopped = Some((format!("discovery: {e}"), false));
+    loop {
+        match session.discover().await {
+            Ok(None) => break,
+            Ok(Some(why)) => match session.low_balance(why).await {
+                Ok(()) => continue,
+                Err(Stop::LowBalance(why)) => {
+                    stopped = Some((format!("LowPMBalance: {why}"), false));
+                    break;
+                }
+                Err(Stop::Exhausted(why) | Stop::Fatal(why)) => {
+                    stopped = Some((why, false));
+                    break;
+                }
+            },
+            Err(e) => {
+                stopped = Some((format!("discovery: {e}"), false));
+                break;
+            }
+        }
     }
     while stopped.is_none() {
         // On shutdown the segmenter stops reading and closes the queue: what it read is finished.
