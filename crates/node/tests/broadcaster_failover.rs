@@ -21,7 +21,7 @@ async fn an_orchestrator_killed_mid_stream_is_replaced_and_no_segment_is_missing
     chain.register(&ca, 1).await;
     chain.register(&cb, 2).await;
     chain.next_round().await;
-    let mut orchs = vec![
+    let mut orchs = [
         Orchestrator::start(&ca, &ua, chain.key(1).address(), &dir.path().join("a.log")),
         Orchestrator::start(&cb, &ub, chain.key(2).address(), &dir.path().join("b.log")),
     ];
