@@ -22,6 +22,8 @@ enum Command {
     Orchestrator(Box<streamflow_node::orchestrator::cli::Args>),
     /// Run a transcoder worker for an orchestrator's pool (knows nothing of the chain).
     Transcoder(streamflow_node::worker::cli::Args),
+    /// The broadcaster: funds, and paid streams through orchestrators.
+    Broadcaster(Box<streamflow_node::broadcaster::cli::Args>),
 }
 
 /// Resolves on Ctrl-C or SIGTERM: the shutdown signal every server here takes as a parameter.
@@ -60,8 +62,12 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Orchestrator(args) => {
             streamflow_node::orchestrator::cli::run(*args, shutdown_signal()).await
+        }
         Command::Transcoder(args) => {
             Ok(streamflow_node::worker::cli::run(args, shutdown_signal()).await?)
+        }
+        Command::Broadcaster(args) => {
+            streamflow_node::broadcaster::cli::run(*args, shutdown_signal()).await
         }
     }
 }
