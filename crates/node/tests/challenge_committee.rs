@@ -166,10 +166,12 @@ async fn committee_slashes_a_tampered_rendition_and_acquits_an_honest_one() {
     assert!(!opened.already_open);
     assert_eq!(opened.bond, U256::from(BOND));
     assert_eq!(opened.verifier, d.committee_verifier);
+    let started = std::time::Instant::now();
     let outcome = match challenger.follow(opened.challenge_id, &follow).await {
         Ok(o) => o,
         Err(e) => panic!("following the challenge failed: {e}\n{}", logs()),
     };
+    let fault_secs = started.elapsed().as_secs_f64();
     assert_eq!(
         (outcome.status, outcome.verdict),
         (Status::Slashed, Verdict::Fault),
@@ -254,10 +256,12 @@ async fn committee_slashes_a_tampered_rendition_and_acquits_an_honest_one() {
     // 2. The honest rendition, challenged anyway: NoFault, the bond is burned.
     let eth_before = read.get_balance(bcast.address()).await.unwrap();
     let opened2 = challenger.open_challenge(&good, &evidence).await.unwrap();
+    let started = std::time::Instant::now();
     let outcome2 = match challenger.follow(opened2.challenge_id, &follow).await {
         Ok(o) => o,
         Err(e) => panic!("following the challenge failed: {e}\n{}", logs()),
     };
+    let nofault_secs = started.elapsed().as_secs_f64();
     assert_eq!(
         (outcome2.status, outcome2.verdict),
         (Status::Rejected, Verdict::NoFault),
@@ -286,7 +290,34 @@ async fn committee_slashes_a_tampered_rendition_and_acquits_an_honest_one() {
     );
     let nofault_submit_gas = submit_verdict_gas(&devnet, &read, opened2.challenge_id).await;
 
-    // 3. Past the window: refused locally with the contract's own error, no bond spent.
+    // 3. A challenger that serves no evidence proves nothing: NoFault once the members stop waiting.
+    let unproven = signed_receipt(
+        &devnet,
+        &orch,
+        bcast.address(),
+        4,
+        b"a source nobody serves",
+        &media.profile,
+        &media.tampered,
+        media.honest_pixels,
+        round,
+    );
+    let opened3 = challenger
+        .open_challenge(&unproven, &evidence)
+        .await
+        .unwrap();
+    let outcome3 = match challenger.follow(opened3.challenge_id, &follow).await {
+        Ok(o) => o,
+        Err(e) => panic!("following the challenge failed: {e}\n{}", logs()),
+    };
+    assert_eq!(
+        (outcome3.status, outcome3.verdict),
+        (Status::Rejected, Verdict::NoFault),
+        "{outcome3:?}\n{}",
+        logs()
+    );
+
+    // 4. Past the window: refused locally with the contract's own error, no bond spent.
     mine(&read, 20 * 6).await;
     let late = signed_receipt(
         &devnet,
@@ -315,6 +346,9 @@ async fn committee_slashes_a_tampered_rendition_and_acquits_an_honest_one() {
         outcome.resolve_gas,
         outcome2.resolve_gas,
         collected.gas_used
+    );
+    println!(
+        "open -> settled (judging, 2-of-3 votes, submitVerdict, resolve): fault {fault_secs:.1} s, no fault {nofault_secs:.1} s"
     );
     drop(procs);
 }

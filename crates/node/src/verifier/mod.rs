@@ -690,18 +690,23 @@ async fn watch(member: Arc<Member>, mut stop: tokio::sync::watch::Receiver<bool>
     let poll = Duration::from_millis(member.config.poll_ms);
     let mut tasks = tokio::task::JoinSet::new();
     loop {
+        let mut behind = false;
         match scan(&member, next).await {
-            Ok((logs, upto)) => {
+            Ok((logs, upto, head)) => {
                 for log in logs {
                     tasks.spawn(Arc::clone(&member).handle(log));
                 }
                 next = upto + 1;
+                behind = upto < head;
             }
             Err(e) => {
                 tracing::warn!(target: "verifier", error = %e, "scanning for reviews failed; retrying")
             }
         }
         while tasks.try_join_next().is_some() {}
+        if behind {
+            continue; // catching up: the next page at once
+        }
         tokio::select! {
             _ = tokio::time::sleep(poll) => {}
             _ = stop.wait_for(|s| *s) => break,
@@ -710,15 +715,15 @@ async fn watch(member: Arc<Member>, mut stop: tokio::sync::watch::Receiver<bool>
     tasks.shutdown().await;
 }
 
-/// New `ReviewRequested` logs from `from` (one page at most) and the last block scanned.
-async fn scan(member: &Member, from: u64) -> Result<(Vec<Log>, u64), VerifierError> {
+/// New `ReviewRequested` logs from `from` (one page at most), the last block scanned and the head.
+async fn scan(member: &Member, from: u64) -> Result<(Vec<Log>, u64, u64), VerifierError> {
     let head = member
         .provider
         .get_block_number()
         .await
         .map_err(chain_err)?;
     if head < from {
-        return Ok((Vec::new(), from.saturating_sub(1)));
+        return Ok((Vec::new(), from.saturating_sub(1), head));
     }
     let to = head.min(from + LOG_PAGE - 1);
     let filter = Filter::new()
@@ -727,5 +732,5 @@ async fn scan(member: &Member, from: u64) -> Result<(Vec<Log>, u64), VerifierErr
         .from_block(from)
         .to_block(to);
     let logs = member.provider.get_logs(&filter).await.map_err(chain_err)?;
-    Ok((logs, to))
+    Ok((logs, to, head))
 }

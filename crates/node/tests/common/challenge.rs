@@ -186,7 +186,7 @@ pub async fn start_committee(
             .collect();
         let work = dir.join(format!("member-{i}-work"));
         let config = format!(
-            "rpc_url = \"{}\"\ndeployment = \"{}\"\nkey_file = \"{}\"\nlisten = \"127.0.0.1:{}\"\npeers = [{}]\nwork_dir = \"{}\"\npoll_ms = 250\nsubmit_stagger_ms = 1000\nevidence_wait_secs = 30\n",
+            "rpc_url = \"{}\"\ndeployment = \"{}\"\nkey_file = \"{}\"\nlisten = \"127.0.0.1:{}\"\npeers = [{}]\nwork_dir = \"{}\"\npoll_ms = 250\nsubmit_stagger_ms = 1000\nevidence_wait_secs = 8\n",
             devnet.anvil.endpoint(),
             devnet.file.path().display(),
             kf.display(),
