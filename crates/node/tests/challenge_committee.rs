@@ -337,6 +337,44 @@ async fn committee_slashes_a_tampered_rendition_and_acquits_an_honest_one() {
         other => panic!("expected ChallengeWindowExpired, got {other:?}"),
     }
 
+    // 5. A committee that stays silent past its deadline: NoDecision, 90 % of the bond back.
+    drop(procs);
+    let now = current_round(&devnet, &read).await;
+    let ignored = signed_receipt(
+        &devnet,
+        &orch,
+        bcast.address(),
+        5,
+        &media.source,
+        &media.profile,
+        &media.honest,
+        media.honest_pixels,
+        now,
+    );
+    let opened5 = challenger
+        .open_challenge(&ignored, &evidence)
+        .await
+        .unwrap();
+    mine(&read, 501).await;
+    let outcome5 = challenger
+        .follow(opened5.challenge_id, &follow)
+        .await
+        .unwrap();
+    assert_eq!(
+        (outcome5.status, outcome5.verdict),
+        (Status::Dismissed, Verdict::NoDecision),
+        "{outcome5:?}"
+    );
+    assert_eq!(
+        (outcome5.bond_refunded, outcome5.bond_burned),
+        (U256::from(BOND * 9 / 10), U256::from(BOND / 10))
+    );
+    assert_eq!(
+        challenger.collect().await.unwrap().amount,
+        U256::from(BOND * 9 / 10)
+    );
+    println!("gas: resolve no-decision {}", outcome5.resolve_gas);
+
     println!(
         "gas: openChallenge (committee) {} / {}; submitVerdict 2-of-3 fault {} no-fault {}; resolve fault {} no-fault {}; withdraw {}",
         opened.gas_used,
@@ -350,5 +388,4 @@ async fn committee_slashes_a_tampered_rendition_and_acquits_an_honest_one() {
     println!(
         "open -> settled (judging, 2-of-3 votes, submitVerdict, resolve): fault {fault_secs:.1} s, no fault {nofault_secs:.1} s"
     );
-    drop(procs);
 }

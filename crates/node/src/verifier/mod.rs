@@ -353,11 +353,29 @@ impl Member {
             .unwrap_or(signers.len());
         let stagger = Duration::from_millis(self.config.submit_stagger_ms) * rank as u32;
         tokio::time::sleep(stagger).await;
-        let outcome = self.submit(key, fault, signers).await;
+        // A failed attempt (node down, gas) is retried while the review can still take a verdict.
+        let mut outcome = false;
+        for attempt in 0..SUBMIT_ATTEMPTS {
+            outcome = self.submit(key, fault, signers.clone()).await;
+            if outcome || !self.before_deadline(key).await {
+                break;
+            }
+            tracing::info!(target: "verifier", challenge = %key.1, attempt, "verdict not submitted yet; retrying");
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
         let mut ballots = self.lock_ballots();
         if let Some(b) = ballots.get_mut(&key) {
             b.submitting = false;
             b.done = outcome;
+        }
+    }
+
+    /// Whether the chain is still at or before the review's deadline (true if unknown).
+    async fn before_deadline(&self, key: (Address, U256)) -> bool {
+        let deadline = self.lock_ballots().get(&key).map(|b| b.deadline);
+        match (deadline, self.provider.get_block_number().await) {
+            (Some(d), Ok(head)) => head <= d,
+            _ => true,
         }
     }
 
@@ -613,6 +631,9 @@ pub fn receipt_from_abi(
         },
     }
 }
+
+/// Attempts at submitting a verdict a member holds the votes for.
+const SUBMIT_ATTEMPTS: u32 = 30;
 
 /// Largest block range asked of `eth_getLogs` at once.
 const LOG_PAGE: u64 = 1000;
