@@ -755,3 +755,41 @@ async fn scan(member: &Member, from: u64) -> Result<(Vec<Log>, u64, u64), Verifi
     let logs = member.provider.get_logs(&filter).await.map_err(chain_err)?;
     Ok((logs, to, head))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy::primitives::keccak256;
+
+    #[test]
+    fn receipt_survives_the_abi_round_trip() {
+        let r = SegmentReceipt {
+            broadcaster: Address::repeat_byte(1),
+            orchestrator: Address::repeat_byte(2),
+            stream_id: keccak256("s"),
+            seq_no: U256::from(7),
+            input_hash: keccak256("in"),
+            service_id: keccak256("svc"),
+            renditions: vec![
+                Rendition {
+                    profile: keccak256("p1"),
+                    output_hash: keccak256("o1"),
+                    pixels: 11,
+                },
+                Rendition {
+                    profile: keccak256("p2"),
+                    output_hash: keccak256("o2"),
+                    pixels: 22,
+                },
+            ],
+            ticket: TicketParams {
+                face_value: U256::from(3),
+                win_prob: U256::from(4),
+                sender_nonce: U256::from(5),
+                recipient_rand_hash: keccak256("rand"),
+                creation_round: U256::from(6),
+            },
+        };
+        assert_eq!(receipt_from_abi(&r.to_abi()), r);
+    }
+}
