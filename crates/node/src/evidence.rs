@@ -10,7 +10,8 @@
 //! | `renditions[i].outputHash` | rendition `i` |
 //! | `renditions[i].profile` | the profile's canonical JSON ([`crate::wire::profile_id`] is its hash) |
 //!
-//! so nothing in the store has to be trusted: a member recomputes the hash of what it downloads
+//! (a blob may also be kept as `<hash>.ts`, the layout a broadcaster session uses for media, so the
+//! server can serve that directory as it is), so nothing in the store has to be trusted: a member recomputes the hash of what it downloads
 //! ([`fetch`]) and refuses anything else. The server answers `GET /v1/evidence/{hash}` (the hash as
 //! `0x`-hex) with the bytes, or 404.
 //!
@@ -103,14 +104,20 @@ impl EvidenceStore {
 
     /// Whether the store holds `hash`.
     pub fn contains(&self, hash: &B256) -> bool {
-        self.path_of(hash).is_file()
+        self.path_of(hash).is_file() || self.media_path_of(hash).is_file()
+    }
+
+    /// The same blob under a `.ts` name: media kept by a broadcaster session in this directory
+    /// (`<hash>.ts`) is served as well.
+    fn media_path_of(&self, hash: &B256) -> PathBuf {
+        self.dir.join(format!("{hash}.ts"))
     }
 
     /// Stores `bytes` under their hash and returns it.
     pub fn put(&self, bytes: &[u8]) -> Result<B256, EvidenceError> {
         let hash = keccak256(bytes);
         let path = self.path_of(&hash);
-        if path.is_file() {
+        if self.contains(&hash) {
             return Ok(hash);
         }
         let mut tmp = tempfile::NamedTempFile::new_in(&self.dir)?;
@@ -131,11 +138,14 @@ impl EvidenceStore {
 
     /// The blob `hash`, if held.
     pub fn get(&self, hash: &B256) -> Result<Option<Vec<u8>>, EvidenceError> {
-        match std::fs::read(self.path_of(hash)) {
-            Ok(b) => Ok(Some(b)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e.into()),
+        for path in [self.path_of(hash), self.media_path_of(hash)] {
+            match std::fs::read(path) {
+                Ok(b) => return Ok(Some(b)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e.into()),
+            }
         }
+        Ok(None)
     }
 
     /// Stores the evidence of one segment: its source, and each rendition with the profile it was
@@ -336,6 +346,16 @@ mod tests {
         assert_eq!(
             store.get(&keccak256(b"rendition")).expect("get"),
             Some(b"rendition".to_vec())
+        );
+        // A broadcaster session's `<hash>.ts` files in the same directory are served too.
+        std::fs::write(
+            dir.path().join(format!("{}.ts", keccak256(b"kept"))),
+            b"kept",
+        )
+        .expect("write");
+        assert_eq!(
+            store.get(&keccak256(b"kept")).expect("get"),
+            Some(b"kept".to_vec())
         );
         assert!(matches!(
             store.put_segment(&receipt, b"other source", &[]),
