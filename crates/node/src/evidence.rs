@@ -10,10 +10,10 @@
 //! | `renditions[i].outputHash` | rendition `i` |
 //! | `renditions[i].profile` | the profile's canonical JSON ([`crate::wire::profile_id`] is its hash) |
 //!
-//! (a blob may also be kept as `<hash>.ts`, the layout a broadcaster session uses for media, so the
-//! server can serve that directory as it is), so nothing in the store has to be trusted: a member recomputes the hash of what it downloads
+//! so nothing in the store has to be trusted: a member recomputes the hash of what it downloads
 //! ([`fetch`]) and refuses anything else. The server answers `GET /v1/evidence/{hash}` (the hash as
-//! `0x`-hex) with the bytes, or 404.
+//! `0x`-hex) with the bytes, or 404. A blob may also be kept as `<hash>.ts`, the layout a broadcaster
+//! session uses for media, so that directory can be served as it is.
 //!
 //! **How a member finds the store.** The challenger passes its store's base URL as the `evidence`
 //! argument of `FaultVerifier.openChallenge` ([`evidence_bytes`]; the CommitteeVerifier ignores
