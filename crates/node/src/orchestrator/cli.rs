@@ -171,6 +171,10 @@ pub struct Config {
     /// `rpc_url`, `deployment`, `key_file`, `db` and `listen`, which come from here.
     #[serde(default)]
     pub keeper: toml::Table,
+    /// The transcoder pool (docs/transcoder-pools.md): in-process slots and remote workers. When
+    /// absent, `slots` in-process slots and no worker.
+    #[serde(default)]
+    pub pool: Option<crate::pool::PoolConfig>,
 }
 
 fn default_data_dir() -> PathBuf {
@@ -439,7 +443,10 @@ async fn run_node(
     };
     options.limits.max_bytes = config.max_segment_bytes;
     options.limits.max_duration_secs = config.max_segment_ms as f64 / 1000.0;
-    let pool = Pool::local(config.slots, options);
+    let pool = match &config.pool {
+        Some(p) => Pool::new(p.options(options).context("the [pool] section")?),
+        None => Pool::local(config.slots, options),
+    };
     let store = ContentStore::open(
         config.data_dir.join("content"),
         Duration::from_secs(config.retention_secs),

@@ -747,8 +747,9 @@ async fn metrics_text(State(o): State<Orchestrator>) -> Response {
         .into_response()
 }
 
-/// The routes of [`crate::wire`] over `o`, plus `GET /metrics`.
+/// The routes of [`crate::wire`] over `o`, plus `GET /metrics` and the pool's worker routes.
 pub fn router(o: Orchestrator) -> Router {
+    let workers = o.pool().worker_router();
     Router::new()
         .route("/v1/info", get(info))
         .route("/v1/quote", post(quote))
@@ -756,9 +757,9 @@ pub fn router(o: Orchestrator) -> Router {
         .route("/v1/renditions/{hash}", get(rendition))
         .route("/v1/sources/{hash}", get(source))
         .route("/metrics", get(metrics_text))
-        // Transcoder workers' routes (`/v1/worker/*`) are mounted here once the pool offers them:
-        // .merge(crate::pool::worker_router(o.pool().clone()))
         .with_state(o)
+        // The transcoder workers' routes (`/v1/worker/*`, docs/transcoder-pools.md).
+        .merge(workers)
 }
 
 /// Serves [`router`] on `listener` until `shutdown` resolves (requests in progress finish).
