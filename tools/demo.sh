@@ -7,7 +7,13 @@
 #   4. initialize round 1, so that tickets can be created in it;
 #   5. build the Rust tools;
 #   6. read the deployment back through the Rust bindings (streamflow-status);
+#   7. the main job (streamflow-demo): a committee of three verifiers, three orchestrators
+#      registered with stake (one dishonest), their pools (two with a remote transcoder worker),
+#      their keepers, and a broadcaster streaming a generated 20 s clip paid with tickets; the
+#      cheater caught, challenged and slashed; a summary. Every process it started is stopped.
 # then say what is still running and what to try next. anvil keeps running afterwards.
+#
+# DEMO_ARGS passes flags to streamflow-demo (e.g. DEMO_ARGS="--keep-running --clip my.mp4").
 #
 #   tools/demo.sh        run it (`make demo`)
 #   tools/demo.sh stop   stop the anvil it left running (`make stop`)
@@ -22,7 +28,7 @@ DEPLOYMENT=deployments/local.json
 # anvil's first dev account, unlocked on the dev chain: no key is passed anywhere.
 SENDER=0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266
 
-STEPS=(start_anvil compile_contracts deploy_protocol initialize_round build_tools show_status)
+STEPS=(start_anvil compile_contracts deploy_protocol initialize_round build_tools show_status paid_stream)
 
 bold() { printf '\033[1m%s\033[0m\n' "$*"; }
 step_header() { printf '\n\033[1;34m==> [%s/%s] %s\033[0m\n' "$1" "${#STEPS[@]}" "$2"; }
@@ -136,11 +142,23 @@ show_status() {
   run target/debug/streamflow-status --deployment "$DEPLOYMENT"
 }
 
+paid_stream() {
+  echo "    3 committee members, 3 orchestrators (orch-c's trusted worker tampers), 2 transcoder"
+  echo "    workers, 1 broadcaster: each a streamflow-node process (logs in .demo/logs/)."
+  # shellcheck disable=SC2086
+  run target/debug/streamflow-demo --rpc-url "$RPC" --deployment "$DEPLOYMENT" --work-dir .demo ${DEMO_ARGS:-}
+}
+
 closing_message() {
   echo
   bold "Done in $(elapsed "$SECONDS"). Still running:"
   echo "  anvil on $RPC (pid $(cat "$STATE/anvil.pid"), chain id $(cast chain-id --rpc-url "$RPC"), log $STATE/anvil.log)"
-  echo "  with the protocol deployed as recorded in $DEPLOYMENT, round 1 initialized."
+  echo "  with the protocol deployed as recorded in $DEPLOYMENT, and the demo's state on it"
+  echo "  (stake, the slash, redeemed tickets)."
+  echo
+  bold "Watch the stream:"
+  echo "  ffplay .demo/broadcast/hls/index.m3u8      (or open it in VLC, mpv or any HLS player)"
+  echo "  .demo/broadcast/receipts.jsonl             the signed receipt of every segment"
   echo
   bold "Stop it:"
   echo "  make stop"
@@ -175,6 +193,7 @@ step_title() {
     initialize_round) echo "Initialize the current round (RoundsManager.initializeRound)" ;;
     build_tools) echo "Build the Rust tools (cargo build --workspace)" ;;
     show_status) echo "Read the deployment back through the Rust bindings (streamflow-status)" ;;
+    paid_stream) echo "The main job: a paid stream, a cheater caught and slashed (streamflow-demo)" ;;
     *) echo "$1" ;;
   esac
 }
