@@ -558,9 +558,7 @@ impl Orchestrator {
                 .collect(),
             ticket: first_ticket,
         };
-        let signature = receipt
-            .sign(&self.inner.receipt_domain, &self.inner.signer)
-            .map_err(|e| err(ErrorKind::Internal, format!("{e:?}")))?;
+        let signature = self.sign_receipt(&receipt)?;
         let credit = hold.settle(charged);
         Metrics::inc(&self.inner.metrics.segments_served);
         self.inner
@@ -570,10 +568,7 @@ impl Orchestrator {
         tracing::info!(target: "orchestrator", %sender, seq = job.seq_no, pixels, %charged, %credit, worker = %out.worker, ms = out.elapsed_ms, "segment served");
         Ok(SegmentResult {
             renditions,
-            receipt: SignedReceipt {
-                receipt,
-                signature: Bytes::copy_from_slice(&signature),
-            },
+            receipt: SignedReceipt { receipt, signature },
             balance: Balance {
                 received,
                 charged,
@@ -582,6 +577,16 @@ impl Orchestrator {
             winning_tickets: winning,
             transcode_ms: out.elapsed_ms,
         })
+    }
+}
+
+impl Orchestrator {
+    /// Signs `receipt` under the FaultVerifier's EIP-712 domain: 65 bytes, low-s, `v ∈ {27, 28}`.
+    pub fn sign_receipt(&self, receipt: &SegmentReceipt) -> Result<Bytes, ApiError> {
+        receipt
+            .sign(&self.inner.receipt_domain, &self.inner.signer)
+            .map(|s| Bytes::copy_from_slice(&s))
+            .map_err(|e| err(ErrorKind::Internal, format!("{e:?}")))
     }
 }
 
