@@ -189,8 +189,8 @@ async fn a_stalled_worker_times_out_and_the_segment_is_redone() {
     let seg = segment(dir.path(), 1.0);
     let slot = orch.pool.reserve().expect("slot");
     let pool = orch.pool.clone();
-    let job = job(&seg);
-    let caller = tokio::spawn(async move { pool.transcode(slot, job).await });
+    let first = job(&seg);
+    let caller = tokio::spawn(async move { pool.transcode(slot, first).await });
     wait_until(LONG, "the segment handed out", || {
         w1.log_text().contains("segment received")
     })
@@ -217,6 +217,17 @@ async fn a_stalled_worker_times_out_and_the_segment_is_redone() {
     })
     .await;
     assert!(w1.log_text().contains("registering again"));
+    // Back, unmeasured, but behind the worker that delivers until it delivers itself.
+    let again = within(
+        LONG,
+        "the next segment",
+        orch.pool
+            .transcode(orch.pool.reserve().expect("slot"), job(&seg)),
+    )
+    .await
+    .expect("success");
+    assert!(again.worker.starts_with("spare/"), "{}", again.worker);
+    assert!(again.retries.is_empty(), "{:?}", again.retries);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
