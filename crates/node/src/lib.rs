@@ -5,10 +5,16 @@
 //!   renditions) and the error kinds a client acts on. Every role speaks it through these types.
 //! - [`pool`]: the orchestrator's transcoder pool: where a paid segment is transcoded (in-process
 //!   slots running `streamflow-transcoder`, and remote workers).
+//! - [`challenge`]: a broadcaster's challenge of a faulty segment on the FaultVerifier (open with the
+//!   bond, follow to the verdict, collect); [`evidence`]: its content-addressed evidence store and
+//!   server; [`verifier`]: the committee member role that judges such challenges.
 //!
 //! Ticket and receipt rules come from `streamflow-protocol`, ticket intake and redemption from
 //! `streamflow-keeper`, transcoding and verification from `streamflow-transcoder`: this crate
 //! composes them and never restates their rules.
 
+pub mod challenge;
+pub mod evidence;
 pub mod pool;
+pub mod verifier;
 pub mod wire;

@@ -18,6 +18,8 @@ struct Cli {
 enum Command {
     /// Print the API version this node speaks.
     Version,
+    /// Committee member: judges challenges of committee-verified services (or sets up a dev committee).
+    Verifier(streamflow_node::verifier::cli::Args),
 }
 
 /// Resolves on Ctrl-C or SIGTERM: the shutdown signal every server here takes as a parameter.
@@ -53,6 +55,10 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Version => {
             println!("{}", streamflow_node::wire::API_VERSION);
+            Ok(())
+        }
+        Command::Verifier(args) => {
+            streamflow_node::verifier::cli::run(args, shutdown_signal()).await?;
             Ok(())
         }
     }
