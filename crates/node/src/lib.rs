@@ -8,11 +8,17 @@
 //!   protocol it serves under `/v1/worker`.
 //! - [`worker`]: the transcoder worker role, a chain-unaware process that takes segments from an
 //!   orchestrator's pool.
+//! - [`challenge`]: a broadcaster's challenge of a faulty segment on the FaultVerifier (open with the
+//!   bond, follow to the verdict, collect); [`evidence`]: its content-addressed evidence store and
+//!   server; [`verifier`]: the committee member role that judges such challenges.
 //!
 //! Ticket and receipt rules come from `streamflow-protocol`, ticket intake and redemption from
 //! `streamflow-keeper`, transcoding and verification from `streamflow-transcoder`: this crate
 //! composes them and never restates their rules.
 
+pub mod challenge;
+pub mod evidence;
 pub mod pool;
+pub mod verifier;
 pub mod wire;
 pub mod worker;

@@ -20,6 +20,8 @@ enum Command {
     Version,
     /// Run a transcoder worker for an orchestrator's pool (knows nothing of the chain).
     Transcoder(streamflow_node::worker::cli::Args),
+    /// Committee member: judges challenges of committee-verified services (or sets up a dev committee).
+    Verifier(streamflow_node::verifier::cli::Args),
 }
 
 /// Resolves on Ctrl-C or SIGTERM: the shutdown signal every server here takes as a parameter.
@@ -58,6 +60,10 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Transcoder(args) => {
             Ok(streamflow_node::worker::cli::run(args, shutdown_signal()).await?)
+        }
+        Command::Verifier(args) => {
+            streamflow_node::verifier::cli::run(args, shutdown_signal()).await?;
+            Ok(())
         }
     }
 }
