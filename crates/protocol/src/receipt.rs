@@ -51,7 +51,9 @@ pub fn committee_domain(chain_id: u64, committee_verifier: Address) -> Domain {
 }
 
 /// One output rendition of a segment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "camelCase")]
 pub struct Rendition {
     /// Profile identifier, e.g. `keccak256("720p30 H264 3000kbps")`.
@@ -75,7 +77,9 @@ impl Rendition {
 }
 
 /// The parameters of the ticket that paid for the segment (the receipt's `TicketParams`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "camelCase")]
 pub struct TicketParams {
     /// The ticket's face value.

@@ -18,6 +18,10 @@ struct Cli {
 enum Command {
     /// Print the API version this node speaks.
     Version,
+    /// Run a transcoder worker for an orchestrator's pool (knows nothing of the chain).
+    Transcoder(streamflow_node::worker::cli::Args),
+    /// Committee member: judges challenges of committee-verified services (or sets up a dev committee).
+    Verifier(streamflow_node::verifier::cli::Args),
     /// Run or manage an orchestrator (see `streamflow-node orchestrator --help`).
     Orchestrator(Box<streamflow_node::orchestrator::cli::Args>),
 }
@@ -54,6 +58,13 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Version => {
             println!("{}", streamflow_node::wire::API_VERSION);
+            Ok(())
+        }
+        Command::Transcoder(args) => {
+            Ok(streamflow_node::worker::cli::run(args, shutdown_signal()).await?)
+        }
+        Command::Verifier(args) => {
+            streamflow_node::verifier::cli::run(args, shutdown_signal()).await?;
             Ok(())
         }
         Command::Orchestrator(args) => {
