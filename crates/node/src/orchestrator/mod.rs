@@ -35,7 +35,7 @@ use streamflow_protocol::ticket::SignedTicket;
 use streamflow_transcoder::Profile;
 use streamflow_transcoder::decode::Limits;
 
-use crate::pool::{Pool, PoolError, Slot, TranscodeJob};
+use crate::pool::{Pool, Slot, TranscodeJob};
 use crate::wire::{
     self, API_VERSION, ApiError, Balance, ErrorKind, FORMAT_MPEGTS, HEADER_JOB, HEADER_PAYMENT,
     OrchestratorInfo, Payment, Quote, QuoteRequest, RenditionResult, SegmentJob, SegmentResult,
@@ -342,10 +342,11 @@ impl Orchestrator {
             ));
         }
         check_profiles(&job.profiles)?;
-        let slot = self.inner.pool.reserve().map_err(|e| match e {
-            PoolError::Busy { .. } => err(ErrorKind::CapacityExceeded, e.to_string()),
-            other => err(ErrorKind::Internal, other.to_string()),
-        })?;
+        let slot = self
+            .inner
+            .pool
+            .reserve()
+            .map_err(|e| err(e.error_kind(), e.to_string()))?;
         // Decode every ticket before the keeper sees any: a malformed payment changes nothing.
         if payment.tickets.is_empty() {
             return Err(err(
@@ -499,11 +500,7 @@ impl Orchestrator {
                 },
             )
             .await
-            .map_err(|e| match e {
-                PoolError::Transcode(t) => err(ErrorKind::TranscodeFailed, t.to_string()),
-                PoolError::Busy { .. } => err(ErrorKind::CapacityExceeded, e.to_string()),
-                other => err(ErrorKind::Internal, other.to_string()),
-            })?;
+            .map_err(|e| err(e.error_kind(), e.to_string()))?;
         let store = &self.inner.store;
         let io = |e: std::io::Error| err(ErrorKind::Internal, format!("storing: {e}"));
         let mut renditions = Vec::with_capacity(out.renditions.len());
@@ -752,8 +749,10 @@ async fn metrics_text(State(o): State<Orchestrator>) -> Response {
         .into_response()
 }
 
-/// The routes of [`crate::wire`] over `o`, plus `GET /metrics`.
+/// The routes of [`crate::wire`] over `o`, `GET /metrics`, and the pool's worker routes
+/// (`/v1/worker/*`, see [`crate::pool`]).
 pub fn router(o: Orchestrator) -> Router {
+    let workers = o.pool().worker_router();
     Router::new()
         .route("/v1/info", get(info))
         .route("/v1/quote", post(quote))
@@ -761,9 +760,8 @@ pub fn router(o: Orchestrator) -> Router {
         .route("/v1/renditions/{hash}", get(rendition))
         .route("/v1/sources/{hash}", get(source))
         .route("/metrics", get(metrics_text))
-        // Transcoder workers' routes (`/v1/worker/*`) are mounted here once the pool offers them:
-        // .merge(crate::pool::worker_router(o.pool().clone()))
         .with_state(o)
+        .merge(workers)
 }
 
 /// Serves [`router`] on `listener` until `shutdown` resolves (requests in progress finish).
