@@ -189,8 +189,8 @@ async fn a_stalled_worker_times_out_and_the_segment_is_redone() {
     let seg = segment(dir.path(), 1.0);
     let slot = orch.pool.reserve().expect("slot");
     let pool = orch.pool.clone();
-    let job = job(&seg);
-    let caller = tokio::spawn(async move { pool.transcode(slot, job).await });
+    let first = job(&seg);
+    let caller = tokio::spawn(async move { pool.transcode(slot, first).await });
     wait_until(LONG, "the segment handed out", || {
         w1.log_text().contains("segment received")
     })
@@ -217,6 +217,17 @@ async fn a_stalled_worker_times_out_and_the_segment_is_redone() {
     })
     .await;
     assert!(w1.log_text().contains("registering again"));
+    // Back, unmeasured, but behind the worker that delivers until it delivers itself.
+    let again = within(
+        LONG,
+        "the next segment",
+        orch.pool
+            .transcode(orch.pool.reserve().expect("slot"), job(&seg)),
+    )
+    .await
+    .expect("success");
+    assert!(again.worker.starts_with("spare/"), "{}", again.worker);
+    assert!(again.retries.is_empty(), "{:?}", again.retries);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -344,4 +355,83 @@ async fn misbehaviour_needs_the_explicit_variable() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("STREAMFLOW_ALLOW_MISBEHAVIOUR=1"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_segment_given_up_by_its_caller_is_taken_back_and_a_late_result_refused() {
+    use streamflow_node::pool::protocol::{
+        HEADER_RESULT, HEADER_TASK, RegisterAnswer, RegisterRequest, TaskHeader, TaskResult,
+    };
+    use streamflow_node::wire::{content_hash, decode_header, encode_header};
+
+    let orch = Orch::start(options(vec![cred(
+        "raw",
+        "raw-secret-0123456789",
+        Trust::Trusted,
+    )]))
+    .await;
+    let http = reqwest::Client::new();
+    let auth = "Bearer raw-secret-0123456789";
+    // A worker spoken by hand, over plain HTTP.
+    let reg: RegisterAnswer = http
+        .post(format!("{}/v1/worker/register", orch.url))
+        .header("authorization", auth)
+        .json(&RegisterRequest {
+            name: "by-hand".into(),
+            slots: 1,
+            node_version: "test".into(),
+        })
+        .send()
+        .await
+        .expect("register")
+        .json()
+        .await
+        .expect("answer");
+    assert_eq!(reg.trust, Trust::Trusted);
+    let seg = std::sync::Arc::new(b"segment bytes".to_vec());
+    let slot = orch.pool.reserve().expect("slot");
+    let pool = orch.pool.clone();
+    let job = job(&seg);
+    let caller = tokio::spawn(async move { pool.transcode(slot, job).await });
+    let r = http
+        .post(format!("{}/v1/worker/{}/poll", orch.url, reg.worker_id))
+        .header("authorization", auth)
+        .send()
+        .await
+        .expect("poll");
+    assert_eq!(r.status(), 200);
+    let head: TaskHeader = decode_header(
+        r.headers()
+            .get(HEADER_TASK)
+            .and_then(|v| v.to_str().ok())
+            .expect("task header"),
+    )
+    .expect("decodes");
+    assert_eq!(head.input_hash, content_hash(&seg));
+    assert_eq!(head.profiles, ladder());
+    assert_eq!(r.bytes().await.expect("body").as_ref(), seg.as_slice());
+    assert_eq!(orch.remote_workers()[0].busy, 1);
+
+    // The caller goes away (say, the broadcaster disconnected): the segment is taken back.
+    caller.abort();
+    let _ = caller.await;
+    wait_until(LONG, "the slot freed", || {
+        orch.remote_workers()[0].busy == 0 && orch.pool.capacity().in_flight == 0
+    })
+    .await;
+    let late = TaskResult::Failed {
+        input_fault: false,
+        message: "late".into(),
+    };
+    let r = http
+        .post(format!(
+            "{}/v1/worker/{}/result/{}",
+            orch.url, reg.worker_id, head.task_id
+        ))
+        .header("authorization", auth)
+        .header(HEADER_RESULT, encode_header(&late).expect("encode"))
+        .send()
+        .await
+        .expect("result");
+    assert_eq!(r.status(), 410, "a result for a task taken back is refused");
 }

@@ -15,7 +15,7 @@ use streamflow_transcoder::transcode::TranscodeOptions;
 
 use super::content::ContentStore;
 use super::{Orchestrator, Settings, chain};
-use crate::pool::Pool;
+use crate::pool::{Pool, PoolConfig};
 use crate::wire::{self, Price, ServiceOffer};
 
 /// The orchestrator role: serve paid segments, redeem winning tickets, call `reward()` each round.
@@ -140,9 +140,9 @@ pub struct Config {
     pub regions: Vec<String>,
     /// Services offered, with prices.
     pub services: Vec<ServiceConfig>,
-    /// In-process transcoding slots (segments at once).
-    #[serde(default = "default_slots")]
-    pub slots: u32,
+    /// The transcoder pool: in-process slots and remote workers (docs/transcoder-pools.md).
+    #[serde(default)]
+    pub pool: PoolConfig,
     /// libx264 preset.
     #[serde(default = "default_preset")]
     pub x264_preset: String,
@@ -171,10 +171,6 @@ pub struct Config {
     /// `rpc_url`, `deployment`, `key_file`, `db` and `listen`, which come from here.
     #[serde(default)]
     pub keeper: toml::Table,
-    /// The transcoder pool (docs/transcoder-pools.md): in-process slots and remote workers. When
-    /// absent, `slots` in-process slots and no worker.
-    #[serde(default)]
-    pub pool: Option<crate::pool::PoolConfig>,
 }
 
 fn default_data_dir() -> PathBuf {
@@ -182,9 +178,6 @@ fn default_data_dir() -> PathBuf {
 }
 fn default_listen() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 8935))
-}
-fn default_slots() -> u32 {
-    1
 }
 fn default_preset() -> String {
     "veryfast".into()
@@ -443,10 +436,7 @@ async fn run_node(
     };
     options.limits.max_bytes = config.max_segment_bytes;
     options.limits.max_duration_secs = config.max_segment_ms as f64 / 1000.0;
-    let pool = match &config.pool {
-        Some(p) => Pool::new(p.options(options).context("the [pool] section")?),
-        None => Pool::local(config.slots, options),
-    };
+    let pool = Pool::new(config.pool.options(options)?);
     let store = ContentStore::open(
         config.data_dir.join("content"),
         Duration::from_secs(config.retention_secs),

@@ -35,7 +35,7 @@ use streamflow_protocol::ticket::SignedTicket;
 use streamflow_transcoder::Profile;
 use streamflow_transcoder::decode::Limits;
 
-use crate::pool::{Pool, PoolError, Slot, TranscodeJob};
+use crate::pool::{Pool, Slot, TranscodeJob};
 use crate::wire::{
     self, API_VERSION, ApiError, Balance, ErrorKind, FORMAT_MPEGTS, HEADER_JOB, HEADER_PAYMENT,
     OrchestratorInfo, Payment, Quote, QuoteRequest, RenditionResult, SegmentJob, SegmentResult,
@@ -342,10 +342,11 @@ impl Orchestrator {
             ));
         }
         check_profiles(&job.profiles)?;
-        let slot = self.inner.pool.reserve().map_err(|e| match e {
-            PoolError::Busy { .. } => err(ErrorKind::CapacityExceeded, e.to_string()),
-            other => err(ErrorKind::Internal, other.to_string()),
-        })?;
+        let slot = self
+            .inner
+            .pool
+            .reserve()
+            .map_err(|e| err(e.error_kind(), e.to_string()))?;
         // Decode every ticket before the keeper sees any: a malformed payment changes nothing.
         if payment.tickets.is_empty() {
             return Err(err(
@@ -499,11 +500,7 @@ impl Orchestrator {
                 },
             )
             .await
-            .map_err(|e| match e {
-                PoolError::Transcode(t) => err(ErrorKind::TranscodeFailed, t.to_string()),
-                PoolError::Busy { .. } => err(ErrorKind::CapacityExceeded, e.to_string()),
-                other => err(ErrorKind::Internal, other.to_string()),
-            })?;
+            .map_err(|e| err(e.error_kind(), e.to_string()))?;
         let store = &self.inner.store;
         let io = |e: std::io::Error| err(ErrorKind::Internal, format!("storing: {e}"));
         let mut renditions = Vec::with_capacity(out.renditions.len());
@@ -558,9 +555,7 @@ impl Orchestrator {
                 .collect(),
             ticket: first_ticket,
         };
-        let signature = receipt
-            .sign(&self.inner.receipt_domain, &self.inner.signer)
-            .map_err(|e| err(ErrorKind::Internal, format!("{e:?}")))?;
+        let signature = self.sign_receipt(&receipt)?;
         let credit = hold.settle(charged);
         Metrics::inc(&self.inner.metrics.segments_served);
         self.inner
@@ -570,10 +565,7 @@ impl Orchestrator {
         tracing::info!(target: "orchestrator", %sender, seq = job.seq_no, pixels, %charged, %credit, worker = %out.worker, ms = out.elapsed_ms, "segment served");
         Ok(SegmentResult {
             renditions,
-            receipt: SignedReceipt {
-                receipt,
-                signature: Bytes::copy_from_slice(&signature),
-            },
+            receipt: SignedReceipt { receipt, signature },
             balance: Balance {
                 received,
                 charged,
@@ -582,6 +574,16 @@ impl Orchestrator {
             winning_tickets: winning,
             transcode_ms: out.elapsed_ms,
         })
+    }
+}
+
+impl Orchestrator {
+    /// Signs `receipt` under the FaultVerifier's EIP-712 domain: 65 bytes, low-s, `v ∈ {27, 28}`.
+    pub fn sign_receipt(&self, receipt: &SegmentReceipt) -> Result<Bytes, ApiError> {
+        receipt
+            .sign(&self.inner.receipt_domain, &self.inner.signer)
+            .map(|s| Bytes::copy_from_slice(&s))
+            .map_err(|e| err(ErrorKind::Internal, format!("{e:?}")))
     }
 }
 
@@ -747,7 +749,8 @@ async fn metrics_text(State(o): State<Orchestrator>) -> Response {
         .into_response()
 }
 
-/// The routes of [`crate::wire`] over `o`, plus `GET /metrics` and the pool's worker routes.
+/// The routes of [`crate::wire`] over `o`, `GET /metrics`, and the pool's worker routes
+/// (`/v1/worker/*`, see [`crate::pool`]).
 pub fn router(o: Orchestrator) -> Router {
     let workers = o.pool().worker_router();
     Router::new()
@@ -758,7 +761,6 @@ pub fn router(o: Orchestrator) -> Router {
         .route("/v1/sources/{hash}", get(source))
         .route("/metrics", get(metrics_text))
         .with_state(o)
-        // The transcoder workers' routes (`/v1/worker/*`, docs/transcoder-pools.md).
         .merge(workers)
 }
 

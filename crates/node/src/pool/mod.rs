@@ -401,6 +401,8 @@ struct State {
     sessions: HashMap<u64, Session>,
     tasks: HashMap<u64, Task>,
     banned: HashSet<usize>,
+    /// Timeouts since its last accepted result, per credential.
+    strikes: HashMap<usize, u32>,
     next_task: u64,
 }
 
@@ -521,6 +523,7 @@ impl Pool {
                     sessions: HashMap::new(),
                     tasks: HashMap::new(),
                     banned: HashSet::new(),
+                    strikes: HashMap::new(),
                     next_task: 1,
                 }),
                 changed: Notify::new(),
@@ -698,6 +701,8 @@ impl Pool {
                 let mut st = self.inner.lock();
                 if let Some(s) = st.sessions.get_mut(&session) {
                     s.speed.record(elapsed, report.total_pixels());
+                    let cred = s.cred;
+                    st.strikes.remove(&cred);
                 }
             }
             tracing::debug!(target: "pool", worker = %label, ms = elapsed.as_millis() as u64, audited, "segment done");
@@ -888,7 +893,12 @@ impl Pool {
                             "no result within the {} ms task timeout",
                             self.inner.opts.task_timeout.as_millis()
                         );
-                        self.inner.lock().remove_session(id, &reason);
+                        let mut st = self.inner.lock();
+                        if let Some(cred) = st.sessions.get(&id).map(|s| s.cred) {
+                            *st.strikes.entry(cred).or_default() += 1;
+                        }
+                        st.remove_session(id, &reason);
+                        drop(st);
                         self.inner.changed.notify_waiters();
                         return Remote::Lost(reason);
                     }
@@ -898,26 +908,34 @@ impl Pool {
     }
 }
 
-/// The best executor with a free slot: lowest measured seconds per pixel (unmeasured first), then
-/// least loaded; the in-process slots win ties.
+/// The best executor with a free slot: fewest recent timeouts of its secret (a worker that timed
+/// out waits behind the others until it delivers again), then lowest measured seconds per pixel
+/// (unmeasured first), then least loaded; the in-process slots win ties.
 fn choose(st: &State, excluded: &HashSet<u64>) -> Option<Exec> {
-    let mut best: Option<(f64, f64, Exec)> = None;
-    let mut consider = |cost: Option<f64>, busy: u32, slots: u32, exec: Exec| {
+    let mut best: Option<(u32, f64, f64, Exec)> = None;
+    let mut consider = |strikes: u32, cost: Option<f64>, busy: u32, slots: u32, exec: Exec| {
         let key = (
+            strikes,
             cost.unwrap_or(0.0),
             f64::from(busy) / f64::from(slots.max(1)),
         );
         let better = match &best {
             None => true,
-            Some((c, l, _)) => key.0.total_cmp(c).then(key.1.total_cmp(l)).is_lt(),
+            Some((s, c, l, _)) => key
+                .0
+                .cmp(s)
+                .then(key.1.total_cmp(c))
+                .then(key.2.total_cmp(l))
+                .is_lt(),
         };
         if better {
-            best = Some((key.0, key.1, exec));
+            best = Some((key.0, key.1, key.2, exec));
         }
     };
     if let Some(i) = st.local_busy.iter().position(|b| !*b) {
         let busy = st.local_busy.iter().filter(|b| **b).count() as u32;
         consider(
+            0,
             st.local_speed.ewma,
             busy,
             st.local_busy.len() as u32,
@@ -931,9 +949,10 @@ fn choose(st: &State, excluded: &HashSet<u64>) -> Option<Exec> {
         if excluded.contains(id) || s.busy >= s.slots {
             continue;
         }
-        consider(s.speed.ewma, s.busy, s.slots, Exec::Remote(*id));
+        let strikes = st.strikes.get(&s.cred).copied().unwrap_or(0);
+        consider(strikes, s.speed.ewma, s.busy, s.slots, Exec::Remote(*id));
     }
-    best.map(|(_, _, e)| e)
+    best.map(|(_, _, _, e)| e)
 }
 
 /// Cuts a worker's result body into its renditions, by the sizes its report gives.
@@ -1040,6 +1059,34 @@ mod tests {
         );
         assert_eq!(choose(&st, &HashSet::from([3])), None, "excluded");
         assert_eq!(st.capacity(), 1 + 1 + 2 + 2);
+    }
+
+    #[test]
+    fn a_worker_that_timed_out_waits_behind_the_others_until_it_delivers() {
+        let pool = Pool::new(PoolOptions {
+            local_slots: 0,
+            ..PoolOptions::default()
+        });
+        let mut st = pool.inner.lock();
+        let mut fast = session(1, 0, Some(1e-9));
+        fast.cred = 1;
+        st.sessions.insert(1, fast);
+        let mut slow = session(1, 0, Some(1e-7));
+        slow.cred = 2;
+        st.sessions.insert(2, slow);
+        assert_eq!(choose(&st, &HashSet::new()), Some(Exec::Remote(1)));
+        st.strikes.insert(1, 1);
+        assert_eq!(
+            choose(&st, &HashSet::new()),
+            Some(Exec::Remote(2)),
+            "struck"
+        );
+        st.sessions.get_mut(&2).expect("2").busy = 1;
+        assert_eq!(
+            choose(&st, &HashSet::new()),
+            Some(Exec::Remote(1)),
+            "still used when nothing else is free"
+        );
     }
 
     #[test]

@@ -107,7 +107,6 @@ data_dir = "{data}"
 listen = "127.0.0.1:0"
 service_uri = "http://127.0.0.1:8935"
 regions = ["local"]
-slots = 1
 max_segment_bytes = 4000000
 max_segment_ms = 2500
 max_fps = 30
@@ -125,6 +124,9 @@ face_value_multiplier = 1
 max_cost_bps = 10000
 confirmations = 1
 poll_ms = 200
+
+[pool]
+local_slots = 1
 "#,
                 rpc = devnet.anvil.endpoint(),
                 deployment = devnet.file.path().display(),
