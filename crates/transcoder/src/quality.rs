@@ -140,6 +140,10 @@ fn lowpass_taps(fc: f64) -> Vec<f32> {
 }
 
 /// `x - lowpass(x)` of a `w x h` plane (edges clamped); `w, h > 2 * radius`.
+///
+/// Both passes run tap by tap over whole rows (element-wise, so the compiler
+/// vectorises them) and use the taps' symmetry: this is the verifier's most
+/// expensive arithmetic after decoding.
 fn high_band(plane: &[u8], w: usize, h: usize, taps: &[f32]) -> Vec<f32> {
     let r = taps.len() / 2;
     // Horizontal pass on an edge-padded row.
@@ -151,22 +155,30 @@ fn high_band(plane: &[u8], w: usize, h: usize, taps: &[f32]) -> Vec<f32> {
             *p = f32::from(row[i.saturating_sub(r).min(w - 1)]);
         }
         let out = &mut horiz[y * w..(y + 1) * w];
-        for (x, o) in out.iter_mut().enumerate() {
-            *o = taps
-                .iter()
-                .zip(&padded[x..x + taps.len()])
-                .map(|(t, p)| t * p)
-                .sum();
+        for (o, &c) in out.iter_mut().zip(&padded[r..r + w]) {
+            *o = taps[r] * c;
+        }
+        for (k, &t) in taps.iter().enumerate().take(r) {
+            let (left, right) = (&padded[k..k + w], &padded[2 * r - k..2 * r - k + w]);
+            for ((o, &a), &b) in out.iter_mut().zip(left).zip(right) {
+                *o += t * (a + b);
+            }
         }
     }
-    // Vertical pass, a row at a time (contiguous, vectorisable).
+    // Vertical pass, a row at a time.
     let mut band = vec![0f32; w * h];
+    let row_at = |y: usize, k: usize| {
+        let yi = (y + k).saturating_sub(r).min(h - 1);
+        &horiz[yi * w..(yi + 1) * w]
+    };
     for y in 0..h {
         let out = &mut band[y * w..(y + 1) * w];
-        for (k, &t) in taps.iter().enumerate() {
-            let yi = (y + k).saturating_sub(r).min(h - 1);
-            for (o, &v) in out.iter_mut().zip(&horiz[yi * w..(yi + 1) * w]) {
-                *o += t * v;
+        for (o, &c) in out.iter_mut().zip(row_at(y, r)) {
+            *o = taps[r] * c;
+        }
+        for (k, &t) in taps.iter().enumerate().take(r) {
+            for ((o, &a), &b) in out.iter_mut().zip(row_at(y, k)).zip(row_at(y, 2 * r - k)) {
+                *o += t * (a + b);
             }
         }
         for (o, &p) in out.iter_mut().zip(&plane[y * w..(y + 1) * w]) {
