@@ -557,7 +557,11 @@ pub fn run(cfg: &BenchConfig) -> Result<String> {
         ));
     }
     md.push_str(&format!(
-        "\nLadder 720p/480p/360p (rungs above the source skipped), libx264 preset veryfast, threads auto, 2 s GOP, bicubic scaling, audio copied; {runs} interleaved run(s), median; {} cores; load average at the end: {}.\n\n",
+        "\nLadder 720p/480p/360p (rungs above the source skipped), libx264 preset veryfast, 2 s GOP, bicubic scaling, audio copied; x264 threads: ours {}, the CLI's auto (1.5 per core per encoder); {runs} interleaved run(s), median; {} cores; load average at the end: {}.\n\n",
+        std::env::var(crate::rendition::THREADS_ENV).map_or_else(
+            |_| "auto".to_string(),
+            |v| format!("{v} ({})", crate::rendition::THREADS_ENV)
+        ),
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         std::fs::read_to_string("/proc/loadavg")
             .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))

@@ -29,12 +29,13 @@ pub(crate) struct SourceInfo {
     pub(crate) ladder_pixels: u64,
 }
 
-/// Environment variable overriding the x264 thread count of every rung
-/// (`auto` for x264's own choice per encoder, or a number).
+/// Environment variable choosing the x264 thread count of every rung:
+/// unset or `auto` for x264's own choice per encoder (the default, as the
+/// `ffmpeg` CLI does), `shared` for [`x264_threads`], or a number.
 pub(crate) const THREADS_ENV: &str = "STREAMFLOW_X264_THREADS";
 
 /// x264 threads for a rung that carries `share` of the ladder's pixels, on
-/// `cores` cores.
+/// `cores` cores (`STREAMFLOW_X264_THREADS=shared`).
 ///
 /// x264's `auto` gives every encoder 1.5 threads per core; with one encoder
 /// per rung running at once that is 1.5 x cores x rungs threads (9 for three
@@ -139,11 +140,15 @@ impl Rendition {
         enc.set_bit_rate(profile.bitrate as usize);
         let gop = (profile.gop_secs * fps).round().max(1.0) as u32;
         enc.set_gop(gop);
-        let threads = std::env::var(THREADS_ENV).unwrap_or_else(|_| {
-            let share = f64::from(width) * f64::from(height) / src.ladder_pixels.max(1) as f64;
-            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-            x264_threads(share, cores).to_string()
-        });
+        let threads = match std::env::var(THREADS_ENV).as_deref() {
+            Ok("shared") => {
+                let share = f64::from(width) * f64::from(height) / src.ladder_pixels.max(1) as f64;
+                let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+                x264_threads(share, cores).to_string()
+            }
+            Ok(n) => n.to_string(),
+            Err(_) => "auto".to_string(),
+        };
         let encoder = enc
             .open_as_with(codec, x264_options(profile, &src.x264_preset, &threads))
             .map_err(TranscodeError::ffmpeg("opening the H.264 encoder"))?;
