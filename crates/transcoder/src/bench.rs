@@ -213,6 +213,98 @@ fn stage_times(
     Ok((decode_only, with_scale))
 }
 
+/// The whole ladder in this one thread, without the fan-out: decode, then
+/// scale, encode and mux every rung in turn (video only). Against our
+/// pipeline this shows what the worker threads cost and what they buy.
+fn serial_time(
+    src: &Path,
+    ladder: &[Profile],
+    out: &Path,
+    opts: &TranscodeOptions,
+) -> Result<Sample> {
+    use crate::decode::{self, Event};
+    use crate::rendition::{Rendition, SourceInfo};
+    let dir = out.join("serial");
+    std::fs::create_dir_all(&dir).map_err(TranscodeError::io(&dir))?;
+    measure(|| {
+        let mut input = decode::open_input(src, &opts.limits)?;
+        let (video_tb, fps) = (input.video_tb, input.fps);
+        let mut rungs: Vec<Rendition> = Vec::new();
+        let mut decoded = 0u64;
+        let walk = decode::walk(&mut input, |ev| {
+            let Event::Frame(f, secs) = ev else {
+                return Ok(());
+            };
+            if decoded == 0 {
+                let info = SourceInfo {
+                    width: f.width(),
+                    height: f.height(),
+                    video_tb,
+                    fps,
+                    audio: None,
+                    audio_format: None,
+                    x264_preset: opts.x264_preset.clone(),
+                    ladder_pixels: ladder
+                        .iter()
+                        .filter_map(|p| p.output_size(f.width(), f.height()))
+                        .map(|(w, h)| u64::from(w) * u64::from(h))
+                        .sum(),
+                };
+                for p in ladder {
+                    rungs.push(Rendition::new(p, &dir, &info, opts.limits.max_frame_ratio)?);
+                }
+            }
+            decoded += 1;
+            for r in &mut rungs {
+                r.push(f, secs, decoded)?;
+            }
+            Ok(())
+        })?;
+        for r in &mut rungs {
+            r.finish(walk.duration_secs, decoded)?;
+        }
+        Ok(())
+    })
+}
+
+/// Demuxes and re-muxes (stream copy into MPEG-TS) every rendition: the
+/// muxing share of the transcode, with the demuxing on top.
+fn remux_time(files: &[PathBuf], out: &Path) -> Result<Sample> {
+    use ffmpeg_next::format;
+    measure(|| {
+        for (i, file) in files.iter().enumerate() {
+            let mut ictx = format::input(file).map_err(TranscodeError::ffmpeg("opening"))?;
+            let dest = out.join(format!("remux_{i}.ts"));
+            let mut octx = format::output_as(&dest, "mpegts")
+                .map_err(TranscodeError::ffmpeg("creating the remux output"))?;
+            let mut tbs = Vec::new();
+            for st in ictx.streams() {
+                let mut ost = octx
+                    .add_stream(ffmpeg_next::encoder::find(ffmpeg_next::codec::Id::None))
+                    .map_err(TranscodeError::ffmpeg("adding a stream"))?;
+                ost.set_parameters(st.parameters());
+                tbs.push(st.time_base());
+            }
+            octx.write_header()
+                .map_err(TranscodeError::ffmpeg("writing the header"))?;
+            for (st, mut packet) in ictx.packets() {
+                let i = st.index();
+                let Some(ost_tb) = octx.stream(i).map(|s| s.time_base()) else {
+                    continue;
+                };
+                packet.rescale_ts(tbs[i], ost_tb);
+                packet.set_position(-1);
+                packet
+                    .write_interleaved(&mut octx)
+                    .map_err(TranscodeError::ffmpeg("muxing"))?;
+            }
+            octx.write_trailer()
+                .map_err(TranscodeError::ffmpeg("writing the trailer"))?;
+        }
+        Ok(())
+    })
+}
+
 /// Mean luma PSNR of a rendition over every frame, against the source.
 fn full_psnr(src: &Path, profile: &Profile, file: &Path) -> Result<f64> {
     let limits = crate::Limits::default();
@@ -300,6 +392,7 @@ pub fn run(cfg: &BenchConfig) -> Result<String> {
         let mut ours = Vec::new();
         let mut split = Vec::new();
         let mut sep = Vec::new();
+        let mut serial = Vec::new();
         let mut report = None;
         for _ in 0..runs {
             ours.push(measure(|| {
@@ -308,7 +401,10 @@ pub fn run(cfg: &BenchConfig) -> Result<String> {
             })?);
             split.push(measure(|| cli_split(src, &ladder, &dims, &out, fps))?);
             sep.push(measure(|| cli_separate(src, &ladder, &dims, &out, fps))?);
+            serial.push(serial_time(src, &ladder, &out, &opts)?);
         }
+        let r_serial = median_ratio(&serial, &ours);
+        let serial_m = median(serial);
         let r_split = median_ratio(&split, &ours);
         let r_sep = median_ratio(&sep, &ours);
         let (ours_m, ours_lo, ours_hi) = spread(&ours);
@@ -358,6 +454,12 @@ pub fn run(cfg: &BenchConfig) -> Result<String> {
         let cheap = verify_at(Level::Cheap)?;
         let full = verify_at(Level::Full)?;
         let (dec, dec_scale) = stage_times(src, &dims, &opts.limits)?;
+        let files: Vec<PathBuf> = report
+            .renditions
+            .iter()
+            .map(|r| out.join(&r.file))
+            .collect();
+        let remux = remux_time(&files, &out)?;
         for (p, r) in ladder.iter().zip(&report.renditions) {
             let a = full_psnr(src, p, &out.join(&r.file))?;
             let b = full_psnr(src, p, &out.join(format!("cli_{}.ts", p.name)))?;
@@ -368,15 +470,19 @@ pub fn run(cfg: &BenchConfig) -> Result<String> {
                 ok((a - b).abs() <= 0.1 || a > b)
             ));
         }
+        let scale_cpu = (dec_scale.cpu - dec.cpu).max(0.0);
+        let encode_cpu = (serial_m.cpu - dec_scale.cpu - remux.cpu).max(0.0);
+        let share = |c: f64| format!("{c:.3} ({:.0}%)", 100.0 * c / ours_m.cpu.max(1e-9));
         stages.push(format!(
-            "| {label} | {:.3} ({:.0}%) | {:.3} ({:.0}%) | {:.3} ({:.0}%) | {:.3} |",
-            dec.cpu,
-            100.0 * dec.cpu / ours_m.cpu.max(1e-9),
-            (dec_scale.cpu - dec.cpu).max(0.0),
-            100.0 * (dec_scale.cpu - dec.cpu).max(0.0) / ours_m.cpu.max(1e-9),
-            (ours_m.cpu - dec_scale.cpu).max(0.0),
-            100.0 * (ours_m.cpu - dec_scale.cpu).max(0.0) / ours_m.cpu.max(1e-9),
+            "| {label} | {} | {} | {} | {} | {:+.3} | {:.3} | {:.3} s / {:.3} s ({r_serial:.2}x) |",
+            share(dec.cpu),
+            share(scale_cpu),
+            share(encode_cpu),
+            share(remux.cpu),
+            ours_m.cpu - serial_m.cpu,
             ours_m.cpu,
+            serial_m.wall,
+            ours_m.wall,
         ));
         let pct = |s: Sample| {
             format!(
@@ -451,7 +557,11 @@ pub fn run(cfg: &BenchConfig) -> Result<String> {
         ));
     }
     md.push_str(&format!(
-        "\nLadder 720p/480p/360p (rungs above the source skipped), libx264 preset veryfast, threads auto, 2 s GOP, bicubic scaling, audio copied; {runs} interleaved run(s), median; {} cores; load average at the end: {}.\n\n",
+        "\nLadder 720p/480p/360p (rungs above the source skipped), libx264 preset veryfast, 2 s GOP, bicubic scaling, audio copied; x264 threads: ours {}, the CLI's auto (1.5 per core per encoder); {runs} interleaved run(s), median; {} cores; load average at the end: {}.\n\n",
+        std::env::var(crate::rendition::THREADS_ENV).map_or_else(
+            |_| "auto".to_string(),
+            |v| format!("{v} ({})", crate::rendition::THREADS_ENV)
+        ),
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         std::fs::read_to_string("/proc/loadavg")
             .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
@@ -460,7 +570,7 @@ pub fn run(cfg: &BenchConfig) -> Result<String> {
     md.push_str(&goals.join("\n"));
     md.push_str("\n\nEqual quality: mean luma PSNR over every frame against the source (goal: ours within 0.1 dB of the CLI's, or better)\n\n| segment | rung | ours dB | CLI dB | difference | |\n|---|---|---:|---:|---:|---|\n");
     md.push_str(&parity.join("\n"));
-    md.push_str("\n\nWhere our transcode's CPU goes (decode and scaling measured alone in one thread; the rest is x264 encoding, muxing and the fan-out)\n\n| segment | decode CPU s | scaling CPU s | encode + mux + fan-out CPU s | total CPU s |\n|---|---:|---:|---:|---:|\n");
+    md.push_str("\n\nWhere our transcode's CPU goes: decode, and decode + scaling to every rung, measured alone in one thread; the whole ladder in one thread without the fan-out (serial: decode, scale, encode, mux; interleaved with the runs above); muxing measured as a demux + re-mux of the renditions (an upper bound); encoding = serial - decode - scaling - muxing; fan-out = our CPU - serial CPU (thread hand-off and contention)\n\n| segment | decode CPU s | scaling CPU s | x264 encoding CPU s | muxing CPU s | fan-out CPU s | our total CPU s | wall: serial / ours (median of pairs) |\n|---|---:|---:|---:|---:|---:|---:|---|\n");
     md.push_str(&stages.join("\n"));
     md.push('\n');
     Ok(md)

@@ -83,6 +83,22 @@ pub(crate) fn cheap_checks(
     (fail, sus)
 }
 
+/// Below this share of the source's detail above [`SHARP_CUTOFF`] cycles per
+/// pixel a rendition fails: it was made at a lower resolution and upscaled to
+/// the rung's size (and billed at that size). On the sample clips honest
+/// renditions kept 0.16 or more (the lowest: a `fast_bilinear` scaler at
+/// 240p, whose aliasing differs from the reference's), renditions made at
+/// half the resolution and upscaled at most 0.10, sharpened or not.
+///
+/// [`SHARP_CUTOFF`]: crate::quality::SHARP_CUTOFF
+pub(crate) const MIN_SHARPNESS: f64 = 0.13;
+/// Below this share the rendition is suspicious.
+pub(crate) const SUSPICIOUS_SHARPNESS: f64 = 0.2;
+/// The source must have at least this RMS detail (luma levels) in that band
+/// at the rung's size for the share to mean anything (flat or blurred
+/// sources have none to lose).
+pub(crate) const SHARPNESS_MIN_REF_RMS: f64 = 0.5;
+
 /// A frame's reference must have at least this RMS chroma (levels) for its
 /// own saturation and hue to be judged; paler frames count only in the
 /// segment-wide figures.
@@ -251,6 +267,19 @@ pub(crate) fn judge_quality(
             fail,
             sus,
         );
+    }
+    // Resolution: detail only a full-resolution picture carries.
+    let sharp = &q.sharpness;
+    if sharp.n > 0.0 && sharp.ref_rms() >= SHARPNESS_MIN_REF_RMS {
+        let kept = sharp.ratio();
+        let msg = format!(
+            "keeps {kept:.2} of the source's detail above half resolution (floor {MIN_SHARPNESS:.2}; made at a lower resolution and upscaled?)"
+        );
+        if kept < MIN_SHARPNESS {
+            fail.push(msg);
+        } else if kept < SUSPICIOUS_SHARPNESS {
+            sus.push(format!("close to the limit: {msg}"));
+        }
     }
     let sampled = q.compared + q.misaligned;
     if q.compared == 0 || q.misaligned * 4 > sampled {

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::decode::{self, Event, Limits};
 use crate::error::{Result, TranscodeError};
-use crate::quality::{self, Colour, Detail, FrameQuality, Picture};
+use crate::quality::{self, Colour, Detail, FrameQuality, Picture, Sharpness};
 
 /// A fully decoded rendition: exact counts plus the sampled pictures.
 #[derive(Debug, Clone)]
@@ -135,6 +135,10 @@ pub struct QualitySummary {
     /// Fine detail kept relative to the source over all compared frames.
     #[serde(default)]
     pub detail: Detail,
+    /// Detail above half the rendition's resolution kept relative to the
+    /// source over all compared frames.
+    #[serde(default)]
+    pub sharpness: Sharpness,
     /// Saturation gain, hue rotation and colour shift: the worst compared
     /// frame of those colourful enough to judge (see `checks`).
     pub worst_frame_colour: Option<FrameColour>,
@@ -265,9 +269,11 @@ fn summarize(
     blocks.sort_by(f64::total_cmp);
     let mut colour = Colour::default();
     let mut detail = Detail::default();
+    let mut sharpness = Sharpness::default();
     for q in &frames {
         colour.add(&q.colour);
         detail.add(&q.detail);
+        sharpness.add(&q.sharpness);
     }
     let worst_frame_colour = frames
         .iter()
@@ -293,6 +299,7 @@ fn summarize(
         min_block_psnr: blocks.first().copied().unwrap_or(0.0),
         colour,
         detail,
+        sharpness,
         worst_frame_colour,
         frame_indices,
         frames,

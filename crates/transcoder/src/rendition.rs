@@ -24,6 +24,29 @@ pub(crate) struct SourceInfo {
     /// Decoded audio sample rate and channel layout (for re-encoding).
     pub(crate) audio_format: Option<(u32, ffmpeg::ChannelLayout)>,
     pub(crate) x264_preset: String,
+    /// Pixels per frame over every rung produced from this source (the
+    /// threads are shared out in proportion, see [`x264_threads`]).
+    pub(crate) ladder_pixels: u64,
+}
+
+/// Environment variable choosing the x264 thread count of every rung:
+/// unset or `auto` for x264's own choice per encoder (the default, as the
+/// `ffmpeg` CLI does), `shared` for [`x264_threads`], or a number.
+pub(crate) const THREADS_ENV: &str = "STREAMFLOW_X264_THREADS";
+
+/// x264 threads for a rung that carries `share` of the ladder's pixels, on
+/// `cores` cores (`STREAMFLOW_X264_THREADS=shared`).
+///
+/// x264's `auto` gives every encoder 1.5 threads per core; with one encoder
+/// per rung running at once that is 1.5 x cores x rungs threads (9 for three
+/// rungs on 2 cores), and the small rungs' threads wait on the large one's. The
+/// same budget of 1.5 x cores is shared out in proportion to the pixels each
+/// rung encodes instead (2 + 1 + 1 for 720p/480p/360p on 2 cores), at least
+/// one per rung. Fewer frame threads also lose less to x264's threading
+/// (output quality is equal or slightly higher).
+pub(crate) fn x264_threads(share: f64, cores: usize) -> usize {
+    let budget = 1.5 * cores.max(1) as f64;
+    ((budget * share.clamp(0.0, 1.0)).round() as usize).clamp(1, budget.round() as usize)
 }
 
 /// Frame-rate mode of a rendition.
@@ -64,11 +87,11 @@ struct AudioOut {
     encoder: Option<encoder::Audio>,
 }
 
-fn x264_options(profile: &Profile, preset: &str) -> Dictionary<'static> {
+fn x264_options(profile: &Profile, preset: &str, threads: &str) -> Dictionary<'static> {
     let mut opts = Dictionary::new();
     opts.set("preset", preset);
     opts.set("profile", profile.h264_profile.x264_name());
-    opts.set("threads", "auto");
+    opts.set("threads", threads);
     opts.set("forced-idr", "1");
     opts
 }
@@ -117,8 +140,17 @@ impl Rendition {
         enc.set_bit_rate(profile.bitrate as usize);
         let gop = (profile.gop_secs * fps).round().max(1.0) as u32;
         enc.set_gop(gop);
+        let threads = match std::env::var(THREADS_ENV).as_deref() {
+            Ok("shared") => {
+                let share = f64::from(width) * f64::from(height) / src.ladder_pixels.max(1) as f64;
+                let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+                x264_threads(share, cores).to_string()
+            }
+            Ok(n) => n.to_string(),
+            Err(_) => "auto".to_string(),
+        };
         let encoder = enc
-            .open_as_with(codec, x264_options(profile, &src.x264_preset))
+            .open_as_with(codec, x264_options(profile, &src.x264_preset, &threads))
             .map_err(TranscodeError::ffmpeg("opening the H.264 encoder"))?;
         {
             let mut ost = octx
@@ -364,5 +396,21 @@ impl Rendition {
         self.octx
             .write_trailer()
             .map_err(TranscodeError::ffmpeg("writing the output trailer"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::x264_threads;
+
+    #[test]
+    fn threads_are_shared_out_by_pixels() {
+        // 720p/480p/360p on 2 cores: 59 %, 26 %, 15 % of the pixels.
+        assert_eq!([0.59, 0.26, 0.15].map(|s| x264_threads(s, 2)), [2, 1, 1]);
+        // One rung takes x264's own automatic count; never zero, never more.
+        assert_eq!(x264_threads(1.0, 2), 3);
+        assert_eq!(x264_threads(0.0, 2), 1);
+        assert_eq!(x264_threads(0.59, 16), 14);
+        assert_eq!(x264_threads(2.0, 16), 24);
     }
 }

@@ -62,6 +62,12 @@ impl Job<'_> {
                 .as_ref()
                 .map(|d| (d.rate(), d.channel_layout())),
             x264_preset: self.opts.x264_preset.clone(),
+            ladder_pixels: self
+                .profiles
+                .iter()
+                .filter_map(|p| p.output_size(first.width(), first.height()))
+                .map(|(w, h)| u64::from(w) * u64::from(h))
+                .sum(),
         };
         for p in self.profiles {
             if p.output_size(info.width, info.height).is_none() {

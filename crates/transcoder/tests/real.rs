@@ -365,13 +365,16 @@ fn tampers() -> Vec<Tamper> {
         t("horizontal flip", "", "hflip"),
         t("vertical flip", "", "vflip"),
         t("crop 90 % and rescale", "crop=iw*0.9:ih*0.9", ""),
-        Tamper {
-            name: "gap: encoded at half resolution, upscaled",
-            pre: "",
-            post: "scale=iw/2:ih/2,scale=iw*2:ih*2",
-            starve: 1,
-            known_gap: true,
-        },
+        t(
+            "upscaled from half resolution",
+            "",
+            "scale=iw/2:ih/2,scale=iw*2:ih*2",
+        ),
+        t(
+            "upscaled from half resolution, lanczos, sharpened",
+            "",
+            "scale=iw/2:ih/2:flags=lanczos,scale=iw*2:ih*2:flags=lanczos,unsharp=5:5:1.0",
+        ),
         t(
             "temporal shift 1 frame",
             "",
@@ -658,4 +661,107 @@ fn calibration_detail_of_tampers() {
             );
         }
     }
+}
+
+/// Renditions made below the rung's resolution and upscaled to it.
+fn upscale_cheats(src: &Source, p: &Profile) -> Vec<(String, PathBuf)> {
+    let (w, h) = dims(src, p);
+    let third = format!("scale=trunc(iw/3)*2:trunc(ih/3)*2,scale={w}:{h}");
+    vec![
+        (
+            "half bicubic".into(),
+            cli(
+                src,
+                p,
+                "u_half",
+                "",
+                "scale=iw/2:ih/2,scale=iw*2:ih*2",
+                "veryfast",
+                "bicubic",
+                1,
+            ),
+        ),
+        (
+            "half lanczos".into(),
+            cli(
+                src,
+                p,
+                "u_lanczos",
+                "",
+                "scale=iw/2:ih/2:flags=lanczos,scale=iw*2:ih*2:flags=lanczos",
+                "veryfast",
+                "bicubic",
+                1,
+            ),
+        ),
+        (
+            "half area, bilinear up".into(),
+            cli(
+                src,
+                p,
+                "u_area",
+                "",
+                "scale=iw/2:ih/2:flags=area,scale=iw*2:ih*2:flags=bilinear",
+                "veryfast",
+                "bicubic",
+                1,
+            ),
+        ),
+        (
+            "half lanczos, sharpened".into(),
+            cli(
+                src,
+                p,
+                "u_sharp",
+                "",
+                "scale=iw/2:ih/2:flags=lanczos,scale=iw*2:ih*2:flags=lanczos,unsharp=5:5:1.0",
+                "veryfast",
+                "bicubic",
+                1,
+            ),
+        ),
+        (
+            "two thirds bicubic".into(),
+            cli(src, p, "u_third", "", &third, "veryfast", "bicubic", 1),
+        ),
+    ]
+}
+
+#[test]
+#[ignore = "calibration: detail above half resolution, honest vs upscaled (make transcoder-calibration)"]
+fn calibration_upscale_detection() {
+    println!(
+        "| source | rung | encoder | verdict | luma PSNR | detail above half resolution kept | its energy ratio | source's RMS detail |\n|---|---|---|---|---:|---:|---:|---:|"
+    );
+    let mut wrong = Vec::new();
+    for src in [bbb(), bikes(), dark(), carphone()] {
+        for p in &src.profiles {
+            let honest = honest_set(&src, p, true);
+            let n_honest = honest.len();
+            let mut cases = honest;
+            cases.extend(upscale_cheats(&src, p));
+            for (i, (enc, file)) in cases.into_iter().enumerate() {
+                let v = verify_with(&src, p, &file, Level::Full, 1);
+                let cheat = i >= n_honest;
+                // Renditions made at two thirds of the size are reported, not judged.
+                if (cheat && enc.starts_with("half") && !v.verdict.is_fail())
+                    || (!cheat && v.verdict.is_fail())
+                {
+                    wrong.push(format!("{} {} {enc}: {:?}", src.key, p.name, v.verdict));
+                }
+                let q = v.quality.as_ref().expect("quality");
+                println!(
+                    "| {} | {} | {enc} | {} | {:.2} | {:.3} | {:.3} | {:.2} |",
+                    src.key,
+                    p.name,
+                    verdict_word(&v),
+                    q.psnr_y,
+                    q.sharpness.ratio(),
+                    q.sharpness.energy_ratio(),
+                    q.sharpness.ref_rms(),
+                );
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "misjudged:\n{}", wrong.join("\n"));
 }
