@@ -281,6 +281,7 @@ async fn attempt(mut i: AttemptInput) -> AttemptOutput {
     let (mut tickets, mut ev_sent) = (0u64, U256::ZERO);
     let mut quote_ms = 0.0;
     let mut retries = 0u32;
+    let mut skipped = false;
     let outcome = loop {
         retries += 1;
         if retries > 8 {
@@ -370,6 +371,13 @@ async fn attempt(mut i: AttemptInput) -> AttemptOutput {
                 }
                 Some(ErrorKind::LowPMBalance) => {
                     break Err(AttemptError::LowBalance(describe(&e)));
+                }
+                // A nonce this orchestrator already saw (another stream of this sender used the
+                // same commitment): move the sequence ahead and pay again, once.
+                Some(ErrorKind::InvalidTicket) if !skipped => {
+                    skipped = true;
+                    let mut maker = i.maker.lock().unwrap_or_else(|p| p.into_inner());
+                    maker.skip(&i.orch.quoted.quote.ticket_params);
                 }
                 _ => break Err(AttemptError::Failed(describe(&e))),
             },
