@@ -8,13 +8,19 @@
 //!   slots running `streamflow-transcoder`, and remote workers).
 //! - [`orchestrator`]: the orchestrator role: the API server over an embedded ticket keeper, the
 //!   pool and a content store; its operator commands. [`client`]: the Rust client of that API.
+//! - [`challenge`]: a broadcaster's challenge of a faulty segment on the FaultVerifier (open with the
+//!   bond, follow to the verdict, collect); [`evidence`]: its content-addressed evidence store and
+//!   server; [`verifier`]: the committee member role that judges such challenges.
 //!
 //! Ticket and receipt rules come from `streamflow-protocol`, ticket intake and redemption from
 //! `streamflow-keeper`, transcoding and verification from `streamflow-transcoder`: this crate
 //! composes them and never restates their rules.
 
 pub mod broadcaster;
+pub mod challenge;
 pub mod client;
+pub mod evidence;
 pub mod orchestrator;
 pub mod pool;
+pub mod verifier;
 pub mod wire;

@@ -22,6 +22,8 @@ enum Command {
     Orchestrator(Box<streamflow_node::orchestrator::cli::Args>),
     /// The broadcaster: funds, and paid streams through orchestrators.
     Broadcaster(Box<streamflow_node::broadcaster::cli::Args>),
+    /// Committee member: judges challenges of committee-verified services (or sets up a dev committee).
+    Verifier(streamflow_node::verifier::cli::Args),
 }
 
 /// Resolves on Ctrl-C or SIGTERM: the shutdown signal every server here takes as a parameter.
@@ -63,6 +65,10 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Broadcaster(args) => {
             streamflow_node::broadcaster::cli::run(*args, shutdown_signal()).await
+        }
+        Command::Verifier(args) => {
+            streamflow_node::verifier::cli::run(args, shutdown_signal()).await?;
+            Ok(())
         }
     }
 }
