@@ -116,6 +116,10 @@ pub struct StreamArgs {
     /// Segment timeout in milliseconds.
     #[arg(long)]
     pub segment_timeout_ms: Option<u64>,
+    /// Open a challenge on the FaultVerifier for every fault found, serving the evidence to the
+    /// committee at this address (e.g. `0.0.0.0:8936`) while streaming.
+    #[arg(long, value_name = "ADDR")]
+    pub challenge: Option<std::net::SocketAddr>,
 }
 
 impl StreamArgs {
@@ -189,6 +193,7 @@ impl StreamArgs {
                 .map_err(anyhow::Error::msg)?,
             max_top_ups: c.max_top_ups,
             max_segments: self.max_segments,
+            challenge_http: self.challenge,
         })
     }
 }

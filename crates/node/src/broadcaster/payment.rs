@@ -2,9 +2,12 @@
 //! broadcaster under the TicketBroker's EIP-712 domain, their count chosen so that their expected
 //! value covers the segment's price less the credit the broadcaster already has there.
 //!
-//! Nonces: every ticket made with the same `recipientRandHash` gets the next `senderNonce`
-//! (from 1); a new quote (new seed, so a new hash) starts again. Two tickets never share
-//! `(recipientRandHash, senderNonce)`, so an orchestrator never sees a replay from an honest sender.
+//! Nonces: every ticket made with the same `recipientRandHash` gets the next `senderNonce`. An
+//! orchestrator keeps its commitment (and so its hash) for a sender until it reveals it, across
+//! the sender's streams and restarts, so a process can't start from 1: each sequence starts at a
+//! random point of the lower half of the 32-bit range (two streams' sequences of a thousand tickets
+//! overlap with a probability of about 10⁻⁶), and a refusal as a replay moves it a million ahead
+//! ([`TicketMaker::skip`]).
 
 use std::collections::HashMap;
 
@@ -81,6 +84,15 @@ impl TicketMaker {
         }
     }
 
+    /// Moves the nonce sequence of `params` a million ahead (after a refusal as a replay).
+    pub fn skip(&mut self, params: &TicketParams) {
+        let n = self
+            .nonces
+            .entry((params.recipient, params.recipient_rand_hash))
+            .or_insert_with(|| rand::random::<u32>() >> 1);
+        *n = n.saturating_add(1 << 20);
+    }
+
     /// The sender.
     pub fn sender(&self) -> Address {
         self.signer.address()
@@ -112,7 +124,7 @@ impl TicketMaker {
         let nonce = self
             .nonces
             .entry((params.recipient, params.recipient_rand_hash))
-            .or_insert(0);
+            .or_insert_with(|| rand::random::<u32>() >> 1);
         let mut tickets = Vec::with_capacity(count as usize);
         for _ in 0..count {
             *nonce = nonce
@@ -215,19 +227,27 @@ mod tests {
             );
             nonces.push(t.ticket.sender_nonce);
         }
-        assert_eq!(nonces, vec![1, 2, 3]);
-        // A new quote (another commitment) starts its own sequence.
-        let q = TicketParams {
-            recipient_rand_hash: B256::repeat_byte(9),
-            ..p.clone()
-        };
-        let c = maker.pay(&q, 1).expect("pay");
-        assert_eq!(
-            SignedTicket::unpack(&c.tickets[0])
+        assert_eq!(nonces, vec![nonces[0], nonces[0] + 1, nonces[0] + 2]);
+        assert!(nonces[0] < 1 << 31, "room left above the start");
+        // Another process (another maker) starts elsewhere: no replay across streams.
+        let mut other = TicketMaker::new(
+            LocalSigner::from_bytes(&keccak256("a broadcaster")).expect("key"),
+            31337,
+            broker,
+        );
+        let nonce_of = |pay: &Payment| {
+            SignedTicket::unpack(&pay.tickets[0])
                 .expect("t")
                 .ticket
-                .sender_nonce,
-            1
+                .sender_nonce
+        };
+        let first = nonce_of(&other.pay(&p, 1).expect("pay"));
+        assert!(!nonces.contains(&first), "{first} in {nonces:?}");
+        // A refusal as a replay moves the sequence ahead.
+        other.skip(&p);
+        assert_eq!(
+            nonce_of(&other.pay(&p, 1).expect("pay")),
+            first + (1 << 20) + 1
         );
         assert!(matches!(
             maker.pay(

@@ -84,6 +84,9 @@ pub struct StreamOptions {
     pub max_top_ups: u32,
     /// Stop after this many segments (tests, benchmarks).
     pub max_segments: Option<u64>,
+    /// Open a challenge on the FaultVerifier for every fault found, serving the evidence (for
+    /// committee members) on this address while streaming; `None` only keeps the receipts.
+    pub challenge_http: Option<SocketAddr>,
 }
 
 /// Why a stream could not run at all.
@@ -188,6 +191,8 @@ pub struct Summary {
     pub sampled: u64,
     /// Faults found (receipts kept with `challengePending`).
     pub faults: u64,
+    /// Challenges opened on those faults.
+    pub challenges: u64,
     /// Per orchestrator.
     pub orchestrators: BTreeMap<Address, OrchestratorSummary>,
     /// The master playlist.
@@ -281,6 +286,7 @@ async fn attempt(mut i: AttemptInput) -> AttemptOutput {
     let (mut tickets, mut ev_sent) = (0u64, U256::ZERO);
     let mut quote_ms = 0.0;
     let mut retries = 0u32;
+    let mut skipped = false;
     let outcome = loop {
         retries += 1;
         if retries > 8 {
@@ -371,6 +377,13 @@ async fn attempt(mut i: AttemptInput) -> AttemptOutput {
                 Some(ErrorKind::LowPMBalance) => {
                     break Err(AttemptError::LowBalance(describe(&e)));
                 }
+                // A nonce this orchestrator already saw (another stream of this sender used the
+                // same commitment): move the sequence ahead and pay again, once.
+                Some(ErrorKind::InvalidTicket) if !skipped => {
+                    skipped = true;
+                    let mut maker = i.maker.lock().unwrap_or_else(|p| p.into_inner());
+                    maker.skip(&i.orch.quoted.quote.ticket_params);
+                }
                 _ => break Err(AttemptError::Failed(describe(&e))),
             },
         }
@@ -448,6 +461,8 @@ struct Session {
     receipt_domain: B256,
     summary: Summary,
     topped_up_at: Option<Instant>,
+    /// The challenger and the evidence server's URL, when faults are challenged.
+    challenger: Option<(crate::challenge::Challenger, String)>,
 }
 
 /// How long after a top-up a `LowPMBalance` is taken for orchestrators not having seen it yet.
@@ -749,9 +764,11 @@ impl Session {
                             i,
                             &answer,
                             sampled,
-                            reasons,
+                            reasons.clone(),
                         )
                         .map_err(|e| Stop::Fatal(format!("keeping the receipt: {e}")))?;
+                        self.challenge(seg.seq, input_hash, i, &answer, sampled, reasons)
+                            .await;
                         self.fail(i);
                         failed_attempts += 1;
                     }
@@ -896,6 +913,72 @@ impl Session {
         Ok(())
     }
 
+    /// Opens a challenge on a fault's receipt (when configured): the profiles' canonical JSON joins
+    /// the evidence (members hash-check every blob the receipt names), the evidence server's URL
+    /// travels as `openChallenge`'s evidence bytes, and the opened challenge is recorded.
+    async fn challenge(
+        &mut self,
+        seq: u64,
+        input_hash: B256,
+        i: usize,
+        answer: &Answer,
+        sampled: bool,
+        reasons: Vec<String>,
+    ) {
+        let Some((challenger, url)) = &self.challenger else {
+            return;
+        };
+        for p in &self.opts.profiles {
+            if let Ok(json) = serde_json::to_vec(p) {
+                let _ = self.evidence.put(&json);
+            }
+        }
+        let opened = match crate::evidence::evidence_bytes(url) {
+            Ok(bytes) => challenger
+                .open_challenge(&answer.result.receipt, &bytes)
+                .await
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        match opened {
+            Ok(o) => {
+                tracing::info!(target: "broadcaster", seq, challenge = %o.challenge_id, bond = %o.bond, "challenge opened");
+                self.summary.challenges += 1;
+                let state = ReceiptState::Challenged {
+                    reasons,
+                    challenge_id: o.challenge_id.to_string(),
+                };
+                let o = &self.orchs[i].quoted;
+                let kept = answer
+                    .result
+                    .renditions
+                    .iter()
+                    .map(|r| KeptRendition {
+                        name: r.name.clone(),
+                        output_hash: r.output_hash,
+                        pixels: r.pixels,
+                    })
+                    .collect();
+                let record = ReceiptRecord {
+                    seq_no: seq,
+                    orchestrator: o.candidate.address,
+                    uri: o.candidate.uri.clone(),
+                    input_hash,
+                    renditions: kept,
+                    receipt: answer.result.receipt.clone(),
+                    sampled,
+                    state,
+                };
+                if let Err(e) = self.receipts.append(&record) {
+                    tracing::warn!(target: "broadcaster", %e, "recording the challenge");
+                }
+            }
+            Err(e) => {
+                tracing::warn!(target: "broadcaster", seq, %e, "challenge not opened: the receipt stays challengePending");
+            }
+        }
+    }
+
     fn accept(
         &mut self,
         meta: &SegMeta<'_>,
@@ -1014,6 +1097,7 @@ pub async fn stream(
         receipts,
         opts,
         topped_up_at: None,
+        challenger: None,
     };
 
     // Stop flag: set by the shutdown future; read by the segmenter and the loop.
@@ -1031,6 +1115,32 @@ pub async fn stream(
             Some(tokio::spawn(hls::serve(listener, hls_dir.clone(), async {
                 let _ = server_stop_rx.await;
             })))
+        }
+        None => None,
+    };
+    let (evidence_stop_tx, evidence_stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let evidence_server = match session.opts.challenge_http {
+        Some(addr) => {
+            let listener = tokio::net::TcpListener::bind(addr).await?;
+            let url = format!("http://{}", listener.local_addr()?);
+            let store = crate::evidence::EvidenceStore::open(session.opts.out_dir.join("evidence"))
+                .map_err(|e| StreamError::Io(std::io::Error::other(e.to_string())))?;
+            let d = session.chain.deployment().clone();
+            session.challenger = Some((
+                crate::challenge::Challenger::new(
+                    session.chain.provider().clone(),
+                    session.chain.sender(),
+                    &d,
+                ),
+                url,
+            ));
+            Some(tokio::spawn(crate::evidence::serve(
+                store,
+                listener,
+                async {
+                    let _ = evidence_stop_rx.await;
+                },
+            )))
         }
         None => None,
     };
@@ -1111,6 +1221,10 @@ pub async fn stream(
     session.hls.finish()?;
     let _ = server_stop_tx.send(());
     if let Some(s) = server {
+        let _ = s.await;
+    }
+    let _ = evidence_stop_tx.send(());
+    if let Some(s) = evidence_server {
         let _ = s.await;
     }
     let (why, complete) = stopped.unwrap_or_default();
