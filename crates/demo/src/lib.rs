@@ -434,10 +434,19 @@ async fn next_round(d: &Deployment, gov: &DynProvider) -> Result<()> {
         .step("next round")?;
     let end = u64::try_from(r.endBlock).step("next round")?;
     let now = gov.get_block_number().await.step("next round")?;
-    if end > now + 1 {
-        mine(gov, end - now - 1).await?;
+    if end > now {
+        mine(gov, end - now).await?;
     }
-    initialize_round(d, gov).await
+    // Views run at the latest block: mine until it is in the next round, so that the
+    // initialization (and every quote after it) is of the round the new stake is active in.
+    for _ in 0..100 {
+        let round = rounds.currentRound().call().await.step("next round")?;
+        if round > r.round {
+            return initialize_round(d, gov).await;
+        }
+        mine(gov, 1).await?;
+    }
+    fail("next round", "the round did not change")
 }
 
 async fn initialize_round(d: &Deployment, gov: &DynProvider) -> Result<()> {
@@ -534,16 +543,16 @@ pub async fn run(
     if opts.keys.len() < 8 {
         return fail("options", "at least 8 dev keys are needed");
     }
-    let shutdown = Box::pin(shutdown);
+    let mut shutdown = Box::pin(shutdown);
     let mut procs = Procs::default();
     let result = tokio::select! {
         r = demo(&opts, &mut procs, started) => r,
-        _ = shutdown => fail("demo", "interrupted"),
+        _ = &mut shutdown => fail("demo", "interrupted"),
     };
     // `select!` gave `procs` back: stop everything unless asked to keep it.
     if opts.keep_running && result.is_ok() {
         progress("\nEverything is still running (--keep-running): Ctrl-C stops it.");
-        let _ = tokio::signal::ctrl_c().await;
+        shutdown.await;
     }
     procs.stop_all().await;
     result
@@ -871,6 +880,16 @@ async fn demo(opts: &Options, procs: &mut Procs, started: Instant) -> Result<Rep
             );
         }
     };
+    if summary.get("complete").and_then(|c| c.as_bool()) != Some(true) {
+        let why = summary
+            .get("stopped")
+            .and_then(|c| c.as_str())
+            .unwrap_or("unknown");
+        return fail(
+            "stream",
+            format!("the broadcaster stopped early: {why}; see logs/broadcaster.log"),
+        );
+    }
 
     // --- the challenge
     let records = read_records(&out_dir.join("receipts.jsonl"));
