@@ -29,6 +29,7 @@ use alloy::sol_types::{SolCall, SolError, SolEvent, SolInterface};
 use std::collections::HashSet;
 use streamflow_bindings::contracts::TicketBroker;
 use streamflow_protocol::ticket::SignedTicket;
+use streamflow_protocol::validate::BrokerView;
 
 /// The redemption policy.
 #[derive(Debug, Clone)]
@@ -141,6 +142,21 @@ fn is_permanent(selector: [u8; 4]) -> bool {
     permanent.iter().any(|e| e.selector() == selector)
 }
 
+/// Blocks between two full reads of every watched sender's funds (the fallback behind the event
+/// watcher), unless [`Redeemer::with_full_read_every`] says otherwise.
+pub const FULL_READ_EVERY_BLOCKS: u64 = 10;
+
+/// What the event watcher remembers between steps.
+#[derive(Debug, Default)]
+struct Watch {
+    /// The last block whose events were read.
+    last_block: Option<u64>,
+    /// The block of the last full read of every sender.
+    last_full: Option<u64>,
+    /// Senders drained by others (or unlocking, withdrawing), with the block it was seen at.
+    contested: std::collections::HashMap<Address, u64>,
+}
+
 /// Drives redemptions for one keeper.
 #[derive(Debug)]
 pub struct Redeemer {
@@ -150,6 +166,8 @@ pub struct Redeemer {
     from: Address,
     chain_id: u64,
     policy: Policy,
+    full_read_every: u64,
+    watch: std::sync::Mutex<Watch>,
 }
 
 impl Redeemer {
@@ -170,7 +188,29 @@ impl Redeemer {
             from,
             chain_id,
             policy,
+            full_read_every: FULL_READ_EVERY_BLOCKS,
+            watch: std::sync::Mutex::default(),
         }
+    }
+
+    /// Reads every watched sender's funds at least every `blocks` blocks (default
+    /// [`FULL_READ_EVERY_BLOCKS`]); in between, only senders the broker's events name are read.
+    pub fn with_full_read_every(mut self, blocks: u64) -> Self {
+        self.full_read_every = blocks.max(1);
+        self
+    }
+
+    fn watch(&self) -> std::sync::MutexGuard<'_, Watch> {
+        self.watch.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Senders whose funds other orchestrators took (or that unlocked or withdrew) since this
+    /// keeper's winners against them were accepted: their pending winners are redeemed first,
+    /// without waiting for cheaper gas.
+    pub fn contested_senders(&self) -> Vec<Address> {
+        let mut v: Vec<Address> = self.watch().contested.keys().copied().collect();
+        v.sort();
+        v
     }
 
     /// The policy.
@@ -183,12 +223,88 @@ impl Redeemer {
         Ok(self.keeper.with_store(|s| s.watched_senders())?)
     }
 
-    /// Reads a fresh snapshot and hands it to the keeper's intake.
+    /// Reads a fresh snapshot and hands it to the keeper's intake. Senders' funds are re-read when
+    /// the broker's events since the last step name them (`Funded`, `TicketRedeemed`,
+    /// `ReserveClaimed`, `Unlocked`, `UnlockCancelled`, `Withdrawn`, via `eth_getLogs` from the last
+    /// block seen), when the round changed, and for every sender every
+    /// [`Redeemer::with_full_read_every`] blocks as a fallback; otherwise they are kept from the
+    /// previous snapshot.
     pub async fn refresh(&self) -> Result<ChainState, RedeemError> {
         let senders = self.watched_senders()?;
-        let state = self.reader.snapshot(&senders).await?;
+        let head = self
+            .reader
+            .provider()
+            .get_block_number()
+            .await
+            .map_err(ChainError::rpc)?;
+        let (last_block, last_full) = {
+            let w = self.watch();
+            (w.last_block, w.last_full)
+        };
+        let previous = self.keeper.chain_state();
+        // Events up to `head`; the snapshot is read at `head` or later, so nothing is missed.
+        let events = match last_block {
+            Some(b) if b < head => match self.reader.sender_events(b + 1, head).await {
+                Ok(e) => Some(e),
+                Err(e) => {
+                    tracing::warn!(target: "keeper::chain", error = %e, "reading the broker's events failed; reading every sender");
+                    None
+                }
+            },
+            Some(_) => Some(Default::default()),
+            None => None,
+        };
+        let full = events.is_none()
+            || previous.is_none()
+            || last_full.is_none_or(|f| head >= f + self.full_read_every);
+        let state = match &events {
+            Some(e) if !full => {
+                self.reader
+                    .snapshot_reusing(&senders, previous.as_ref(), |s| e.touched.contains(s))
+                    .await?
+            }
+            _ => self.reader.snapshot(&senders).await?,
+        };
+        {
+            let mut w = self.watch();
+            w.last_block = Some(head.min(state.block_number));
+            if full {
+                w.last_full = Some(state.block_number);
+            }
+            if let Some(e) = &events {
+                for s in &e.drained {
+                    tracing::info!(target: "keeper::chain", sender = %s, "sender's funds taken by others (or unlocking): its pending winners go first");
+                    w.contested.insert(*s, state.block_number);
+                }
+            }
+        }
         self.keeper.set_chain_state(state.clone());
         Ok(state)
+    }
+
+    /// Senders whose pending winners must go now: drained by others since they were accepted, or
+    /// owing this keeper more than their funds cover. A contested sender with no pending winner is
+    /// forgotten.
+    fn urgent_senders(&self, state: &ChainState, tickets: &[StoredTicket]) -> HashSet<Address> {
+        let mut pending = std::collections::HashMap::<Address, u128>::new();
+        for t in tickets {
+            let e = pending.entry(t.sender).or_default();
+            *e = e.saturating_add(t.face_value);
+        }
+        let mut w = self.watch();
+        w.contested.retain(|s, _| pending.contains_key(s));
+        let mut out: HashSet<Address> = w.contested.keys().copied().collect();
+        for (s, owed) in pending {
+            let funds = state.broker.sender(s).deposit.saturating_add(
+                state
+                    .broker
+                    .remaining_reserve_allocation(s, self.from, state.broker.current_round),
+            );
+            if U256::from(owed) > funds {
+                out.insert(s);
+            }
+        }
+        out
     }
 
     /// One round of reconcile → settle → plan → send, on a fresh snapshot.
@@ -437,7 +553,9 @@ impl Redeemer {
             }
             return (Vec::new(), waiting);
         }
-        // What the senders can pay now, ticket by ticket (reserve-paid and soonest first).
+        // Senders others are draining (or that can't cover all of ours): their tickets go now.
+        let urgent_senders = self.urgent_senders(state, tickets);
+        // What the senders can pay now, ticket by ticket (soonest expiry, then reserve-paid first).
         let mut broker = state.broker.clone();
         let mut payable = Vec::new();
         for t in tickets {
@@ -470,8 +588,9 @@ impl Redeemer {
                 let cheap = cost_each.saturating_mul(10_000)
                     <= t.face_value
                         .saturating_mul(u128::from(self.policy.max_cost_bps));
-                let urgent =
-                    state.block_number >= self.deadline(state, t) && cost_each < t.face_value;
+                let urgent = (state.block_number >= self.deadline(state, t)
+                    || urgent_senders.contains(&t.sender))
+                    && cost_each < t.face_value;
                 cheap || urgent
             });
             for t in &drop {
@@ -503,6 +622,10 @@ impl Redeemer {
             .into_iter()
             .filter(|t| state.broker.current_round < t.expiry_round)
             .collect();
+        // A contested sender stays so while this keeper has winners of it waiting.
+        self.watch()
+            .contested
+            .retain(|s, _| won.iter().any(|t| t.sender == *s));
         if won.is_empty() {
             return Ok(());
         }
