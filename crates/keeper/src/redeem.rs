@@ -347,11 +347,30 @@ impl Redeemer {
             }
             by_nonce.values().map(|t| t.tx_hash).collect()
         };
+        // A nonce counts as taken only once the block that took it is `confirmations` deep: a
+        // reorg can still give it back before that.
+        let final_block = (state.block_number + 1).saturating_sub(self.policy.confirmations.max(1));
+        let final_nonce = if final_block >= state.block_number {
+            mined_nonce
+        } else {
+            p.get_transaction_count(self.from)
+                .block_id(alloy::eips::BlockId::number(final_block))
+                .await
+                .map_err(ChainError::rpc)?
+        };
+        let mut receipts = Vec::with_capacity(open.len());
         for t in &open {
             let receipt = p
                 .get_transaction_receipt(t.tx_hash)
                 .await
                 .map_err(ChainError::rpc)?;
+            receipts.push(receipt);
+        }
+        // Mined transactions first, so that a ticket is settled with the gas of the transaction
+        // that carried it before the replaced ones are closed.
+        let (mined, unmined): (Vec<_>, Vec<_>) =
+            open.iter().zip(receipts).partition(|(_, r)| r.is_some());
+        for (t, receipt) in mined.into_iter().chain(unmined) {
             match receipt {
                 Some(r) => {
                     let mined_at = r.block_number.unwrap_or(state.block_number);
@@ -374,13 +393,15 @@ impl Redeemer {
                     }
                     self.keeper.with_store(|s| s.close_tx(&t.tx_hash))?;
                 }
-                None if mined_nonce > t.nonce => {
-                    // Its nonce went to another transaction (a replacement or another instance).
+                None if final_nonce > t.nonce => {
+                    // Its nonce went, for good, to another transaction (a replacement or another
+                    // instance).
                     for h in &t.tickets {
                         self.settle_from_chain(h, state, None, None, report).await?;
                     }
                     self.keeper.with_store(|s| s.close_tx(&t.tx_hash))?;
                 }
+                None if mined_nonce > t.nonce => {} // taken, but not final yet
                 None if newest.contains(&t.tx_hash) => {
                     let age = now().saturating_sub(t.created_at);
                     if age >= self.policy.replace_after_secs {
@@ -388,7 +409,8 @@ impl Redeemer {
                             report.sent.push(h);
                         }
                     } else {
-                        // After a restart the node may not know it: send it again (idempotent).
+                        // After a restart or a reorg the node may not know it: send it again
+                        // (idempotent).
                         let _ = p.send_raw_transaction(&t.raw).await;
                     }
                 }
@@ -667,19 +689,19 @@ impl Redeemer {
     }
 
     /// Replaces a stuck transaction: same nonce and tickets, fees up by at least 1/8 (what nodes
-    /// require), capped by the ceiling; `None` if the ceiling leaves no room.
-    async fn replace(
-        &self,
-        t: &StoredTx,
-        _state: &ChainState,
-    ) -> Result<Option<B256>, RedeemError> {
+    /// require) and to what the current base fee needs (twice it plus the tip), capped by the
+    /// ceiling; `None` if the ceiling leaves no room.
+    async fn replace(&self, t: &StoredTx, state: &ChainState) -> Result<Option<B256>, RedeemError> {
         let bump = |x: u128| x + x / 8 + 1;
-        let max_fee = bump(t.max_fee_per_gas);
-        let tip = bump(t.max_priority_fee_per_gas);
-        if max_fee > self.policy.max_fee_per_gas {
+        let tip = bump(t.max_priority_fee_per_gas).max(self.policy.priority_fee_per_gas);
+        let floor = bump(t.max_fee_per_gas);
+        if floor > self.policy.max_fee_per_gas {
             tracing::warn!(target: "keeper::redeem", tx = %t.tx_hash, "stuck, but a replacement would exceed the gas price ceiling");
             return Ok(None);
         }
+        let max_fee = floor
+            .max(state.base_fee.saturating_mul(2).saturating_add(tip))
+            .min(self.policy.max_fee_per_gas);
         let tickets: Vec<StoredTicket> = self.keeper.with_store(|s| {
             t.tickets
                 .iter()

@@ -173,6 +173,37 @@ impl Chain {
             .unwrap();
     }
 
+    /// Turns anvil's automine on or off (off: transactions wait in the pool until [`Chain::mine`]).
+    pub async fn set_automine(&self, on: bool) {
+        let _: serde_json::Value = self
+            .provider
+            .raw_request("evm_setAutomine".into(), (on,))
+            .await
+            .unwrap();
+    }
+
+    /// Takes a snapshot of the chain (`evm_snapshot`), to go back to with [`Chain::revert`].
+    pub async fn snapshot(&self) -> U256 {
+        self.provider
+            .raw_request("evm_snapshot".into(), ())
+            .await
+            .unwrap()
+    }
+
+    /// Drops every block mined since `snapshot` (a reorg to a shorter chain).
+    pub async fn revert(&self, snapshot: U256) {
+        let ok: bool = self
+            .provider
+            .raw_request("evm_revert".into(), (snapshot,))
+            .await
+            .unwrap();
+        assert!(ok, "evm_revert refused");
+    }
+
+    pub async fn nonce_of(&self, a: Address) -> u64 {
+        self.provider.get_transaction_count(a).await.unwrap()
+    }
+
     pub async fn block(&self) -> u64 {
         self.provider.get_block_number().await.unwrap()
     }
