@@ -177,3 +177,57 @@ fn without_a_password_source_nothing_is_written() {
     assert!(!out.status.success());
     assert!(!ks.exists());
 }
+
+/// `streamflow-keeper run` takes its key from the keystore named in the config: a wrong password
+/// stops it at start with that reason; the right one gets it past the key to the next step.
+#[test]
+fn run_reads_the_key_from_the_configured_keystore() {
+    let dir = tempfile::tempdir().unwrap();
+    let ks = dir.path().join("orch.json");
+    let pw = dir.path().join("pw");
+    private_file(&pw, PASSWORD);
+    let out = keeper(
+        &[
+            "key",
+            "new",
+            "--keystore",
+            ks.to_str().unwrap(),
+            "--password-file",
+            pw.to_str().unwrap(),
+        ],
+        None,
+    );
+    address_of(&out);
+    let bad = dir.path().join("bad");
+    private_file(&bad, "hunter2");
+    let conf = dir.path().join("keeper.toml");
+    let write_conf = |password_file: &Path| {
+        std::fs::write(
+            &conf,
+            format!(
+                "rpc_url = \"http://127.0.0.1:1\"\ndeployment = {:?}\nkeystore = {:?}\nkeystore_password_file = {:?}\ndb = {:?}\n",
+                dir.path().join("missing-deployment.json").display().to_string(),
+                ks.display().to_string(),
+                password_file.display().to_string(),
+                dir.path().join("k.db").display().to_string(),
+            ),
+        )
+        .unwrap();
+    };
+    write_conf(&bad);
+    let out = keeper(&["--config", conf.to_str().unwrap(), "run"], None);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("wrong password"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+
+    write_conf(&pw);
+    let out = keeper(&["--config", conf.to_str().unwrap(), "run"], None);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !err.contains("password") && !err.contains("key file"),
+        "{err}"
+    );
+    assert!(err.contains("missing-deployment.json"), "{err}");
+}
