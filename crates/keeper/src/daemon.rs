@@ -92,6 +92,10 @@ pub struct Config {
     /// Seconds before a pending transaction is replaced.
     #[serde(default = "default_replace")]
     pub replace_after_secs: u64,
+    /// Blocks between two full reads of every served sender's funds; in between, only senders
+    /// named by the broker's events are read.
+    #[serde(default = "default_full_read")]
+    pub full_read_every_blocks: u64,
     /// Milliseconds between polls for a new block.
     #[serde(default = "default_poll")]
     pub poll_ms: u64,
@@ -126,6 +130,9 @@ fn default_confirmations() -> u64 {
 }
 fn default_replace() -> u64 {
     30
+}
+fn default_full_read() -> u64 {
+    crate::redeem::FULL_READ_EVERY_BLOCKS
 }
 fn default_poll() -> u64 {
     1000
@@ -350,7 +357,8 @@ pub async fn open(config: &Config) -> Result<(Keeper, Redeemer), DaemonError> {
         reader,
         EthereumWallet::from(signer),
         config.policy(),
-    );
+    )
+    .with_full_read_every(config.full_read_every_blocks);
     Ok((keeper, redeemer))
 }
 

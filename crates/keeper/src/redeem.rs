@@ -251,8 +251,9 @@ impl Redeemer {
                     None
                 }
             },
-            Some(_) => Some(Default::default()),
-            None => None,
+            Some(b) if b == head => Some(Default::default()),
+            // The chain went back (a reorg to a shorter chain), or never read: read everything.
+            _ => None,
         };
         let full = events.is_none()
             || previous.is_none()
