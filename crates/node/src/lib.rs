@@ -3,6 +3,7 @@
 //!
 //! - [`wire`]: the HTTP API an orchestrator serves to broadcasters (quotes, paid segments, receipts,
 //!   renditions) and the error kinds a client acts on. Every role speaks it through these types.
+//! - [`broadcaster`]: the broadcaster role (funds, input, negotiation, payment, verification, HLS).
 //! - [`pool`]: the orchestrator's transcoder pool: where a paid segment is transcoded (in-process
 //!   slots running `streamflow-transcoder`, and remote workers), its scheduling, and the worker
 //!   protocol it serves under `/v1/worker`.
@@ -18,6 +19,7 @@
 //! `streamflow-keeper`, transcoding and verification from `streamflow-transcoder`: this crate
 //! composes them and never restates their rules.
 
+pub mod broadcaster;
 pub mod challenge;
 pub mod client;
 pub mod evidence;

@@ -24,6 +24,8 @@ enum Command {
     Verifier(streamflow_node::verifier::cli::Args),
     /// Run or manage an orchestrator (see `streamflow-node orchestrator --help`).
     Orchestrator(Box<streamflow_node::orchestrator::cli::Args>),
+    /// The broadcaster: funds, and paid streams through orchestrators.
+    Broadcaster(Box<streamflow_node::broadcaster::cli::Args>),
 }
 
 /// Resolves on Ctrl-C or SIGTERM: the shutdown signal every server here takes as a parameter.
@@ -62,6 +64,9 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Transcoder(args) => {
             Ok(streamflow_node::worker::cli::run(args, shutdown_signal()).await?)
+        }
+        Command::Broadcaster(args) => {
+            streamflow_node::broadcaster::cli::run(*args, shutdown_signal()).await
         }
         Command::Verifier(args) => {
             streamflow_node::verifier::cli::run(args, shutdown_signal()).await?;
