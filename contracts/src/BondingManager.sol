@@ -205,7 +205,8 @@ contract BondingManager is BondingManagerCore, IBondingManager {
         if (!o.compound(amount - orchestratorCut)) orchestratorCut = amount;
         if (orchestratorCut != 0) {
             StakeLedger.Delegator storage self = $.delegators[msg.sender];
-            o.settle(self);
+            (,, uint256 tail, uint256 epoch) = o.settle(self);
+            if (tail != 0) _openWipeTail(o, self, msg.sender, msg.sender, tail, epoch);
             self.bonded += SafeCast.toUint104(orchestratorCut); // earned in the pool: mature
             o.totalStake += SafeCast.toUint112(orchestratorCut);
         }

@@ -87,7 +87,7 @@ contract BondingManagerAdmin is BondingManagerCore {
         // self-unbonding lock); the delegators' part is all burned. So reporting one's own fault,
         // from any number of accounts, always costs (1 - finderFee) of the own penalty.
         uint256 own;
-        (slashed, own) = _cutPool($, o, orchestrator, fractionPpm);
+        (slashed, own) = _cutPool($, o, orchestrator, fractionPpm, round);
         uint256 lockCut = _slashSelfLock($, o, orchestrator, fractionPpm, round);
         slashed += lockCut;
         if (slashed == 0) return (0, 0);
@@ -107,7 +107,8 @@ contract BondingManagerAdmin is BondingManagerCore {
         BondingManagerStorage storage $,
         StakeLedger.Orchestrator storage o,
         address orchestrator,
-        uint256 fractionPpm
+        uint256 fractionPpm,
+        uint256 round
     ) private returns (uint256 slashed, uint256 own) {
         slashed = uint256(o.totalStake) * fractionPpm / PPM;
         if (slashed == 0) return (0, 0);
@@ -115,7 +116,7 @@ contract BondingManagerAdmin is BondingManagerCore {
         bool selfBonded = self.delegate == orchestrator;
         uint256 ownBefore;
         if (selfBonded) (ownBefore,,) = o.pending(self);
-        slashed = o.cut(slashed);
+        slashed = o.cut(slashed, round, round + $.unbondingPeriod);
         if (!selfBonded) return (slashed, 0);
         (uint256 ownAfter,,) = o.pending(self);
         own = ownBefore > ownAfter ? ownBefore - ownAfter : 0;
