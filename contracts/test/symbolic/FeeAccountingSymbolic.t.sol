@@ -68,13 +68,20 @@ contract FeeAccountingSymbolic is StakingSymbolicBase {
     }
 
     /// ALICE leaves (unbonds everything) in the tickets' creation round `c` and BOB bonds in it;
-    /// governance then sets any unbonding period of the grid while the broker holds the fees; the pool
-    /// is touched `t` rounds later (0, 1, 6 or 31: before and after every exit and maturity). ALICE,
+    /// governance then sets a shorter (3) or longer (14) unbonding period while the broker holds the
+    /// fees; the pool is touched 31 rounds later (after every exit and maturity, old or new). ALICE,
     /// bonded at `c`, gets exactly her share (to 2 wei of rounding); BOB, who entered at `c`, nothing;
-    /// the orchestrator no more than the rest. Grid: 4 stake splits x 5 periods x 4 touch delays.
+    /// the orchestrator no more than the rest. Grid: 4 stake splits x 2 periods (kept small: each path
+    /// runs the whole scenario; `FeeAccountingGridTest` runs 4 x 5 periods x 4 touch delays concretely).
     /// @custom:halmos --loop 8
-    function check_PeriodChangeNeverMovesHeldFees(uint8 s, uint8 p, uint8 t) public {
-        vm.assume(s < 4 && p < 5 && t < 4);
+    function check_PeriodChangeNeverMovesHeldFees(uint8 s, bool longer) public {
+        vm.assume(s < 4);
+        periodScenario(s, longer ? 3 : 1, 3);
+    }
+
+    /// @dev The scenario of `check_PeriodChangeNeverMovesHeldFees` for split `s`, period `periods()[p]`
+    /// and touch delay `rounds(t)`.
+    function periodScenario(uint256 s, uint256 p, uint256 t) internal {
         (uint256 self, uint256 delegated) = stakes(s);
         setUpPool(self, delegated, SHARE);
         uint256 c = round();
@@ -97,14 +104,20 @@ contract FeeAccountingSymbolic is StakingSymbolicBase {
         assert(orch + alice <= FEES);
     }
 
-    /// Tickets created in round `c`, a 100 % slash of the pool `w` rounds later (0 or 1: within the
-    /// ticket validity), the redemption after the wipe, the pool touched later. ALICE (bonded at `c`)
-    /// gets her share to 2 wei whether she and the orchestrator claimed between the wipe and the
-    /// redemption or not; the orchestrator no more than the rest. Grid: 4 stake splits x 2 wipe rounds
-    /// x 4 combinations of early claims.
+    /// Tickets created in round `c`, a 100 % slash of the pool in `c`, the redemption after the wipe,
+    /// the pool touched later. ALICE (bonded at `c`) gets her share to 2 wei whether she and the
+    /// orchestrator claimed between the wipe and the redemption or not; the orchestrator no more than
+    /// the rest. Grid: 4 stake splits x (no early claim, both claim early) (`FeeAccountingGridTest`
+    /// runs 4 x 2 wipe rounds x 4 claim combinations concretely).
     /// @custom:halmos --loop 8
-    function check_WipeKeepsTheCreationRoundSplit(uint8 s, uint8 w, uint8 e) public {
-        vm.assume(s < 4 && w < 2 && e < 4);
+    function check_WipeKeepsTheCreationRoundSplit(uint8 s, bool earlyClaims) public {
+        vm.assume(s < 4);
+        wipeScenario(s, 0, earlyClaims ? 3 : 0);
+    }
+
+    /// @dev The scenario of `check_WipeKeepsTheCreationRoundSplit` for split `s`, the wipe `w` rounds
+    /// after creation (within the ticket validity) and early claims `e` (bit 0: ALICE, bit 1: ORCH).
+    function wipeScenario(uint256 s, uint256 w, uint256 e) internal {
         (uint256 self, uint256 delegated) = stakes(s);
         setUpPool(self, delegated, SHARE);
         uint256 c = round();
@@ -135,16 +148,16 @@ contract FeeAccountingSymbolic is StakingSymbolicBase {
     }
 }
 
-/// @notice The halmos grid of {FeeAccountingSymbolic} run concretely by forge, every combination:
-/// halmos counts a reverting path as passing, so this shows that no combination reverts (each one
-/// really reaches its assertions).
+/// @notice The scenarios of {FeeAccountingSymbolic} over a wider grid (every period, touch delay, wipe
+/// round and early-claim combination), run concretely by forge. It also shows that no combination
+/// reverts: halmos counts a reverting path as passing, so each one must really reach its assertions.
 contract FeeAccountingGridTest is FeeAccountingSymbolic {
     function test_PeriodChangeGridRunsWithoutRevert() public {
         for (uint8 s; s < 4; ++s) {
             for (uint8 p; p < 5; ++p) {
                 for (uint8 t; t < 4; ++t) {
                     uint256 snap = vm.snapshotState();
-                    check_PeriodChangeNeverMovesHeldFees(s, p, t);
+                    periodScenario(s, p, t);
                     vm.revertToState(snap);
                 }
             }
@@ -156,7 +169,7 @@ contract FeeAccountingGridTest is FeeAccountingSymbolic {
             for (uint8 w; w < 2; ++w) {
                 for (uint8 e; e < 4; ++e) {
                     uint256 snap = vm.snapshotState();
-                    check_WipeKeepsTheCreationRoundSplit(s, w, e);
+                    wipeScenario(s, w, e);
                     vm.revertToState(snap);
                 }
             }
