@@ -56,6 +56,7 @@ contract BrokerReplacementSymbolic is TicketBrokerSymbolicBase, BrokerReplacemen
         vm.assume(roundsBeforeMove < 4 && roundsBeforeForward < 4);
         vm.assume(fundAs(FUNDER, SENDER2, dep, res));
         vm.assume(uint256(dep) + res != 0);
+        initial = uint256(dep) + res;
         if (unlockFirst) {
             vm.prank(SENDER2);
             broker.unlock();
@@ -66,21 +67,36 @@ contract BrokerReplacementSymbolic is TicketBrokerSymbolicBase, BrokerReplacemen
             staking.setStake(ORCH2, round(), 300);
         }
         _replace();
-        uint256 total = address(broker).balance + address(newBroker).balance;
+        total = address(broker).balance + address(newBroker).balance;
+        uint256 oldRes = _moveAndCheck(dep, res);
+        for (uint256 i; i < roundsBeforeForward; ++i) {
+            nextRound();
+        }
+        (bool ok,) = address(retired).call(abi.encodeCall(RetiredTicketBroker.forwardReserve, (SENDER2)));
+        assert(ok == (oldRes != 0 && round() >= release));
+        _assertConserved();
+        if (ok) assert(_fundsOn(broker, SENDER2) == 0);
+    }
+
+    uint256 internal initial;
+    uint256 internal total;
+    uint256 internal release;
+
+    /// @dev Moves SENDER2's funds and checks the move; returns the reserve left on the old broker.
+    function _moveAndCheck(uint256 dep, uint256 res) internal returns (uint256 oldRes) {
         uint256 moveRound = round();
         (,, uint256 wr) = broker.getSender(SENDER2);
         uint256 a1 = broker.remainingReserveAllocation(SENDER2, ORCH, moveRound);
         uint256 a2 = broker.remainingReserveAllocation(SENDER2, ORCH2, moveRound);
-
         vm.prank(SENDER2);
         retired.moveFunds();
-
-        assert(address(broker).balance + address(newBroker).balance == total);
-        assert(_fundsOn(broker, SENDER2) + _fundsOn(newBroker, SENDER2) == uint256(dep) + res);
-        (uint256 newDep,,) = newBroker.getSender(SENDER2);
-        uint256 release = moveRound + VALIDITY;
+        _assertConserved();
+        release = moveRound + VALIDITY;
         if (wr != 0 && wr < release) release = wr;
-        (uint256 oldDep, uint256 oldRes, uint256 oldWr) = broker.getSender(SENDER2);
+        (uint256 newDep,,) = newBroker.getSender(SENDER2);
+        uint256 oldDep;
+        uint256 oldWr;
+        (oldDep, oldRes, oldWr) = broker.getSender(SENDER2);
         assert(oldDep == 0 && newDep == dep && oldWr == release);
         if (moveRound < release) {
             assert(oldRes == res);
@@ -89,14 +105,10 @@ contract BrokerReplacementSymbolic is TicketBrokerSymbolicBase, BrokerReplacemen
         } else {
             assert(oldRes == 0);
         }
+    }
 
-        for (uint256 i; i < roundsBeforeForward; ++i) {
-            nextRound();
-        }
-        (bool ok,) = address(retired).call(abi.encodeCall(RetiredTicketBroker.forwardReserve, (SENDER2)));
-        assert(ok == (oldRes != 0 && round() >= release));
+    function _assertConserved() internal view {
         assert(address(broker).balance + address(newBroker).balance == total);
-        assert(_fundsOn(broker, SENDER2) + _fundsOn(newBroker, SENDER2) == uint256(dep) + res);
-        if (ok) assert(_fundsOn(broker, SENDER2) == 0);
+        assert(_fundsOn(broker, SENDER2) + _fundsOn(newBroker, SENDER2) == initial);
     }
 }
