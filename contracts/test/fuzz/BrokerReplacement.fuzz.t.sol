@@ -90,8 +90,10 @@ contract BrokerReplacementFuzzTest is BrokerFixture, BrokerReplacement {
         for (uint256 i; i < 4; ++i) {
             run.faces[i] = bound(faces[i], 1, 10 ether);
             run.recipients[i] = orchs[(recipientBits >> i) & 1];
+            // forge-lint: disable-next-line(unsafe-typecast) -- i < 4
+            uint32 nonce = uint32(i + 1);
             TicketLib.Ticket memory t =
-                makeTicket(sender, run.recipients[i], run.faces[i], ALWAYS, uint32(i + 1), 100 + i);
+                makeTicket(sender, run.recipients[i], run.faces[i], ALWAYS, nonce, 100 + i);
             run.tickets[i] = packSigned(senderKey, t, 100 + i);
         }
         // Tickets before `switchAt` are redeemed while the old broker is still registered (their fees
