@@ -36,27 +36,40 @@ contract BrokerReplacementSymbolic is TicketBrokerSymbolicBase, BrokerReplacemen
     }
 
     /// `moveFunds` then `forwardReserve` neither create nor lose value and keep the reserve's
-    /// guarantee, for every deposit and reserve (any uint112), with or without an unlock started
-    /// before, the move made 0-3 rounds after it, and the forward tried 0-3 rounds after the move:
+    /// guarantee:
     /// - the two brokers' ETH is unchanged by either call, and the sender's funds on both sum to
     ///   what it had;
-    /// - the deposit arrives at once on the new broker; while an unlock isn't over, the reserve stays
-    ///   on the old broker and no orchestrator's allocation of the round changes;
+    /// - the deposit arrives at once on the new broker; while the unlock isn't over, the reserve
+    ///   stays on the old broker and no orchestrator's allocation of the round changes;
     /// - `forwardReserve` succeeds exactly from the release round (`min(withdrawRound, move round +
     ///   validity)`) on, and leaves all the sender's funds on the new broker.
-    /// Bound (CI): two orchestrators with fixed stakes (100 and 300), no tickets redeemed in between
-    /// (redemptions around a move are the fuzz suite's `BrokerReplacementFuzzTest`).
+    /// Bound (CI): a grid, every combination checked — deposit 0, 1 ETH + 1 wei or 2^112 − 1; reserve
+    /// 0, 1 wei, 3 ETH + 1 wei or 2^112 − 1 (the allocation's `mulDiv` over symbolic words doesn't
+    /// finish, see docs/auditing.md); with or without an unlock started first; the move 0, 2 (the
+    /// unlock ends before the validity would) or 3 rounds (the unlock is over: everything moves at
+    /// once) later; the forward tried 0, 1 or 2 rounds after the move. Two orchestrators with fixed
+    /// stakes (100 and 300), no tickets redeemed in between (that is `BrokerReplacementFuzzTest`).
     function check_MoveAndForwardConserveValueAndKeepTheGuarantee(
-        uint112 dep,
-        uint112 res,
+        uint8 depChoice,
+        uint8 resChoice,
         bool unlockFirst,
-        uint8 roundsBeforeMove,
+        uint8 moveChoice,
         uint8 roundsBeforeForward
     ) public {
-        vm.assume(roundsBeforeMove < 4 && roundsBeforeForward < 4);
-        vm.assume(fundAs(FUNDER, SENDER2, dep, res));
-        vm.assume(uint256(dep) + res != 0);
-        initial = uint256(dep) + res;
+        uint256[] memory deps = new uint256[](3);
+        (deps[0], deps[1], deps[2]) = (0, 1 ether + 1, type(uint112).max);
+        uint256[] memory ress = new uint256[](4);
+        (ress[0], ress[1], ress[2], ress[3]) = (0, 1, 3 ether + 1, type(uint112).max);
+        uint256[] memory moves = new uint256[](3);
+        (moves[0], moves[1], moves[2]) = (0, 2, 3);
+        vm.assume(roundsBeforeForward < 3);
+        uint256 dep = _pick(depChoice, deps);
+        uint256 res = _pick(resChoice, ress);
+        uint256 roundsBeforeMove = _pick(moveChoice, moves);
+        vm.assume(dep + res != 0);
+        // forge-lint: disable-next-line(unsafe-typecast) -- grid values fit in uint112
+        assert(fundAs(FUNDER, SENDER2, uint112(dep), uint112(res)));
+        initial = dep + res;
         if (unlockFirst) {
             vm.prank(SENDER2);
             broker.unlock();
@@ -76,6 +89,15 @@ contract BrokerReplacementSymbolic is TicketBrokerSymbolicBase, BrokerReplacemen
         assert(ok == (oldRes != 0 && round() >= release));
         _assertConserved();
         if (ok) assert(_fundsOn(broker, SENDER2) == 0);
+    }
+
+    /// @dev A symbolic choice among concrete values: one path per value.
+    function _pick(uint256 sel, uint256[] memory values) internal pure returns (uint256) {
+        vm.assume(sel < values.length);
+        for (uint256 i; i < values.length; ++i) {
+            if (sel == i) return values[i];
+        }
+        return 0;
     }
 
     uint256 internal initial;
