@@ -19,7 +19,12 @@ import {ScriptVm} from "./utils/ScriptVm.sol";
 /// `deployments/.tmp-snapshot.txt`), `SNAPSHOT_ACCOUNTS_TO_BLOCK` (discover accounts from logs up to
 /// this block only, so that a snapshot after a change reads the same accounts as the one before;
 /// default: the latest block), `SNAPSHOT_TICKET_BROKER` (read another broker in place of the
-/// deployment's, e.g. a replacement broker).
+/// deployment's, e.g. a replacement broker), `SNAPSHOT_PREVIOUS_TICKET_BROKER` (a broker the current
+/// one replaced: its logs name accounts too, and its balances are added in), `SNAPSHOT_BROKER_TOTALS`
+/// (`true`: per sender, the deposit plus reserve on both brokers in place of `getSender`; per
+/// orchestrator, the fees held by both brokers by creation round in place of `pendingFees`; the
+/// brokers' ETH and `feesOwed` summed. What a broker replacement must keep; a moving sender's unlock
+/// round changes on purpose, so it is left out).
 contract Snapshot is Script {
     ScriptVm private constant svm = ScriptVm(address(uint160(uint256(keccak256("hevm cheat code")))));
     bytes32 private constant UNBONDED = keccak256("Unbonded(address,address,uint256,uint256,uint256)");
@@ -27,6 +32,8 @@ contract Snapshot is Script {
     address private token;
     address private bonding;
     address private broker;
+    address private previousBroker;
+    bool private totals;
     address private registry;
     address private faults;
     address private minter;
@@ -45,6 +52,8 @@ contract Snapshot is Script {
         token = svm.parseJsonAddress(d, ".livepeerToken");
         bonding = svm.parseJsonAddress(d, ".bondingManager");
         broker = svm.envOr("SNAPSHOT_TICKET_BROKER", svm.parseJsonAddress(d, ".ticketBroker"));
+        previousBroker = svm.envOr("SNAPSHOT_PREVIOUS_TICKET_BROKER", address(0));
+        totals = svm.envOr("SNAPSHOT_BROKER_TOTALS", false);
         registry = svm.parseJsonAddress(d, ".serviceRegistry");
         faults = svm.parseJsonAddress(d, ".faultVerifier");
         minter = svm.parseJsonAddress(d, ".minter");
@@ -56,6 +65,7 @@ contract Snapshot is Script {
             _collect(sources[s], fromBlock);
         }
         _collect(svm.parseJsonAddress(d, ".roundsManager"), fromBlock);
+        if (previousBroker != address(0)) _collect(previousBroker, fromBlock);
 
         _globals();
         for (uint256 i = 0; i < accounts.length; ++i) {
@@ -114,7 +124,21 @@ contract Snapshot is Script {
     function _globals() private {
         _read("livepeerToken", token, abi.encodeWithSignature("totalSupply()"), "totalSupply()");
         _line(string.concat("eth.balance(bondingManager)=", svm.toString(bonding.balance)));
-        _line(string.concat("eth.balance(ticketBroker)=", svm.toString(broker.balance)));
+        if (totals) {
+            _line(
+                string.concat(
+                    "eth.balance(ticketBrokers)=",
+                    svm.toString(broker.balance + (previousBroker == address(0) ? 0 : previousBroker.balance))
+                )
+            );
+            _line(
+                string.concat(
+                    "ticketBrokers.feesOwed()=", svm.toString(_owed(broker) + _owed(previousBroker))
+                )
+            );
+        } else {
+            _line(string.concat("eth.balance(ticketBroker)=", svm.toString(broker.balance)));
+        }
         _line(string.concat("eth.balance(faultVerifier)=", svm.toString(faults.balance)));
         _read("faultVerifier", faults, abi.encodeWithSignature("pendingBonds()"), "pendingBonds()");
         _read("faultVerifier", faults, abi.encodeWithSignature("burnedBonds()"), "burnedBonds()");
@@ -158,18 +182,22 @@ contract Snapshot is Script {
             abi.encodeWithSignature("orchestratorInfo(address)", a),
             string.concat("orchestratorInfo", arg)
         );
-        _read(
-            "ticketBroker",
-            broker,
-            abi.encodeWithSignature("getSender(address)", a),
-            string.concat("getSender", arg)
-        );
-        _read(
-            "ticketBroker",
-            broker,
-            abi.encodeWithSignature("pendingFees(address)", a),
-            string.concat("pendingFees", arg)
-        );
+        if (totals) {
+            _brokerTotals(a, arg);
+        } else {
+            _read(
+                "ticketBroker",
+                broker,
+                abi.encodeWithSignature("getSender(address)", a),
+                string.concat("getSender", arg)
+            );
+            _read(
+                "ticketBroker",
+                broker,
+                abi.encodeWithSignature("pendingFees(address)", a),
+                string.concat("pendingFees", arg)
+            );
+        }
         _read(
             "serviceRegistry",
             registry,
@@ -200,6 +228,70 @@ contract Snapshot is Script {
             abi.encodeWithSignature("slashCoveredBefore(address)", a),
             string.concat("slashCoveredBefore", arg)
         );
+    }
+
+    /// @dev `a`'s funds and held fees over both brokers (totals mode).
+    function _brokerTotals(address a, string memory arg) private {
+        uint256 funds = _funds(broker, a) + _funds(previousBroker, a);
+        _line(string.concat("ticketBrokers.funds", arg, "=", svm.toString(funds)));
+        uint256[4] memory rounds;
+        uint256[4] memory amounts;
+        uint256 n = _addHeld(broker, a, rounds, amounts, 0);
+        n = _addHeld(previousBroker, a, rounds, amounts, n);
+        string memory held = "";
+        // ascending by round; at most four entries
+        for (uint256 i; i < n; ++i) {
+            uint256 best = i;
+            for (uint256 j = i + 1; j < n; ++j) {
+                if (rounds[j] < rounds[best]) best = j;
+            }
+            (rounds[i], rounds[best]) = (rounds[best], rounds[i]);
+            (amounts[i], amounts[best]) = (amounts[best], amounts[i]);
+            held = string.concat(
+                held, i == 0 ? "" : ",", svm.toString(rounds[i]), ":", svm.toString(amounts[i])
+            );
+        }
+        _line(string.concat("ticketBrokers.heldFees", arg, "=", held));
+    }
+
+    function _funds(address b, address a) private view returns (uint256) {
+        if (b == address(0)) return 0;
+        (bool ok, bytes memory ret) = b.staticcall(abi.encodeWithSignature("getSender(address)", a));
+        if (!ok) return 0;
+        (uint256 dep, uint256 res,) = abi.decode(ret, (uint256, uint256, uint256));
+        return dep + res;
+    }
+
+    function _owed(address b) private view returns (uint256) {
+        if (b == address(0)) return 0;
+        (bool ok, bytes memory ret) = b.staticcall(abi.encodeWithSignature("feesOwed()"));
+        return ok ? abi.decode(ret, (uint256)) : 0;
+    }
+
+    /// @dev Adds `b`'s held fees for `a` (non-zero amounts) to the lists, merging equal rounds.
+    function _addHeld(address b, address a, uint256[4] memory rounds, uint256[4] memory amounts, uint256 n)
+        private
+        view
+        returns (uint256)
+    {
+        if (b == address(0)) return n;
+        (bool ok, bytes memory ret) = b.staticcall(abi.encodeWithSignature("pendingFees(address)", a));
+        if (!ok) return n;
+        (uint256 ra, uint256 aa, uint256 rb, uint256 ab) =
+            abi.decode(ret, (uint256, uint256, uint256, uint256));
+        uint256[2] memory rs = [ra, rb];
+        uint256[2] memory am = [aa, ab];
+        for (uint256 k; k < 2; ++k) {
+            if (am[k] == 0) continue;
+            uint256 i;
+            while (i < n && rounds[i] != rs[k]) ++i;
+            if (i == n) {
+                rounds[n] = rs[k];
+                ++n;
+            }
+            amounts[i] += am[k];
+        }
+        return n;
     }
 
     /// @dev Records the raw return data (or the revert data) of a view call.

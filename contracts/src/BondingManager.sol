@@ -205,7 +205,8 @@ contract BondingManager is BondingManagerCore, IBondingManager {
         if (!o.compound(amount - orchestratorCut)) orchestratorCut = amount;
         if (orchestratorCut != 0) {
             StakeLedger.Delegator storage self = $.delegators[msg.sender];
-            o.settle(self);
+            (,, uint256 tail, uint256 epoch) = o.settle(self);
+            if (tail != 0) _openWipeTail(o, self, msg.sender, msg.sender, tail, epoch);
             self.bonded += SafeCast.toUint104(orchestratorCut); // earned in the pool: mature
             o.totalStake += SafeCast.toUint112(orchestratorCut);
         }
@@ -294,11 +295,26 @@ contract BondingManager is BondingManagerCore, IBondingManager {
         }
     }
 
+    /// @dev Runs a view of {BondingManagerAdmin} on this storage: `_admin` typed as a view. Sound
+    /// because the admin's views write nothing (and under STATICCALL nothing could be written).
+    function _adminView() private view {
+        _asView(_admin)();
+    }
+
+    function _asView(function() internal f) private pure returns (function() internal view v) {
+        assembly ("memory-safe") {
+            v := f
+        }
+    }
+
     // ================================================================== views
 
     /// @inheritdoc IFeeIntake
-    function isActiveOrchestrator(address orchestrator, uint256 round) external view returns (bool) {
-        return _storage().orchestrators[orchestrator].activity.upperLookup(SafeCast.toUint48(round)) != 0;
+    function isActiveOrchestrator(address orchestrator, uint256 round) external view returns (bool active) {
+        _adminView();
+        orchestrator; // named as in the ABI; set by the admin view
+        round;
+        active;
     }
 
     /// @inheritdoc IActiveSetView
@@ -317,8 +333,11 @@ contract BondingManager is BondingManagerCore, IBondingManager {
     }
 
     /// @inheritdoc IBondingManager
-    function activeOrchestratorCount(uint256 round) external view returns (uint256) {
-        return _known(_storage().totalCount, round);
+    /// @dev In {BondingManagerAdmin} (size), like every view below that no contract calls.
+    function activeOrchestratorCount(uint256 round) external view returns (uint256 count) {
+        _adminView();
+        round; // named as in the ABI; set by the admin view
+        count;
     }
 
     /// @inheritdoc IBondingManager
@@ -327,25 +346,19 @@ contract BondingManager is BondingManagerCore, IBondingManager {
         view
         returns (address delegate, uint256 stake, uint256 fees)
     {
-        BondingManagerStorage storage $ = _storage();
-        StakeLedger.Delegator storage d = $.delegators[delegator];
-        delegate = d.delegate;
-        (stake, fees,) = $.orchestrators[delegate].pending(d);
-        fees += d.fees;
+        _adminView();
+        delegator; // named as in the ABI; set by the admin view
+        delegate;
+        stake;
+        fees;
     }
 
     /// @inheritdoc IBondingManager
     function pendingEarnings(address delegator) external view returns (uint256 rewards, uint256 fees) {
-        BondingManagerStorage storage $ = _storage();
-        StakeLedger.Delegator storage d = $.delegators[delegator];
-        StakeLedger.Orchestrator storage o = $.orchestrators[d.delegate];
-        (uint256 stake, uint256 f, uint256 young) = o.pending(d);
-        fees = f;
-        // what the position was worth at its checkpoint: a young part that matured since counts at
-        // its norm (its value at entry, less any slash since: an approximation after a slash)
-        uint256 yn = d.youngNorm;
-        uint256 principal = uint256(d.bonded) + (young != 0 ? young : yn);
-        rewards = stake > principal ? stake - principal : 0;
+        _adminView();
+        delegator; // named as in the ABI; set by the admin view
+        rewards;
+        fees;
     }
 
     /// @inheritdoc IBondingManager
@@ -355,19 +368,9 @@ contract BondingManager is BondingManagerCore, IBondingManager {
 
     /// @inheritdoc IBondingManager
     function orchestratorInfo(address orchestrator) external view returns (OrchestratorView memory v) {
-        StakeLedger.Orchestrator storage o = _storage().orchestrators[orchestrator];
-        v.registered = o.registered;
-        v.totalStake = o.totalStake;
-        v.leavingWeight = o.leavingWeight;
-        uint256 round = _roundView();
-        (v.rewardCut, v.feeShare) = o.cutsAt(round);
-        v.nextRewardCut = o.nextRewardCut;
-        v.nextFeeShare = o.nextFeeShare;
-        v.cutEffectiveRound = o.cutEffectiveRound;
-        v.lastRewardRound = o.lastRewardRound;
-        v.delegatorCount = o.delegatorCount;
-        v.freezeCount = o.freezeCount;
-        v.youngStake = o.youngStakeAt(round); // as of now, even if no touch matured the entries yet
+        _adminView();
+        orchestrator; // named as in the ABI; set by the admin view
+        v;
     }
 
     /// @inheritdoc IBondingManager
@@ -376,14 +379,21 @@ contract BondingManager is BondingManagerCore, IBondingManager {
         view
         returns (address orchestrator, uint256 amount, uint256 round, bool feeOnly)
     {
-        StakeLedger.Lock storage l = _storage().locks[delegator][lockId];
-        return (l.orchestrator, uint256(l.amount) + l.young, l.round, l.feeOnly);
+        _adminView();
+        delegator; // named as in the ABI; set by the admin view
+        lockId;
+        orchestrator;
+        amount;
+        round;
+        feeOnly;
     }
 
     /// @inheritdoc IBondingManager
-    function lockWeight(address delegator, uint256 lockId) external view returns (uint256) {
-        StakeLedger.Lock storage l = _storage().locks[delegator][lockId];
-        return l.tailless ? 0 : l.amount;
+    function lockWeight(address delegator, uint256 lockId) external view returns (uint256 weight) {
+        _adminView();
+        delegator; // named as in the ABI; set by the admin view
+        lockId;
+        weight;
     }
 
     /// @inheritdoc IStakeSlasher
@@ -412,3 +422,4 @@ contract BondingManager is BondingManagerCore, IBondingManager {
         return _storage().minActiveStake;
     }
 }
+

@@ -10,6 +10,7 @@ import {ContractIds} from "./libraries/ContractIds.sol";
 import {StakeLedger} from "./libraries/StakeLedger.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 
 /// @title BondingManagerAdmin
 /// @notice The fault-verifier and governance functions of the {BondingManager}, deployed by it and
@@ -18,6 +19,8 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 /// directly, it only sees its own, empty storage. Documentation: {IBondingManager}, {IStakeSlasher}.
 contract BondingManagerAdmin is BondingManagerCore {
     using StakeLedger for StakeLedger.Orchestrator;
+    using StakeLedger for StakeLedger.RoundValue;
+    using Checkpoints for Checkpoints.Trace208;
 
     /// @param controller_ The Controller of the deployment (the BondingManager's).
     constructor(IController controller_) BondingManagerCore(controller_) {}
@@ -84,7 +87,7 @@ contract BondingManagerAdmin is BondingManagerCore {
         // self-unbonding lock); the delegators' part is all burned. So reporting one's own fault,
         // from any number of accounts, always costs (1 - finderFee) of the own penalty.
         uint256 own;
-        (slashed, own) = _cutPool($, o, orchestrator, fractionPpm);
+        (slashed, own) = _cutPool($, o, orchestrator, fractionPpm, round);
         uint256 lockCut = _slashSelfLock($, o, orchestrator, fractionPpm, round);
         slashed += lockCut;
         if (slashed == 0) return (0, 0);
@@ -104,7 +107,8 @@ contract BondingManagerAdmin is BondingManagerCore {
         BondingManagerStorage storage $,
         StakeLedger.Orchestrator storage o,
         address orchestrator,
-        uint256 fractionPpm
+        uint256 fractionPpm,
+        uint256 round
     ) private returns (uint256 slashed, uint256 own) {
         slashed = uint256(o.totalStake) * fractionPpm / PPM;
         if (slashed == 0) return (0, 0);
@@ -112,7 +116,7 @@ contract BondingManagerAdmin is BondingManagerCore {
         bool selfBonded = self.delegate == orchestrator;
         uint256 ownBefore;
         if (selfBonded) (ownBefore,,) = o.pending(self);
-        slashed = o.cut(slashed);
+        slashed = o.cut(slashed, round, round + $.unbondingPeriod);
         if (!selfBonded) return (slashed, 0);
         (uint256 ownAfter,,) = o.pending(self);
         own = ownBefore > ownAfter ? ownBefore - ownAfter : 0;
@@ -200,5 +204,78 @@ contract BondingManagerAdmin is BondingManagerCore {
     /// @notice See {IBondingManager}.
     function setMinActiveStake(uint256 minActiveStake_) external onlyGovernance {
         _setMinActiveStake(_storage(), minActiveStake_);
+    }
+
+    // ================================================================== views
+    // Reached by the BondingManager's view stubs (a `delegatecall` typed as a view): they write nothing.
+
+    /// @notice See {IFeeIntake}.
+    function isActiveOrchestrator(address orchestrator, uint256 round) external view returns (bool) {
+        return _storage().orchestrators[orchestrator].activity.upperLookup(SafeCast.toUint48(round)) != 0;
+    }
+
+    /// @notice See {IBondingManager}.
+    function activeOrchestratorCount(uint256 round) external view returns (uint256) {
+        return _known(_storage().totalCount, round);
+    }
+
+    /// @notice See {IBondingManager}.
+    function delegatorInfo(address delegator)
+        external
+        view
+        returns (address delegate, uint256 stake, uint256 fees)
+    {
+        BondingManagerStorage storage $ = _storage();
+        StakeLedger.Delegator storage d = $.delegators[delegator];
+        delegate = d.delegate;
+        (stake, fees,) = $.orchestrators[delegate].pending(d);
+        fees += d.fees;
+    }
+
+    /// @notice See {IBondingManager}.
+    function pendingEarnings(address delegator) external view returns (uint256 rewards, uint256 fees) {
+        BondingManagerStorage storage $ = _storage();
+        StakeLedger.Delegator storage d = $.delegators[delegator];
+        StakeLedger.Orchestrator storage o = $.orchestrators[d.delegate];
+        (uint256 stake, uint256 f, uint256 young) = o.pending(d);
+        fees = f;
+        // what the position was worth at its checkpoint: a young part that matured since counts at
+        // its norm (its value at entry, less any slash since: an approximation after a slash)
+        uint256 yn = d.youngNorm;
+        uint256 principal = uint256(d.bonded) + (young != 0 ? young : yn);
+        rewards = stake > principal ? stake - principal : 0;
+    }
+
+    /// @notice See {IBondingManager}.
+    function orchestratorInfo(address orchestrator) external view returns (OrchestratorView memory v) {
+        StakeLedger.Orchestrator storage o = _storage().orchestrators[orchestrator];
+        v.registered = o.registered;
+        v.totalStake = o.totalStake;
+        v.leavingWeight = o.leavingWeight;
+        uint256 round = _roundView();
+        (v.rewardCut, v.feeShare) = o.cutsAt(round);
+        v.nextRewardCut = o.nextRewardCut;
+        v.nextFeeShare = o.nextFeeShare;
+        v.cutEffectiveRound = o.cutEffectiveRound;
+        v.lastRewardRound = o.lastRewardRound;
+        v.delegatorCount = o.delegatorCount;
+        v.freezeCount = o.freezeCount;
+        v.youngStake = o.youngStakeAt(round); // as of now, even if no touch matured the entries yet
+    }
+
+    /// @notice See {IBondingManager}.
+    function lockInfo(address delegator, uint256 lockId)
+        external
+        view
+        returns (address orchestrator, uint256 amount, uint256 round, bool feeOnly)
+    {
+        StakeLedger.Lock storage l = _storage().locks[delegator][lockId];
+        return (l.orchestrator, uint256(l.amount) + l.young, l.round, l.feeOnly);
+    }
+
+    /// @notice See {IBondingManager}.
+    function lockWeight(address delegator, uint256 lockId) external view returns (uint256) {
+        StakeLedger.Lock storage l = _storage().locks[delegator][lockId];
+        return l.tailless ? 0 : l.amount;
     }
 }

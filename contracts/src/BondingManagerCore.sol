@@ -178,10 +178,10 @@ abstract contract BondingManagerCore is IBondingManagerTypes, Controlled {
         if (stake == 0 && owner != orch) o.delegatorCount += 1;
         uint256 maturity = round + $.unbondingPeriod;
         if (!mayDelay && d.youngNorm != 0) {
-            uint256 due = o.entries[d.youngIndex].a; // settled: a young part still pending
+            uint256 due = uint32(o.entries[d.youngIndex].a); // settled: a young part still pending
             if (due < maturity) revert YoungStakePending(owner, due);
         }
-        o.enter(d, amount, maturity);
+        o.enter(d, amount, round, maturity);
         _syncActive($, o, orch, round);
     }
 
@@ -216,7 +216,7 @@ abstract contract BondingManagerCore is IBondingManagerTypes, Controlled {
     ) internal returns (uint256 lockId) {
         uint256 exitRound = round + $.unbondingPeriod;
         uint256 index;
-        if (mature != 0) (index, exitRound) = o.scheduleExit(exitRound, mature);
+        if (mature != 0) (index, exitRound) = o.scheduleExit(round, exitRound, mature);
         lockId = d.nextLockId;
         d.nextLockId = SafeCast.toUint24(lockId + 1);
         StakeLedger.Lock storage l = $.locks[owner][lockId];
@@ -244,9 +244,40 @@ abstract contract BondingManagerCore is IBondingManagerTypes, Controlled {
     ) internal returns (uint256 stake) {
         uint256 before = d.bonded;
         uint256 fees;
-        (stake, fees) = o.settle(d);
+        uint256 tail;
+        uint256 epoch;
+        (stake, fees, tail, epoch) = o.settle(d);
         // the mature stake changed (rewards, a slash, young stake that matured) or fees were booked
         if (fees != 0 || d.bonded != before) emit EarningsClaimed(owner, orch, stake, fees);
+        if (tail != 0) _openWipeTail(o, d, owner, orch, tail, epoch);
+    }
+
+    /// @dev The fee-only lock of a position of wiped epoch `epoch`: `tail`, its mature stake at the
+    /// wipe, shares the pool's fees from the wipe's exit entry (see `StakeLedger.cut`) until it exits.
+    function _openWipeTail(
+        StakeLedger.Orchestrator storage o,
+        StakeLedger.Delegator storage d,
+        address owner,
+        address orch,
+        uint256 tail,
+        uint256 epoch
+    ) internal {
+        uint256 rec = o.wipedEntryHead[epoch]; // entryHead | exit index << 24 | cffToken << 56
+        // forge-lint: disable-next-line(unsafe-typecast)
+        uint256 index = uint32(rec >> 24);
+        uint256 exitRound = uint32(o.exits[index].round);
+        uint256 lockId = d.nextLockId;
+        d.nextLockId = SafeCast.toUint24(lockId + 1);
+        StakeLedger.Lock storage l = _storage().locks[owner][lockId];
+        l.amount = SafeCast.toUint112(tail);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        l.cffTokenCheckpoint = uint144(rec >> 56); // stored from a uint144
+        l.orchestrator = orch;
+        l.round = SafeCast.toUint40(exitRound);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        l.exitIndex = uint32(index); // stored from a uint32
+        l.feeOnly = true;
+        emit WipeTailOpened(owner, orch, lockId, tail, exitRound);
     }
 
     /// @dev Brings a pool to `round`: credits the fees the TicketBroker holds for it (first, so that
@@ -269,9 +300,11 @@ abstract contract BondingManagerCore is IBondingManagerTypes, Controlled {
 
     /// @dev Takes the fees the TicketBroker noted for `orch` (`noteFees`) and credits them as of their
     /// creation rounds, older round first. Before crediting the fees of creation round `c`, the pool's
-    /// queues are brought to round `c + unbondingPeriod - 1` (never past `round`): the fee tails of
-    /// stake that left before `c` end and the young stake that entered before `c` matures, while a tail
-    /// of stake that left in or after `c` stays and stake that entered in or after `c` stays young.
+    /// queues are brought forward (never past `round`) only through what moved before `c`: the fee
+    /// tails of stake that left before `c` end and the young stake that entered before `c` matures,
+    /// while a tail of stake that left in or after `c` stays and stake that entered in or after `c`
+    /// stays young. Queue entries carry the round their stake moved, so this holds whatever the
+    /// unbonding period was when they were queued (governance may change it while fees are held).
     /// That is the pool as it was for those tickets, however late the touch comes (see
     /// docs/staking.md). The broker validated every ticket (creation round not in the future).
     function _collectFees(
@@ -286,9 +319,8 @@ abstract contract BondingManagerCore is IBondingManagerTypes, Controlled {
         if (amountA != 0 && amountB != 0 && roundB < roundA) {
             (roundA, amountA, roundB, amountB) = (roundB, amountB, roundA, amountA);
         }
-        uint256 lag = $.unbondingPeriod - 1;
-        if (amountA != 0) _creditHeld($, o, orch, amountA, roundA, round, lag);
-        if (amountB != 0) _creditHeld($, o, orch, amountB, roundB, round, lag);
+        if (amountA != 0) _creditHeld($, o, orch, amountA, roundA, round);
+        if (amountB != 0) _creditHeld($, o, orch, amountB, roundB, round);
     }
 
     function _creditHeld(
@@ -297,12 +329,9 @@ abstract contract BondingManagerCore is IBondingManagerTypes, Controlled {
         address orch,
         uint256 amount,
         uint256 creationRound,
-        uint256 round,
-        uint256 lag
+        uint256 round
     ) private {
-        uint256 asOf = creationRound + lag < round ? creationRound + lag : round;
-        o.processExits(asOf);
-        o.processEntries(asOf);
+        o.processBefore(round, creationRound);
         _credit($, o, orch, amount, creationRound);
     }
 

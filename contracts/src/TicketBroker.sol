@@ -4,9 +4,11 @@ pragma solidity 0.8.30;
 import {Controlled} from "./Controlled.sol";
 import {TicketBrokerState} from "./TicketBrokerState.sol";
 import {IActiveSetView} from "./interfaces/IActiveSetView.sol";
+import {IBrokerSuccessor} from "./interfaces/IBrokerSuccessor.sol";
 import {IController} from "./interfaces/IController.sol";
 import {IFeeIntake} from "./interfaces/IFeeIntake.sol";
 import {IFeeVault} from "./interfaces/IFeeVault.sol";
+import {IRetiredTicketBroker} from "./interfaces/IRetiredTicketBroker.sol";
 import {IRoundsManager} from "./interfaces/IRoundsManager.sol";
 import {ITicketBroker} from "./interfaces/ITicketBroker.sol";
 import {IUnbondingPeriod} from "./interfaces/IUnbondingPeriod.sol";
@@ -72,8 +74,9 @@ contract TicketBroker is TicketBrokerState, Controlled {
         }
     }
 
-    /// @dev Adds funds and nothing else: the unlock state is the sender's alone.
-    function _fund(address sender, uint256 depositAmount, uint256 reserveAmount) private {
+    /// @dev Adds funds and nothing else: the unlock state is the sender's alone. A retired broker
+    /// refuses (see {RetiredTicketBroker}).
+    function _fund(address sender, uint256 depositAmount, uint256 reserveAmount) internal virtual {
         if (sender == address(0)) revert FundingForZeroAddress();
         if (sender == address(this)) revert FundingForBroker();
         if (msg.value == 0) revert ZeroFunding();
@@ -123,15 +126,20 @@ contract TicketBroker is TicketBrokerState, Controlled {
     // ------------------------------------------------------------------ fee vault
 
     /// @inheritdoc IFeeVault
+    /// @dev Checked against the ledger of fees taken (`feesOwed`): never pays out senders' funds.
     function payFees(address payable to, uint256 amount) external whenNotPaused {
-        if (msg.sender != address(_storage().bondingManager)) {
+        TicketBrokerStorage storage $ = _storage();
+        if (msg.sender != address($.bondingManager)) {
             revert NotRegisteredCaller(msg.sender, ContractIds.BONDING_MANAGER);
         }
+        uint256 owed = $.feesOwed;
+        if (amount > owed) revert FeesExceedOwed(amount, owed);
+        $.feesOwed = owed - amount;
         emit FeesPaid(to, amount);
         _send(to, amount);
     }
 
-    function _send(address to, uint256 amount) private {
+    function _send(address to, uint256 amount) internal {
         if (amount == 0) return;
         (bool ok,) = to.call{value: amount}("");
         if (!ok) revert TransferFailed(to, amount);
@@ -152,11 +160,114 @@ contract TicketBroker is TicketBrokerState, Controlled {
         }
         FeeBucket storage b = $.feeBuckets[orchestrator];
         (roundA, amountA, roundB, amountB) = (b.roundA, b.amountA, b.roundB, b.amountB);
-        if (amountA == 0 && amountB == 0) return (roundA, 0, roundB, 0);
-        // The rounds stay: the slot is never zeroed, so the next redemption pays a cheap write.
-        b.amountA = 0;
-        b.amountB = 0;
+        if (roundA == 0 && roundB == 0) {
+            // Never touched here: after a replacement, what the previous broker still holds for
+            // the orchestrator is taken now, through this broker (its ETH arrives here).
+            (roundA, amountA, roundB, amountB) = _releasePrevious(orchestrator);
+            if (amountA == 0 && amountB == 0) return (0, 0, 0, 0);
+            emit HeldFeesTakenOver(orchestrator, amountA + amountB);
+            (b.roundA, b.roundB) = (SafeCast.toUint32(roundA), SafeCast.toUint32(roundB));
+        } else {
+            if (amountA == 0 && amountB == 0) return (roundA, 0, roundB, 0);
+            // The rounds stay: the slot is never zeroed, so the next redemption pays a cheap write.
+            b.amountA = 0;
+            b.amountB = 0;
+        }
+        $.feesOwed += amountA + amountB;
         emit FeesTaken(orchestrator, amountA + amountB);
+    }
+
+    // ------------------------------------------------------------------ replacement (new side)
+
+    /// @notice Plain ETH transfers are refused, except from the previous broker when it releases
+    /// fees (`releaseFees`); the caller accounts for that ETH.
+    receive() external payable {
+        _onlyPrevious();
+    }
+
+    /// @inheritdoc IBrokerSuccessor
+    function acceptMovedFunds(address sender, uint256 deposit, uint256 reserve) external payable {
+        _onlyPrevious();
+        _checkValue(deposit, reserve);
+        emit FundsMovedIn(sender, deposit, reserve);
+        _fund(sender, deposit, reserve);
+    }
+
+    /// @inheritdoc IBrokerSuccessor
+    function acceptHeldFees(
+        address orchestrator,
+        uint256 roundA,
+        uint256 amountA,
+        uint256 roundB,
+        uint256 amountB
+    ) external payable {
+        _onlyPrevious();
+        _checkValue(amountA, amountB);
+        TicketBrokerStorage storage $ = _storage();
+        Context memory c;
+        c.bondingManager = $.bondingManager;
+        c.recipient = orchestrator;
+        _loadBucket($, c);
+        if (amountA != 0) _acceptHeld($, c, roundA, amountA);
+        if (amountB != 0) _acceptHeld($, c, roundB, amountB);
+        _writeBucket($, c);
+        emit HeldFeesTakenOver(orchestrator, amountA + amountB);
+    }
+
+    /// @dev Adds fees the previous broker redeemed to the bucket, as a redemption here would (the
+    /// staking contract is told). The previous broker checked the activity; if the staking contract
+    /// disagrees, the whole redemption there reverts and its tickets stay unused.
+    function _acceptHeld(TicketBrokerStorage storage $, Context memory c, uint256 round, uint256 amount)
+        private
+    {
+        if (!_noteFees($, c, round)) revert RecipientNotActive(c.recipient, round);
+        _addFees(c, round, amount);
+    }
+
+    /// @inheritdoc IBrokerSuccessor
+    function acceptFeesOwed() external payable {
+        _onlyPrevious();
+        _storage().feesOwed += msg.value;
+        emit FeesOwedTakenOver(msg.value);
+    }
+
+    /// @inheritdoc IBrokerSuccessor
+    function handOverFees(address orchestrator) external returns (uint256 amount) {
+        TicketBrokerStorage storage $ = _storage();
+        FeeBucket storage b = $.feeBuckets[orchestrator];
+        if (b.roundA != 0 || b.roundB != 0) return 0;
+        (uint256 roundA, uint256 amountA, uint256 roundB, uint256 amountB) = _releasePrevious(orchestrator);
+        amount = amountA + amountB;
+        if (amount == 0) return 0;
+        $.feeBuckets[orchestrator] = FeeBucket({
+            roundA: SafeCast.toUint32(roundA),
+            amountA: SafeCast.toUint96(amountA),
+            roundB: SafeCast.toUint32(roundB),
+            amountB: SafeCast.toUint96(amountB)
+        });
+        emit HeldFeesTakenOver(orchestrator, amount);
+    }
+
+    /// @dev What the previous broker (if one is registered) holds for `orchestrator`, released to
+    /// this broker (ETH included). Called only while this broker's bucket for `orchestrator` was never
+    /// written: the staking contract's `feesPending` flag for those fees is still raised (any take
+    /// since the replacement would have come here first), so they need no new `noteFees`.
+    function _releasePrevious(address orchestrator)
+        private
+        returns (uint256 roundA, uint256 amountA, uint256 roundB, uint256 amountB)
+    {
+        address previous = controller.getContract(ContractIds.PREVIOUS_TICKET_BROKER);
+        if (previous == address(0) || previous == address(this)) return (0, 0, 0, 0);
+        return IRetiredTicketBroker(previous).releaseFees(orchestrator);
+    }
+
+    function _onlyPrevious() private view {
+        if (
+            msg.sender != controller.getContract(ContractIds.PREVIOUS_TICKET_BROKER)
+                || msg.sender == address(0)
+        ) {
+            revert NotPreviousBroker(msg.sender);
+        }
     }
 
     // ------------------------------------------------------------------ redemption
@@ -192,7 +303,7 @@ contract TicketBroker is TicketBrokerState, Controlled {
             Context memory c = _context($);
             c.calldataChecked = true;
             err = _redeem($, c, ticket);
-            if (err.length == 0) return _writeBucket($, c);
+            if (err.length == 0) return _storeBucket($, c);
         }
         _revertWith(err);
     }
@@ -227,7 +338,7 @@ contract TicketBroker is TicketBrokerState, Controlled {
                 emit TicketRedemptionFailed(i, err);
             }
         }
-        if (c.bucketDirty) _writeBucket($, c);
+        if (c.bucketDirty) _storeBucket($, c);
     }
 
     function _at(bytes calldata tickets, uint256 i) private pure returns (bytes calldata) {
@@ -239,10 +350,20 @@ contract TicketBroker is TicketBrokerState, Controlled {
     /// the staking contract is told (`noteFees`), which answers the activity; when both places hold
     /// fees of other rounds, it is asked to take them first (the bucket is stored before, so what it
     /// takes is exact, and reloaded after).
+    /// A bucket never written (both rounds zero: round 0 is never a creation round) first takes over
+    /// what a previous broker holds for the recipient (see {IBrokerSuccessor}).
     function _noteFees(TicketBrokerStorage storage $, Context memory c, uint256 creationRound)
-        private
+        internal
+        virtual
         returns (bool active)
     {
+        if (c.roundA == 0 && c.roundB == 0) {
+            (c.roundA, c.amountA, c.roundB, c.amountB) = _releasePrevious(c.recipient);
+            if (c.amountA != 0 || c.amountB != 0) {
+                c.bucketDirty = true;
+                emit HeldFeesTakenOver(c.recipient, c.amountA + c.amountB);
+            }
+        }
         if (c.roundA == creationRound && c.amountA != 0) return true;
         if (c.roundB == creationRound && c.amountB != 0) return true;
         bool full = c.amountA != 0 && c.amountB != 0;
@@ -259,18 +380,24 @@ contract TicketBroker is TicketBrokerState, Controlled {
     }
 
     /// @dev Adds a paid ticket's face value to its creation round's place (made by `_noteFees`).
-    function _addFees(Context memory c, uint256 creationRound, uint256 faceValue) private pure {
+    function _addFees(Context memory c, uint256 creationRound, uint256 faceValue) internal pure {
         if (c.roundA == creationRound) c.amountA += faceValue;
         else c.amountB += faceValue;
         c.bucketDirty = true;
     }
 
-    function _loadBucket(TicketBrokerStorage storage $, Context memory c) private view {
+    function _loadBucket(TicketBrokerStorage storage $, Context memory c) internal view {
         FeeBucket memory b = $.feeBuckets[c.recipient];
         (c.roundA, c.amountA, c.roundB, c.amountB) = (b.roundA, b.amountA, b.roundB, b.amountB);
     }
 
-    function _writeBucket(TicketBrokerStorage storage $, Context memory c) private {
+    /// @dev Stores the bucket at the end of a redemption. A retired broker sends it to the registered
+    /// broker instead (see {RetiredTicketBroker}).
+    function _storeBucket(TicketBrokerStorage storage $, Context memory c) internal virtual {
+        _writeBucket($, c);
+    }
+
+    function _writeBucket(TicketBrokerStorage storage $, Context memory c) internal {
         $.feeBuckets[c.recipient] = FeeBucket({
             roundA: SafeCast.toUint32(c.roundA),
             amountA: SafeCast.toUint96(c.amountA),

@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {IActiveSetView} from "./interfaces/IActiveSetView.sol";
+import {IBrokerSuccessor} from "./interfaces/IBrokerSuccessor.sol";
 import {IFeeIntake} from "./interfaces/IFeeIntake.sol";
 import {IRoundsManager} from "./interfaces/IRoundsManager.sol";
 import {ITicketBroker} from "./interfaces/ITicketBroker.sol";
@@ -11,7 +12,7 @@ import {TicketLib} from "./libraries/TicketLib.sol";
 /// @title TicketBrokerState
 /// @notice The TicketBroker's storage (one ERC-7201 namespace) and its read-only views; the state
 /// transitions are in {TicketBroker}.
-abstract contract TicketBrokerState is ITicketBroker {
+abstract contract TicketBrokerState is ITicketBroker, IBrokerSuccessor {
     using TicketLib for bytes;
 
     /// @notice A sender's funds and unlock state, one slot.
@@ -63,6 +64,10 @@ abstract contract TicketBrokerState is ITicketBroker {
             reserveClaimed;
         mapping(bytes32 ticketHash => bool) usedTickets;
         mapping(address recipient => FeeBucket) feeBuckets;
+        // slot 8: fees the staking contract took and has not had paid (the ledger `payFees` checks)
+        uint256 feesOwed;
+        // slot 9: senders that moved to a replacement broker and whose reserve is still held here
+        mapping(address sender => bool) movingReserve;
     }
 
     // keccak256(abi.encode(uint256(keccak256("streamflow.storage.TicketBroker")) - 1)) & ~bytes32(uint256(0xff))
@@ -116,6 +121,11 @@ abstract contract TicketBrokerState is ITicketBroker {
     {
         FeeBucket memory b = _storage().feeBuckets[recipient];
         return (b.roundA, b.amountA, b.roundB, b.amountB);
+    }
+
+    /// @inheritdoc IBrokerSuccessor
+    function feesOwed() external view returns (uint256) {
+        return _storage().feesOwed;
     }
 
     /// @inheritdoc ITicketBroker

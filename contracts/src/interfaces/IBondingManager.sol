@@ -122,6 +122,17 @@ interface IBondingManagerTypes {
     /// @param penalty LPT removed from the pool.
     /// @param finderFee LPT paid to the finder.
     event Slashed(address indexed orchestrator, address indexed finder, uint256 penalty, uint256 finderFee);
+    /// @notice A slash wiped `orchestrator`'s pool; `delegator`'s mature stake at the wipe keeps its
+    /// fee share (for the tickets created before) as fee-only lock `lockId` until `round`, like an
+    /// unbond. Opened at the delegator's first claim after the wipe; `withdrawStake` collects it.
+    /// @param delegator The owner of the wiped position.
+    /// @param orchestrator The orchestrator of the wiped pool.
+    /// @param lockId The fee-only lock.
+    /// @param weight Its fee weight: the position's mature stake when the pool was wiped.
+    /// @param round The round the lock leaves the pool's fees and can be withdrawn.
+    event WipeTailOpened(
+        address indexed delegator, address indexed orchestrator, uint256 lockId, uint256 weight, uint256 round
+    );
     /// @notice The withdrawal of `orchestrator`'s own unbonding lock was frozen (`count` open freezes).
     /// @param orchestrator The orchestrator.
     /// @param count Open freezes.

@@ -124,6 +124,12 @@ interface ITicketBroker is IFeeVault {
     /// @param amount The amount in wei.
     error TransferFailed(address to, uint256 amount);
 
+    /// @notice The staking contract asked to pay more fees than it took and has not had paid: the
+    /// broker never pays fees out of senders' funds.
+    /// @param amount The wei asked.
+    /// @param owed The fees taken and not paid (`feesOwed`).
+    error FeesExceedOwed(uint256 amount, uint256 owed);
+
     // ------------------------------------------------------------------ errors: tickets
 
     /// @notice The caller is not the ticket's recipient (only the recipient redeems its tickets).

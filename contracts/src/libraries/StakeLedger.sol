@@ -83,8 +83,10 @@ library StakeLedger {
 
     /// @notice Young stake that matures at round `a` (norm `b`); once matured (index below
     /// `entryHead`) the slot holds the factors of the touch that matured it: `a = k`, `b = cffStake`.
+    /// Before maturity `a` is a queue round (see `_queueRound`): the maturity round and the round the
+    /// stake entered.
     struct Entry {
-        uint128 a; // round, then k = ceil(crf * PREC / sf)
+        uint128 a; // queue round (maturity, entered), then k = ceil(crf * PREC / sf)
         uint128 b; // norm (in units of `sf`), then cffStake
     }
 
@@ -97,7 +99,8 @@ library StakeLedger {
         uint104 next;
     }
 
-    /// @notice Leaving weight that exits the fee pool at `round`.
+    /// @notice Leaving weight that exits the fee pool at round `uint32(round)`; `round` is a queue
+    /// round (see `_queueRound`): the exit round and the round the stake left.
     struct Exit {
         uint48 round;
         uint112 amount;
@@ -165,7 +168,7 @@ library StakeLedger {
         uint144 cffToken = o.cffToken;
         while (head < tail) {
             Exit storage e = o.exits[head];
-            if (e.round > round) break;
+            if (uint32(e.round) > round) break;
             leaving -= e.amount;
             e.cffToken = cffToken;
             ++head;
@@ -174,9 +177,10 @@ library StakeLedger {
         o.leavingWeight = SafeCast.toUint112(leaving);
     }
 
-    /// @dev Adds `amount` of leaving weight that exits at `round` (or at the last queued round if
-    /// later, which only happens after the unbonding period was shortened).
-    function scheduleExit(Orchestrator storage o, uint256 round, uint256 amount)
+    /// @dev Adds `amount` of leaving weight that left in round `now` and exits at `round` (or at the
+    /// last queued round if later, which only happens after the unbonding period was shortened).
+    /// Weight that left in different rounds never shares an entry (see `processExits`).
+    function scheduleExit(Orchestrator storage o, uint256 now_, uint256 round, uint256 amount)
         internal
         returns (uint256 index, uint256 exitRound)
     {
@@ -184,14 +188,21 @@ library StakeLedger {
         exitRound = round;
         if (tail > o.exitHead) {
             Exit storage last = o.exits[tail - 1];
-            if (last.round >= exitRound) {
-                last.amount += SafeCast.toUint112(amount);
-                o.leavingWeight += SafeCast.toUint112(amount);
-                return (tail - 1, last.round);
+            uint256 q = last.round;
+            // forge-lint: disable-next-line(unsafe-typecast)
+            uint256 lastRound = uint32(q);
+            if (lastRound >= exitRound) {
+                if (q == _queueRound(exitRound, now_)) {
+                    last.amount += SafeCast.toUint112(amount);
+                    o.leavingWeight += SafeCast.toUint112(amount);
+                    return (tail - 1, lastRound);
+                }
+                exitRound = lastRound; // keeps the queue in order of both rounds
             }
         }
-        o.exits[tail] =
-            Exit({round: SafeCast.toUint48(exitRound), amount: SafeCast.toUint112(amount), cffToken: 0});
+        o.exits[tail] = Exit({
+            round: uint48(_queueRound(exitRound, now_)), amount: SafeCast.toUint112(amount), cffToken: 0
+        });
         o.exitTail = tail + 1;
         o.leavingWeight += SafeCast.toUint112(amount);
         return (tail, exitRound);
@@ -226,35 +237,58 @@ library StakeLedger {
     // ------------------------------------------------------------------ delegators
 
     /// @dev A delegator's current stake and the fees it earned since its checkpoint; `young` is the
-    /// part of `stake` that is still young (earns nothing yet).
+    /// part of `stake` that is still young (earns nothing yet). A position of a wiped epoch has no stake.
     function pending(Orchestrator storage o, Delegator storage d)
         internal
         view
         returns (uint256 stake, uint256 fees, uint256 young)
     {
+        (stake, fees, young,) = position(o, d);
+    }
+
+    /// @dev `pending`, and for a position of a wiped epoch its `tail`: its mature stake when the pool
+    /// was wiped, which keeps a fee share like stake that left (see `cut`).
+    function position(Orchestrator storage o, Delegator storage d)
+        internal
+        view
+        returns (uint256 stake, uint256 fees, uint256 young, uint256 tail)
+    {
         uint256 bonded = d.bonded;
         uint256 yn = d.youngNorm;
-        if (bonded == 0 && yn == 0) return (0, 0, 0);
+        if (bonded == 0 && yn == 0) return (0, 0, 0, 0);
         uint256 epoch = d.epoch;
-        uint128 cff;
         bool wiped = epoch != o.epoch;
-        // forge-lint: disable-next-line(unsafe-typecast)
-        cff = wiped ? uint128(o.wipedCffStake[epoch]) : o.cffStake; // stored from a uint128
-        if (bonded != 0) fees = _fees(bonded, cff, d.cffCheckpoint, d.crfCheckpoint);
-        uint256 crf = o.crf;
-        if (!wiped && bonded != 0) stake = Math.mulDiv(bonded, crf, d.crfCheckpoint);
+        uint128 cff;
+        uint256 crf;
+        if (wiped) {
+            // the wiped epoch's record: `cffStake` and, above it, the reward factor at the wipe (0:
+            // nothing was mature, or a wipe recorded before tails existed)
+            uint256 w = o.wipedCffStake[epoch];
+            // forge-lint: disable-next-line(unsafe-typecast)
+            cff = uint128(w); // the low half holds the uint128 factor
+            crf = w >> 128;
+        } else {
+            cff = o.cffStake;
+            crf = o.crf;
+        }
+        if (bonded != 0) {
+            fees = _fees(bonded, cff, d.cffCheckpoint, d.crfCheckpoint);
+            stake = Math.mulDiv(bonded, crf, d.crfCheckpoint);
+        }
         if (yn != 0) {
             uint256 index = d.youngIndex;
-            if (index < (wiped ? o.wipedEntryHead[epoch] : o.entryHead)) {
+            // forge-lint: disable-next-line(unsafe-typecast)
+            if (index < (wiped ? uint24(o.wipedEntryHead[epoch]) : o.entryHead)) {
                 // matured: worth its value at maturity, grown (and fee-earning) since
                 Entry storage e = o.entries[index];
                 uint256 k = e.a;
                 fees += _fees(yn, cff, e.b, k);
-                if (!wiped) stake += Math.mulDiv(yn, crf, k);
+                stake += Math.mulDiv(yn, crf, k);
             } else if (!wiped) {
                 young = o.sfSet ? Math.mulDiv(yn, o.sf, PREC) : yn;
             }
         }
+        if (wiped) return (0, fees, 0, stake);
         // Rounding favours the pool: mature stake never exceeds what the pool holds beyond its
         // young stake (and the delegator's young part never exceeds the pool's).
         uint256 matureCap = matureStake(o);
@@ -279,21 +313,24 @@ library StakeLedger {
     }
 
     /// @dev Brings a delegator's checkpoint to now: compounds its stake, books its fees; a young part
-    /// whose entry matured becomes mature stake, one still young stays young (and separate).
+    /// whose entry matured becomes mature stake, one still young stays young (and separate). For a
+    /// position of a wiped epoch, returns its fee `tail` (see `position`) and that `epoch`: the caller
+    /// opens the fee-only lock that carries it.
     function settle(Orchestrator storage o, Delegator storage d)
         internal
-        returns (uint256 stake, uint256 fees)
+        returns (uint256 stake, uint256 fees, uint256 tail, uint256 epoch)
     {
         uint256 young;
-        (stake, fees, young) = pending(o, d);
+        (stake, fees, young, tail) = position(o, d);
         // forge-lint: disable-next-line(unsafe-typecast)
         d.bonded = uint104(stake - young); // at most the pool's totalStake, a uint104-sized value
         if (young == 0 && d.youngNorm != 0) d.youngNorm = 0; // matured (or wiped)
         if (fees != 0) d.fees += SafeCast.toUint96(fees);
         d.crfCheckpoint = o.crf;
         d.cffCheckpoint = o.cffStake;
-        uint16 epoch = o.epoch;
-        if (d.epoch != epoch) d.epoch = epoch;
+        uint16 current = o.epoch;
+        epoch = d.epoch;
+        if (epoch != current) d.epoch = current;
     }
 
     // ------------------------------------------------------------------ young stake
@@ -315,7 +352,7 @@ library StakeLedger {
         uint256 n = o.youngNorm;
         for (uint256 i = o.entryHead; n != 0 && i < o.entryTail; ++i) {
             Entry storage e = o.entries[i];
-            if (e.a > round) break;
+            if (uint32(e.a) > round) break;
             n -= e.b;
         }
         return n == 0 || !o.sfSet ? n : Math.mulDiv(n, o.sf, PREC);
@@ -341,7 +378,7 @@ library StakeLedger {
         uint24 start = head;
         while (head < tail) {
             Entry storage e = o.entries[head];
-            if (e.a > round) break;
+            if (uint32(e.a) > round) break;
             if (head == start) {
                 uint256 kk = o.sfSet ? Math.mulDiv(o.crf, PREC, o.sf, Math.Rounding.Ceil) : o.crf;
                 // a larger k only values the matured stake lower: saturating is safe
@@ -360,23 +397,39 @@ library StakeLedger {
         if (head == tail && norm == 0) o.sfSet = false; // nothing young: restart the factor at 1.0
     }
 
-    /// @dev Adds `amount` tokens of young stake for a settled delegator, maturing at `round`. A young
-    /// part the delegator still has in an earlier entry moves with it (it matures later; its mature
-    /// stake is never touched).
-    function enter(Orchestrator storage o, Delegator storage d, uint256 amount, uint256 round) internal {
+    /// @dev Adds `amount` tokens of young stake for a settled delegator, entering in round `now` and
+    /// maturing at `round` (or at the last queued maturity if later, which only happens after the
+    /// unbonding period was shortened; stake that entered in different rounds never shares an entry).
+    /// A young part the delegator still has in an earlier entry moves with it (it matures later; its
+    /// mature stake is never touched).
+    function enter(Orchestrator storage o, Delegator storage d, uint256 amount, uint256 now_, uint256 round)
+        internal
+    {
         uint24 tail = o.entryTail;
         uint256 add = o.sfSet ? Math.mulDiv(amount, PREC, o.sf) : amount;
         uint256 yn = d.youngNorm; // settled: nonzero only while still young (entry not matured)
         uint256 index;
         uint256 moved; // young stake moving from an earlier entry
-        if (tail > o.entryHead && o.entries[tail - 1].a >= round) {
-            index = tail - 1; // this round's entry (or a later one, after the period was shortened)
+        bool join;
+        if (tail > o.entryHead) {
+            uint256 q = o.entries[tail - 1].a;
+            // forge-lint: disable-next-line(unsafe-typecast)
+            uint256 last = uint32(q);
+            if (last >= round) {
+                // the entry of this round (same maturity, same entry round); else a later maturity
+                // queued before the period was shortened, which keeps the queue in order
+                join = q == _queueRound(round, now_);
+                round = last;
+            }
+        }
+        if (join) {
+            index = tail - 1; // this round's entry
             if (yn != 0 && d.youngIndex != index) moved = yn;
             o.entries[index].b += SafeCast.toUint128(moved + add);
         } else {
             index = tail;
             moved = yn;
-            o.entries[tail] = Entry({a: SafeCast.toUint128(round), b: SafeCast.toUint128(yn + add)});
+            o.entries[tail] = Entry({a: uint128(_queueRound(round, now_)), b: SafeCast.toUint128(yn + add)});
             o.entryTail = SafeCast.toUint24(tail + 1);
         }
         // forge-lint: disable-next-line(unsafe-typecast)
@@ -420,6 +473,66 @@ library StakeLedger {
         o.totalStake -= uint112(amount); // at most the delegator's stake, itself at most the pool
     }
 
+    // ------------------------------------------------------------------ queue rounds
+
+    /// @dev Brings both queues forward to `round` only through stake that moved before round `before`
+    /// (the creation round of held fees): the tails of stake that left before it end, young stake
+    /// that entered before it matures; what moved in or after it stays queued, whatever the unbonding
+    /// period was when it was queued. The queues are in order of both rounds, so that is a prefix of
+    /// each; when it ends before `round` does, the queue's tail is lowered to its end for the call
+    /// (and restored), which keeps the common paths free of the check.
+    function processBefore(Orchestrator storage o, uint256 round, uint256 before) internal {
+        uint32 exitTail = o.exitTail;
+        uint32 i = o.exitHead;
+        for (; i < exitTail; ++i) {
+            uint256 q = o.exits[i].round;
+            // forge-lint: disable-next-line(unsafe-typecast)
+            if (uint32(q) > round) break;
+            if (_since(q) >= before) {
+                o.exitTail = i;
+                break;
+            }
+        }
+        processExits(o, round);
+        if (i < exitTail) o.exitTail = exitTail;
+        uint24 entryTail = o.entryTail;
+        uint24 j = o.entryHead;
+        for (; j < entryTail; ++j) {
+            uint256 q = o.entries[j].a;
+            // forge-lint: disable-next-line(unsafe-typecast)
+            if (uint32(q) > round) break;
+            if (_since(q) >= before) {
+                o.entryTail = j;
+                break;
+            }
+        }
+        processEntries(o, round);
+        if (j < entryTail) o.entryTail = entryTail;
+    }
+
+    /// @dev A queue entry's round: the round it takes effect in (low 32 bits) and how long after the
+    /// round the stake entered or left that is (the next 16 bits: the unbonding period then, or more
+    /// after a shortening). Processing can then stop at stake that moved in or after a given round
+    /// whatever the period was when it was queued (held fees, `_collectFees`). Rounds fit in 32 bits
+    /// (the BondingManager's round cache).
+    function _queueRound(uint256 round, uint256 since) private pure returns (uint256) {
+        // round < 2^32 (the BondingManager's round cache); the delay is at most the longest unbonding
+        // period plus a shortening's clamp, far below 2^16
+        unchecked {
+            return round | (round - since) << 32;
+        }
+    }
+
+    /// @dev The round the stake of a queue entry entered or left. An entry queued before queue rounds
+    /// carried it (delay 0) reads as moved in its effective round: for held fees a tail stays in and
+    /// young stake stays young, the side that never hands fees to stake that wasn't there.
+    function _since(uint256 q) private pure returns (uint256) {
+        unchecked {
+            // forge-lint: disable-next-line(unsafe-typecast)
+            return uint32(q) - uint16(q >> 32); // queue rounds are packed from these widths
+        }
+    }
+
     // ------------------------------------------------------------------ pool events
 
     /// @dev Credits `amount` of fees to everyone sharing the pool (mature bonded + leaving weight).
@@ -452,16 +565,27 @@ library StakeLedger {
 
     /// @dev Cuts `penalty` from the bonded stake, pro rata over all delegators, young stake
     /// included. A cut to zero (or so deep a factor underflows) wipes the whole pool and starts a
-    /// new epoch. Returns the penalty applied: `penalty`, or the whole pool on a wipe.
-    function cut(Orchestrator storage o, uint256 penalty) internal returns (uint256) {
+    /// new epoch; the pool's mature stake then leaves like an unbond in round `now_`: its tokens are
+    /// gone, but its weight keeps its fee share until `exitRound` (as of their creation round, fees
+    /// of tickets created before the wipe belong to it), in one exit entry whose index and `cffToken`
+    /// the epoch's record keeps for the fee-only locks its delegators' positions become (`position`).
+    /// Returns the penalty applied: `penalty`, or the whole pool on a wipe.
+    function cut(Orchestrator storage o, uint256 penalty, uint256 now_, uint256 exitRound)
+        internal
+        returns (uint256)
+    {
         uint256 total = o.totalStake;
         uint256 crf = Math.mulDiv(o.crf, total - penalty, total);
         bool young = o.youngNorm != 0;
         uint256 sf = young ? Math.mulDiv(sfOf(o), total - penalty, total) : 0;
         if (crf == 0 || (young && sf == 0) || penalty == total) {
             uint256 epoch = o.epoch;
-            o.wipedCffStake[epoch] = o.cffStake;
-            o.wipedEntryHead[epoch] = o.entryHead;
+            uint256 mature = matureStake(o);
+            uint256 index;
+            if (mature != 0) (index,) = scheduleExit(o, now_, exitRound, mature);
+            // records: cffStake | crf << 128 (0: no tail) and entryHead | exit index << 24 | cffToken << 56
+            o.wipedCffStake[epoch] = uint256(o.cffStake) | (mature == 0 ? 0 : uint256(o.crf) << 128);
+            o.wipedEntryHead[epoch] = uint256(o.entryHead) | index << 24 | uint256(o.cffToken) << 56;
             o.entryHead = o.entryTail;
             o.youngNorm = 0;
             o.sfSet = false;

@@ -57,6 +57,16 @@ impl ChainState {
     }
 }
 
+/// Senders named by the broker's events over a range of blocks ([`ChainReader::sender_events`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SenderEvents {
+    /// Senders whose funds changed in any way.
+    pub touched: std::collections::BTreeSet<Address>,
+    /// Senders whose funds went to another orchestrator's ticket, or that unlocked or withdrew:
+    /// this orchestrator's own pending winners against them are at risk.
+    pub drained: std::collections::BTreeSet<Address>,
+}
+
 /// The contracts the keeper reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Contracts {
@@ -104,6 +114,18 @@ impl ChainReader {
     /// orchestrator's activity for every round a valid ticket can have been created in, each
     /// sender's funds and remaining reserve allocation, the base fee.
     pub async fn snapshot(&self, senders: &[Address]) -> Result<ChainState, ChainError> {
+        self.snapshot_reusing(senders, None, |_| true).await
+    }
+
+    /// Like [`ChainReader::snapshot`], but a sender for which `reread` says no keeps its funds and
+    /// allocation from `previous` when that snapshot is of the same round and holds it (the event
+    /// watcher knows nothing happened to it since). Every other value is read afresh.
+    pub async fn snapshot_reusing(
+        &self,
+        senders: &[Address],
+        previous: Option<&ChainState>,
+        reread: impl Fn(&Address) -> bool,
+    ) -> Result<ChainState, ChainError> {
         let p = &self.provider;
         let rounds = RoundsManager::new(self.contracts.rounds_manager, p);
         let broker = TicketBroker::new(self.contracts.ticket_broker, p);
@@ -185,7 +207,22 @@ impl ChainReader {
                 state.active.insert((self.recipient, r));
             }
         }
+        let previous = previous.filter(|p| p.broker.current_round == round);
         for &sender in senders {
+            if !reread(&sender)
+                && let Some(prev) = previous
+                && let Some(funds) = prev.broker.senders.get(&sender)
+                && let Some(left) =
+                    prev.broker
+                        .reserve_allocations
+                        .get(&(sender, self.recipient, round))
+            {
+                state.senders.insert(sender, *funds);
+                state
+                    .reserve_allocations
+                    .insert((sender, self.recipient, round), *left);
+                continue;
+            }
             let s = broker
                 .getSender(sender)
                 .block(at)
@@ -218,6 +255,60 @@ impl ChainReader {
             base_fee,
             gas_price: base_fee.saturating_mul(2).saturating_add(1_000_000_000),
         })
+    }
+
+    /// What the broker's events between blocks `from` and `to` (inclusive) say happened to
+    /// senders' funds: every sender funded, paid from, unlocking, cancelling an unlock or
+    /// withdrawing is `touched`; those whose funds went to another orchestrator's ticket, or that
+    /// unlocked or withdrew, are also `drained`.
+    pub async fn sender_events(&self, from: u64, to: u64) -> Result<SenderEvents, ChainError> {
+        use TicketBroker as T;
+        use alloy::sol_types::SolEvent;
+        let mut out = SenderEvents::default();
+        if from > to {
+            return Ok(out);
+        }
+        let filter = alloy::rpc::types::Filter::new()
+            .address(self.contracts.ticket_broker)
+            .from_block(from)
+            .to_block(to)
+            .event_signature(vec![
+                T::Funded::SIGNATURE_HASH,
+                T::TicketRedeemed::SIGNATURE_HASH,
+                T::ReserveClaimed::SIGNATURE_HASH,
+                T::Unlocked::SIGNATURE_HASH,
+                T::UnlockCancelled::SIGNATURE_HASH,
+                T::Withdrawn::SIGNATURE_HASH,
+            ]);
+        let logs = self
+            .provider
+            .get_logs(&filter)
+            .await
+            .map_err(ChainError::rpc)?;
+        let topic_address = |t: &B256| Address::from_word(*t);
+        for log in logs {
+            let topics = log.topics();
+            let Some(kind) = topics.first() else { continue };
+            if *kind == T::TicketRedeemed::SIGNATURE_HASH {
+                let (Some(sender), Some(recipient)) = (topics.get(2), topics.get(3)) else {
+                    continue;
+                };
+                let sender = topic_address(sender);
+                out.touched.insert(sender);
+                if topic_address(recipient) != self.recipient {
+                    out.drained.insert(sender);
+                }
+                continue;
+            }
+            let Some(sender) = topics.get(1).map(topic_address) else {
+                continue;
+            };
+            out.touched.insert(sender);
+            if *kind == T::Unlocked::SIGNATURE_HASH || *kind == T::Withdrawn::SIGNATURE_HASH {
+                out.drained.insert(sender);
+            }
+        }
+        Ok(out)
     }
 
     /// One sender's funds and this orchestrator's remaining reserve allocation in `round`, at the

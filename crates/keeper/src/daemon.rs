@@ -42,7 +42,7 @@ pub enum DaemonError {
 }
 
 /// The keeper's settings, as read from the TOML file (every field has a default but `rpc_url`,
-/// `deployment` and `key_file`).
+/// `deployment`, and the key: `key_file` or `keystore`).
 #[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -50,8 +50,18 @@ pub struct Config {
     pub rpc_url: String,
     /// The deployment file written by the deploy script.
     pub deployment: PathBuf,
-    /// A file holding the orchestrator's private key (hex), readable only by its owner.
+    /// A file holding the orchestrator's private key (hex), readable only by its owner. Leave it
+    /// empty (or out) when `keystore` is set.
+    #[serde(default)]
     pub key_file: PathBuf,
+    /// An encrypted keystore file (Web3 Secret Storage JSON, as geth and `cast wallet` write)
+    /// holding the orchestrator's key, used instead of `key_file`. Its password comes from
+    /// `keystore_password_file` or the `KEEPER_KEYSTORE_PASSWORD` environment variable.
+    #[serde(default)]
+    pub keystore: Option<PathBuf>,
+    /// A file holding the keystore's password (its first line), readable only by its owner.
+    #[serde(default)]
+    pub keystore_password_file: Option<PathBuf>,
     /// The SQLite database.
     #[serde(default = "default_db")]
     pub db: PathBuf,
@@ -82,6 +92,10 @@ pub struct Config {
     /// Seconds before a pending transaction is replaced.
     #[serde(default = "default_replace")]
     pub replace_after_secs: u64,
+    /// Blocks between two full reads of every served sender's funds; in between, only senders
+    /// named by the broker's events are read.
+    #[serde(default = "default_full_read")]
+    pub full_read_every_blocks: u64,
     /// Milliseconds between polls for a new block.
     #[serde(default = "default_poll")]
     pub poll_ms: u64,
@@ -117,6 +131,9 @@ fn default_confirmations() -> u64 {
 fn default_replace() -> u64 {
     30
 }
+fn default_full_read() -> u64 {
+    crate::redeem::FULL_READ_EVERY_BLOCKS
+}
 fn default_poll() -> u64 {
     1000
 }
@@ -127,6 +144,26 @@ impl Config {
         let text = std::fs::read_to_string(path)
             .map_err(|e| DaemonError::Config(format!("{}: {e}", path.display())))?;
         toml::from_str(&text).map_err(|e| DaemonError::Config(format!("{}: {e}", path.display())))
+    }
+
+    /// The orchestrator's key: decrypted from `keystore` when set (password from
+    /// `keystore_password_file`, else [`PASSWORD_ENV`]), else read from `key_file`. Setting both,
+    /// or neither, is refused.
+    pub fn signer(&self) -> Result<PrivateKeySigner, DaemonError> {
+        let has_file = !self.key_file.as_os_str().is_empty();
+        match (&self.keystore, has_file) {
+            (Some(_), true) => Err(DaemonError::Config(
+                "set either key_file or keystore, not both".into(),
+            )),
+            (None, false) => Err(DaemonError::Config(
+                "no key: set key_file or keystore".into(),
+            )),
+            (None, true) => load_key(&self.key_file),
+            (Some(ks), false) => {
+                let password = keystore_password(self.keystore_password_file.as_deref())?;
+                load_keystore(ks, &password)
+            }
+        }
     }
 
     /// The redemption policy it describes.
@@ -150,20 +187,7 @@ pub fn load_key(path: &Path) -> Result<PrivateKeySigner, DaemonError> {
         path: path.to_path_buf(),
         reason,
     };
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path)
-            .map_err(|e| err(e.to_string()))?
-            .permissions()
-            .mode();
-        if mode & 0o077 != 0 {
-            return Err(err(format!(
-                "readable by others (mode {:o}); chmod 600 it",
-                mode & 0o777
-            )));
-        }
-    }
+    check_private(path).map_err(err)?;
     let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
     let hex = text.trim().trim_start_matches("0x");
     let bytes: B256 = hex
@@ -172,9 +196,123 @@ pub fn load_key(path: &Path) -> Result<PrivateKeySigner, DaemonError> {
     PrivateKeySigner::from_bytes(&bytes).map_err(|_| err("not a valid secp256k1 key".into()))
 }
 
+/// The environment variable a keystore password is read from when no password file is given.
+pub const PASSWORD_ENV: &str = "KEEPER_KEYSTORE_PASSWORD";
+
+/// A keystore password: the first line of `file` (a trailing newline is not part of it; the file
+/// must not be readable by others), or else the [`PASSWORD_ENV`] environment variable. An empty
+/// password is refused.
+pub fn keystore_password(file: Option<&Path>) -> Result<Vec<u8>, DaemonError> {
+    let password = match file {
+        Some(path) => {
+            let err = |reason: String| DaemonError::Key {
+                path: path.to_path_buf(),
+                reason,
+            };
+            check_private(path).map_err(err)?;
+            let text = std::fs::read(path).map_err(|e| err(e.to_string()))?;
+            let line = text.split(|b| *b == b'\n').next().unwrap_or_default();
+            line.strip_suffix(b"\r").unwrap_or(line).to_vec()
+        }
+        None => std::env::var_os(PASSWORD_ENV)
+            .map(|v| v.into_encoded_bytes())
+            .ok_or_else(|| {
+                DaemonError::Config(format!(
+                    "no keystore password: set keystore_password_file or {PASSWORD_ENV}"
+                ))
+            })?,
+    };
+    if password.is_empty() {
+        return Err(DaemonError::Config("the keystore password is empty".into()));
+    }
+    Ok(password)
+}
+
+/// Refuses a secret file that others can read (Unix).
+fn check_private(path: &Path) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path)
+            .map_err(|e| e.to_string())?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            return Err(format!(
+                "readable by others (mode {:o}); chmod 600 it",
+                mode & 0o777
+            ));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+/// Decrypts the orchestrator's key from an encrypted keystore file (Web3 Secret Storage JSON,
+/// scrypt or pbkdf2). A wrong password is reported as such; the key is never printed.
+pub fn load_keystore(path: &Path, password: &[u8]) -> Result<PrivateKeySigner, DaemonError> {
+    let err = |reason: String| DaemonError::Key {
+        path: path.to_path_buf(),
+        reason,
+    };
+    if !path.is_file() {
+        return Err(err("no such keystore file".into()));
+    }
+    check_private(path).map_err(err)?;
+    PrivateKeySigner::decrypt_keystore(path, password).map_err(|e| {
+        let text = e.to_string();
+        if text.contains("Mac Mismatch") || text.contains("MacMismatch") {
+            err("wrong password (the keystore's MAC does not match)".into())
+        } else {
+            err(format!("not a readable keystore: {text}"))
+        }
+    })
+}
+
+/// Writes `signer`'s key to a new encrypted keystore file at `path` (mode 600; an existing file is
+/// never overwritten), encrypted with `password` (scrypt, AES-128-CTR).
+pub fn write_keystore(
+    path: &Path,
+    signer: &PrivateKeySigner,
+    password: &[u8],
+) -> Result<(), DaemonError> {
+    let err = |reason: String| DaemonError::Key {
+        path: path.to_path_buf(),
+        reason,
+    };
+    if path.exists() {
+        return Err(err("already exists; not overwritten".into()));
+    }
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| err("not a file name".into()))?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let key = signer.to_bytes();
+    PrivateKeySigner::encrypt_keystore(
+        &dir,
+        &mut rand08::thread_rng(),
+        key.as_slice(),
+        password,
+        Some(name),
+    )
+    .map_err(|e| err(e.to_string()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| err(e.to_string()))?;
+    }
+    Ok(())
+}
+
 /// Opens the keeper described by `config` (store, key, chain id check), without starting tasks.
 pub async fn open(config: &Config) -> Result<(Keeper, Redeemer), DaemonError> {
-    let signer = load_key(&config.key_file)?;
+    let signer = config.signer()?;
     let d = Deployment::load(&config.deployment)?;
     let url = config
         .rpc_url
@@ -219,7 +357,8 @@ pub async fn open(config: &Config) -> Result<(Keeper, Redeemer), DaemonError> {
         reader,
         EthereumWallet::from(signer),
         config.policy(),
-    );
+    )
+    .with_full_read_every(config.full_read_every_blocks);
     Ok((keeper, redeemer))
 }
 

@@ -4,7 +4,7 @@
 
 use crate::chain::ChainState;
 use crate::params::RandDeriver;
-use crate::store::{Duplicate, IntakeRecord, Store, StoreError, Winner};
+use crate::store::{Duplicate, IntakeRecord, Refused, Store, StoreError, Winner};
 use alloy::primitives::{Address, B256, U256};
 use std::sync::{Arc, Mutex, RwLock};
 use streamflow_protocol::pricing::{self, PricingError};
@@ -188,7 +188,7 @@ impl BrokerView for IntakeView<'_> {
 
 struct GroupItem {
     record: IntakeRecord,
-    reply: oneshot::Sender<Result<Result<(), Duplicate>, String>>,
+    reply: oneshot::Sender<Result<Result<(), Refused>, String>>,
 }
 
 pub(crate) struct Inner {
@@ -196,7 +196,7 @@ pub(crate) struct Inner {
     pub(crate) validator: Validator,
     pub(crate) rand: RandDeriver,
     pub(crate) store: Arc<Mutex<Store>>,
-    pub(crate) chain: RwLock<Option<ChainState>>,
+    pub(crate) chain: Arc<RwLock<Option<ChainState>>>,
     reader: RwLock<Option<crate::chain::ChainReader>>,
     pub(crate) metrics: crate::metrics::Metrics,
     group: std::sync::mpsc::Sender<GroupItem>,
@@ -230,11 +230,14 @@ impl Keeper {
         let secret = store.secret()?;
         let rand = RandDeriver::new(&secret, config.chain_id, config.broker, config.recipient);
         let store = Arc::new(Mutex::new(store));
+        let chain = Arc::new(RwLock::new(None));
         let (tx, rx) = std::sync::mpsc::channel::<GroupItem>();
         let committer = store.clone();
+        let funds = chain.clone();
+        let recipient = config.recipient;
         std::thread::Builder::new()
             .name("keeper-group-commit".into())
-            .spawn(move || group_commit(committer, rx))
+            .spawn(move || group_commit(committer, funds, recipient, rx))
             .map_err(|_| StoreError::Corrupt("cannot start the commit thread"))?;
         Ok(Self {
             inner: Arc::new(Inner {
@@ -242,7 +245,7 @@ impl Keeper {
                 config,
                 rand,
                 store,
-                chain: RwLock::new(None),
+                chain,
                 reader: RwLock::new(None),
                 metrics: crate::metrics::Metrics::default(),
                 group: tx,
@@ -404,6 +407,7 @@ impl Keeper {
         // A sender never seen: read its funds first (a failure leaves it unfunded: refused).
         let _ = self.ensure_sender(t.ticket.sender).await;
         t.recipient_rand = self.inner.rand.rand(t.ticket.sender, &submission.seed);
+        let (sender, face_value) = (t.ticket.sender, U256::from(t.ticket.face_value));
         let record = {
             let chain = self.inner.chain.read().unwrap_or_else(|p| p.into_inner());
             let chain = chain.as_ref().ok_or(Rejection::NotSynced)?;
@@ -424,7 +428,6 @@ impl Keeper {
             {
                 return Err(Rejection::RandRevealed(rand_hash));
             }
-            let sender = t.ticket.sender;
             let funds = chain.broker.sender(sender);
             if funds.withdraw_round != 0 {
                 return Err(Rejection::SenderUnlocking {
@@ -435,8 +438,9 @@ impl Keeper {
             let pending = store
                 .pending_face_value(sender)
                 .map_err(|e| Rejection::Storage(e.to_string()))?;
+            // A first check on the snapshot (a winner is checked again, atomically with its
+            // recording, by the commit thread).
             let available = available(&chain.broker, sender, self.inner.config.recipient, pending);
-            let face_value = U256::from(t.ticket.face_value);
             if face_value > available {
                 return Err(Rejection::LowPMBalance {
                     sender,
@@ -470,10 +474,15 @@ impl Keeper {
             .map_err(|_| Rejection::Storage("the commit thread stopped".into()))?;
         match answer.await {
             Ok(Ok(Ok(()))) => Ok(ack),
-            Ok(Ok(Err(Duplicate::Ticket(h)))) => Err(Rejection::Duplicate(h)),
-            Ok(Ok(Err(Duplicate::Nonce { rand_hash, nonce }))) => {
+            Ok(Ok(Err(Refused::Duplicate(Duplicate::Ticket(h))))) => Err(Rejection::Duplicate(h)),
+            Ok(Ok(Err(Refused::Duplicate(Duplicate::Nonce { rand_hash, nonce })))) => {
                 Err(Rejection::NonceReplayed { rand_hash, nonce })
             }
+            Ok(Ok(Err(Refused::OverLimit { available }))) => Err(Rejection::LowPMBalance {
+                sender,
+                available,
+                face_value,
+            }),
             Ok(Err(e)) => Err(Rejection::Storage(e)),
             Err(_) => Err(Rejection::Storage("the commit thread stopped".into())),
         }
@@ -491,8 +500,15 @@ fn available(chain: &MemoryBroker, sender: Address, recipient: Address, pending:
 }
 
 /// The group-commit loop: block for one item, take every other waiting one, write them in one
-/// transaction (one fsync), answer each.
-fn group_commit(store: Arc<Mutex<Store>>, rx: std::sync::mpsc::Receiver<GroupItem>) {
+/// transaction (one fsync), answer each. Each winner's exposure check (its sender's funds in the
+/// latest snapshot, less its pending winners) runs inside that transaction, so that concurrent
+/// submissions can't together promise more than the sender can pay.
+fn group_commit(
+    store: Arc<Mutex<Store>>,
+    chain: Arc<RwLock<Option<ChainState>>>,
+    recipient: Address,
+    rx: std::sync::mpsc::Receiver<GroupItem>,
+) {
     while let Ok(first) = rx.recv() {
         let mut items = vec![first];
         while let Ok(more) = rx.try_recv() {
@@ -501,8 +517,21 @@ fn group_commit(store: Arc<Mutex<Store>>, rx: std::sync::mpsc::Receiver<GroupIte
                 break;
             }
         }
-        let records: Vec<IntakeRecord> = items.iter().map(|i| i.record.clone()).collect();
-        let result = lock(&store).record_intake(&records);
+        let records: Vec<(IntakeRecord, Option<U256>)> = {
+            let chain = chain.read().unwrap_or_else(|p| p.into_inner());
+            items
+                .iter()
+                .map(|i| {
+                    let limit = i.record.winner.as_ref().map(|_| {
+                        chain.as_ref().map_or(U256::ZERO, |c| {
+                            available(&c.broker, i.record.sender, recipient, 0)
+                        })
+                    });
+                    (i.record.clone(), limit)
+                })
+                .collect()
+        };
+        let result = lock(&store).record_intake_within(&records);
         match result {
             Ok(outcomes) => {
                 for (item, outcome) in items.into_iter().zip(outcomes) {

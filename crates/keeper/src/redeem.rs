@@ -29,6 +29,7 @@ use alloy::sol_types::{SolCall, SolError, SolEvent, SolInterface};
 use std::collections::HashSet;
 use streamflow_bindings::contracts::TicketBroker;
 use streamflow_protocol::ticket::SignedTicket;
+use streamflow_protocol::validate::BrokerView;
 
 /// The redemption policy.
 #[derive(Debug, Clone)]
@@ -141,6 +142,21 @@ fn is_permanent(selector: [u8; 4]) -> bool {
     permanent.iter().any(|e| e.selector() == selector)
 }
 
+/// Blocks between two full reads of every watched sender's funds (the fallback behind the event
+/// watcher), unless [`Redeemer::with_full_read_every`] says otherwise.
+pub const FULL_READ_EVERY_BLOCKS: u64 = 10;
+
+/// What the event watcher remembers between steps.
+#[derive(Debug, Default)]
+struct Watch {
+    /// The last block whose events were read.
+    last_block: Option<u64>,
+    /// The block of the last full read of every sender.
+    last_full: Option<u64>,
+    /// Senders drained by others (or unlocking, withdrawing), with the block it was seen at.
+    contested: std::collections::HashMap<Address, u64>,
+}
+
 /// Drives redemptions for one keeper.
 #[derive(Debug)]
 pub struct Redeemer {
@@ -150,6 +166,8 @@ pub struct Redeemer {
     from: Address,
     chain_id: u64,
     policy: Policy,
+    full_read_every: u64,
+    watch: std::sync::Mutex<Watch>,
 }
 
 impl Redeemer {
@@ -170,7 +188,29 @@ impl Redeemer {
             from,
             chain_id,
             policy,
+            full_read_every: FULL_READ_EVERY_BLOCKS,
+            watch: std::sync::Mutex::default(),
         }
+    }
+
+    /// Reads every watched sender's funds at least every `blocks` blocks (default
+    /// [`FULL_READ_EVERY_BLOCKS`]); in between, only senders the broker's events name are read.
+    pub fn with_full_read_every(mut self, blocks: u64) -> Self {
+        self.full_read_every = blocks.max(1);
+        self
+    }
+
+    fn watch(&self) -> std::sync::MutexGuard<'_, Watch> {
+        self.watch.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Senders whose funds other orchestrators took (or that unlocked or withdrew) since this
+    /// keeper's winners against them were accepted: their pending winners are redeemed first,
+    /// without waiting for cheaper gas.
+    pub fn contested_senders(&self) -> Vec<Address> {
+        let mut v: Vec<Address> = self.watch().contested.keys().copied().collect();
+        v.sort();
+        v
     }
 
     /// The policy.
@@ -183,12 +223,89 @@ impl Redeemer {
         Ok(self.keeper.with_store(|s| s.watched_senders())?)
     }
 
-    /// Reads a fresh snapshot and hands it to the keeper's intake.
+    /// Reads a fresh snapshot and hands it to the keeper's intake. Senders' funds are re-read when
+    /// the broker's events since the last step name them (`Funded`, `TicketRedeemed`,
+    /// `ReserveClaimed`, `Unlocked`, `UnlockCancelled`, `Withdrawn`, via `eth_getLogs` from the last
+    /// block seen), when the round changed, and for every sender every
+    /// [`Redeemer::with_full_read_every`] blocks as a fallback; otherwise they are kept from the
+    /// previous snapshot.
     pub async fn refresh(&self) -> Result<ChainState, RedeemError> {
         let senders = self.watched_senders()?;
-        let state = self.reader.snapshot(&senders).await?;
+        let head = self
+            .reader
+            .provider()
+            .get_block_number()
+            .await
+            .map_err(ChainError::rpc)?;
+        let (last_block, last_full) = {
+            let w = self.watch();
+            (w.last_block, w.last_full)
+        };
+        let previous = self.keeper.chain_state();
+        // Events up to `head`; the snapshot is read at `head` or later, so nothing is missed.
+        let events = match last_block {
+            Some(b) if b < head => match self.reader.sender_events(b + 1, head).await {
+                Ok(e) => Some(e),
+                Err(e) => {
+                    tracing::warn!(target: "keeper::chain", error = %e, "reading the broker's events failed; reading every sender");
+                    None
+                }
+            },
+            Some(b) if b == head => Some(Default::default()),
+            // The chain went back (a reorg to a shorter chain), or never read: read everything.
+            _ => None,
+        };
+        let full = events.is_none()
+            || previous.is_none()
+            || last_full.is_none_or(|f| head >= f + self.full_read_every);
+        let state = match &events {
+            Some(e) if !full => {
+                self.reader
+                    .snapshot_reusing(&senders, previous.as_ref(), |s| e.touched.contains(s))
+                    .await?
+            }
+            _ => self.reader.snapshot(&senders).await?,
+        };
+        {
+            let mut w = self.watch();
+            w.last_block = Some(head.min(state.block_number));
+            if full {
+                w.last_full = Some(state.block_number);
+            }
+            if let Some(e) = &events {
+                for s in &e.drained {
+                    tracing::info!(target: "keeper::chain", sender = %s, "sender's funds taken by others (or unlocking): its pending winners go first");
+                    w.contested.insert(*s, state.block_number);
+                }
+            }
+        }
         self.keeper.set_chain_state(state.clone());
         Ok(state)
+    }
+
+    /// Senders whose pending winners must go now: drained by others since they were accepted, or
+    /// owing this keeper more than their funds cover. A contested sender with no pending winner is
+    /// forgotten.
+    fn urgent_senders(&self, state: &ChainState, tickets: &[StoredTicket]) -> HashSet<Address> {
+        let mut pending = std::collections::HashMap::<Address, u128>::new();
+        for t in tickets {
+            let e = pending.entry(t.sender).or_default();
+            *e = e.saturating_add(t.face_value);
+        }
+        let mut w = self.watch();
+        w.contested.retain(|s, _| pending.contains_key(s));
+        let mut out: HashSet<Address> = w.contested.keys().copied().collect();
+        for (s, owed) in pending {
+            let funds = state.broker.sender(s).deposit.saturating_add(
+                state
+                    .broker
+                    .remaining_reserve_allocation(s, self.from, state.broker.current_round),
+            );
+            if U256::from(owed) > funds {
+                out.insert(s);
+            }
+        }
+        out
     }
 
     /// One round of reconcile → settle → plan → send, on a fresh snapshot.
@@ -231,11 +348,30 @@ impl Redeemer {
             }
             by_nonce.values().map(|t| t.tx_hash).collect()
         };
+        // A nonce counts as taken only once the block that took it is `confirmations` deep: a
+        // reorg can still give it back before that.
+        let final_block = (state.block_number + 1).saturating_sub(self.policy.confirmations.max(1));
+        let final_nonce = if final_block >= state.block_number {
+            mined_nonce
+        } else {
+            p.get_transaction_count(self.from)
+                .block_id(alloy::eips::BlockId::number(final_block))
+                .await
+                .map_err(ChainError::rpc)?
+        };
+        let mut receipts = Vec::with_capacity(open.len());
         for t in &open {
             let receipt = p
                 .get_transaction_receipt(t.tx_hash)
                 .await
                 .map_err(ChainError::rpc)?;
+            receipts.push(receipt);
+        }
+        // Mined transactions first, so that a ticket is settled with the gas of the transaction
+        // that carried it before the replaced ones are closed.
+        let (mined, unmined): (Vec<_>, Vec<_>) =
+            open.iter().zip(receipts).partition(|(_, r)| r.is_some());
+        for (t, receipt) in mined.into_iter().chain(unmined) {
             match receipt {
                 Some(r) => {
                     let mined_at = r.block_number.unwrap_or(state.block_number);
@@ -258,13 +394,15 @@ impl Redeemer {
                     }
                     self.keeper.with_store(|s| s.close_tx(&t.tx_hash))?;
                 }
-                None if mined_nonce > t.nonce => {
-                    // Its nonce went to another transaction (a replacement or another instance).
+                None if final_nonce > t.nonce => {
+                    // Its nonce went, for good, to another transaction (a replacement or another
+                    // instance).
                     for h in &t.tickets {
                         self.settle_from_chain(h, state, None, None, report).await?;
                     }
                     self.keeper.with_store(|s| s.close_tx(&t.tx_hash))?;
                 }
+                None if mined_nonce > t.nonce => {} // taken, but not final yet
                 None if newest.contains(&t.tx_hash) => {
                     let age = now().saturating_sub(t.created_at);
                     if age >= self.policy.replace_after_secs {
@@ -272,7 +410,8 @@ impl Redeemer {
                             report.sent.push(h);
                         }
                     } else {
-                        // After a restart the node may not know it: send it again (idempotent).
+                        // After a restart or a reorg the node may not know it: send it again
+                        // (idempotent).
                         let _ = p.send_raw_transaction(&t.raw).await;
                     }
                 }
@@ -437,7 +576,9 @@ impl Redeemer {
             }
             return (Vec::new(), waiting);
         }
-        // What the senders can pay now, ticket by ticket (reserve-paid and soonest first).
+        // Senders others are draining (or that can't cover all of ours): their tickets go now.
+        let urgent_senders = self.urgent_senders(state, tickets);
+        // What the senders can pay now, ticket by ticket (soonest expiry, then reserve-paid first).
         let mut broker = state.broker.clone();
         let mut payable = Vec::new();
         for t in tickets {
@@ -470,8 +611,9 @@ impl Redeemer {
                 let cheap = cost_each.saturating_mul(10_000)
                     <= t.face_value
                         .saturating_mul(u128::from(self.policy.max_cost_bps));
-                let urgent =
-                    state.block_number >= self.deadline(state, t) && cost_each < t.face_value;
+                let urgent = (state.block_number >= self.deadline(state, t)
+                    || urgent_senders.contains(&t.sender))
+                    && cost_each < t.face_value;
                 cheap || urgent
             });
             for t in &drop {
@@ -503,6 +645,10 @@ impl Redeemer {
             .into_iter()
             .filter(|t| state.broker.current_round < t.expiry_round)
             .collect();
+        // A contested sender stays so while this keeper has winners of it waiting.
+        self.watch()
+            .contested
+            .retain(|s, _| won.iter().any(|t| t.sender == *s));
         if won.is_empty() {
             return Ok(());
         }
@@ -544,19 +690,19 @@ impl Redeemer {
     }
 
     /// Replaces a stuck transaction: same nonce and tickets, fees up by at least 1/8 (what nodes
-    /// require), capped by the ceiling; `None` if the ceiling leaves no room.
-    async fn replace(
-        &self,
-        t: &StoredTx,
-        _state: &ChainState,
-    ) -> Result<Option<B256>, RedeemError> {
+    /// require) and to what the current base fee needs (twice it plus the tip), capped by the
+    /// ceiling; `None` if the ceiling leaves no room.
+    async fn replace(&self, t: &StoredTx, state: &ChainState) -> Result<Option<B256>, RedeemError> {
         let bump = |x: u128| x + x / 8 + 1;
-        let max_fee = bump(t.max_fee_per_gas);
-        let tip = bump(t.max_priority_fee_per_gas);
-        if max_fee > self.policy.max_fee_per_gas {
+        let tip = bump(t.max_priority_fee_per_gas).max(self.policy.priority_fee_per_gas);
+        let floor = bump(t.max_fee_per_gas);
+        if floor > self.policy.max_fee_per_gas {
             tracing::warn!(target: "keeper::redeem", tx = %t.tx_hash, "stuck, but a replacement would exceed the gas price ceiling");
             return Ok(None);
         }
+        let max_fee = floor
+            .max(state.base_fee.saturating_mul(2).saturating_add(tip))
+            .min(self.policy.max_fee_per_gas);
         let tickets: Vec<StoredTicket> = self.keeper.with_store(|s| {
             t.tickets
                 .iter()

@@ -130,6 +130,22 @@ pub enum Duplicate {
     },
 }
 
+/// Why the store refused an intake record in [`Store::record_intake_within`] (nothing of it was
+/// written).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Refused {
+    /// A replay.
+    #[error(transparent)]
+    Duplicate(#[from] Duplicate),
+    /// A winner whose face value, added to the sender's pending winners (stored, and accepted
+    /// earlier in the same group), would exceed what the sender's funds cover.
+    #[error("the sender's funds cover {available} wei more")]
+    OverLimit {
+        /// Funds less the pending winners, before this ticket.
+        available: U256,
+    },
+}
+
 /// A stored winning ticket.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredTicket {
@@ -218,6 +234,7 @@ CREATE TABLE IF NOT EXISTS tickets (
     received_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS tickets_by_state ON tickets (state, expiry_round);
+CREATE INDEX IF NOT EXISTS tickets_by_sender ON tickets (sender, state);
 CREATE TABLE IF NOT EXISTS txs (
     hash BLOB PRIMARY KEY,
     nonce INTEGER NOT NULL,
@@ -401,6 +418,54 @@ impl Store {
         Ok(out)
     }
 
+    /// Writes a group of intake records in one transaction (one fsync), each winner checked against
+    /// its sender's `limit` (deposit + remaining reserve allocation, `None` for no check) in the
+    /// same transaction that records it: the sender's pending winners (stored, plus those accepted
+    /// before it in this group) and the new one must fit. The check and the write are one step, so
+    /// concurrent intakes can't together exceed the limit. The outer error means nothing was
+    /// committed.
+    pub fn record_intake_within(
+        &mut self,
+        records: &[(IntakeRecord, Option<U256>)],
+    ) -> Result<Vec<Result<(), Refused>>> {
+        let tx = self.conn.transaction()?;
+        let mut pending = std::collections::HashMap::<Address, u128>::new();
+        let mut out = Vec::with_capacity(records.len());
+        for (r, limit) in records {
+            if let (Some(w), Some(limit)) = (&r.winner, limit) {
+                let replay = tx
+                    .query_row(
+                        "SELECT 1 FROM nonces WHERE rand_hash = ?1 AND nonce = ?2",
+                        params![r.rand_hash.as_slice(), r.sender_nonce],
+                        |_| Ok(()),
+                    )
+                    .optional()?
+                    .is_some();
+                if !replay {
+                    let owed = match pending.get(&r.sender) {
+                        Some(v) => *v,
+                        None => pending_of(&tx, r.sender)?,
+                    };
+                    let available = limit.saturating_sub(U256::from(owed));
+                    if U256::from(w.face_value) > available {
+                        pending.insert(r.sender, owed);
+                        out.push(Err(Refused::OverLimit { available }));
+                        continue;
+                    }
+                    let result = Self::record_one(&tx, r)?;
+                    if result.is_ok() {
+                        pending.insert(r.sender, owed.saturating_add(w.face_value));
+                    }
+                    out.push(result.map_err(Refused::from));
+                    continue;
+                }
+            }
+            out.push(Self::record_one(&tx, r)?.map_err(Refused::from));
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+
     fn record_one(tx: &Transaction<'_>, r: &IntakeRecord) -> Result<Result<(), Duplicate>> {
         let n = tx.execute(
             "INSERT OR IGNORE INTO nonces (rand_hash, nonce) VALUES (?1, ?2)",
@@ -521,14 +586,7 @@ impl Store {
 
     /// Face value of `sender`'s won and submitted tickets: what its funds must still pay this keeper.
     pub fn pending_face_value(&self, sender: Address) -> Result<u128> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT face_value FROM tickets WHERE sender = ?1 AND state IN ('won', 'submitted')",
-        )?;
-        let mut total = 0u128;
-        for v in stmt.query_map(params![sender.as_slice()], |r| r.get::<_, String>(0))? {
-            total = total.saturating_add(u128_of(&v?, "tickets.face_value")?);
-        }
-        Ok(total)
+        pending_of(&self.conn, sender)
     }
 
     /// Writes a signed redemption transaction and moves its tickets to `submitted`, in one commit,
@@ -746,6 +804,18 @@ impl RawTicket {
             attempts: u32::try_from(self.attempts).unwrap_or(u32::MAX),
         })
     }
+}
+
+/// Face value of `sender`'s won and submitted tickets, as `conn` (or a transaction on it) sees them.
+fn pending_of(conn: &Connection, sender: Address) -> Result<u128> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT face_value FROM tickets WHERE sender = ?1 AND state IN ('won', 'submitted')",
+    )?;
+    let mut total = 0u128;
+    for v in stmt.query_map(params![sender.as_slice()], |r| r.get::<_, String>(0))? {
+        total = total.saturating_add(u128_of(&v?, "tickets.face_value")?);
+    }
+    Ok(total)
 }
 
 /// Parses a U256 stored as decimal text (helper for callers keeping wei sums).

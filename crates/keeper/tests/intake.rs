@@ -376,3 +376,55 @@ async fn params_price_from_gas_and_float() {
     let poor = fixture(100, 0);
     assert!(poor.keeper.params_for(poor.key.address()).await.is_err());
 }
+
+/// Many winning tickets submitted at once, each within what the sender can pay on its own but
+/// together far beyond it: the exposure check and the recording of each winner are one step, so
+/// exactly as many are accepted as the deposit covers, the rest refused with `LowPMBalance` and
+/// nothing of them stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_winners_never_exceed_what_the_sender_can_pay() {
+    const FACE: u128 = 1_000_000_000;
+    const COVERED: u64 = 10;
+    const SUBMITTED: u32 = 64;
+    let f = std::sync::Arc::new(fixture(COVERED * FACE as u64, 0));
+    // Every ticket is made (and signed) first, so the submissions race only each other.
+    let mut subs = Vec::new();
+    for nonce in 0..SUBMITTED {
+        let (t, seed) = f.ticket(nonce, FACE, true).await;
+        subs.push(f.submission(&t, seed, &f.key));
+    }
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(subs.len()));
+    let mut tasks = tokio::task::JoinSet::new();
+    for sub in subs {
+        let (f, start) = (f.clone(), start.clone());
+        tasks.spawn(async move {
+            start.wait().await;
+            f.keeper.submit(&sub).await
+        });
+    }
+    let (mut accepted, mut low) = (0u64, 0u64);
+    while let Some(r) = tasks.join_next().await {
+        match r.unwrap() {
+            Ok(ack) => {
+                assert!(ack.winning);
+                accepted += 1;
+            }
+            Err(Rejection::LowPMBalance { face_value, .. }) => {
+                assert_eq!(face_value, U256::from(FACE));
+                low += 1;
+            }
+            Err(other) => panic!("unexpected refusal: {other}"),
+        }
+    }
+    assert_eq!(accepted, COVERED, "accepted {accepted}, refused {low}");
+    assert_eq!(low, u64::from(SUBMITTED) - COVERED);
+    let s = Store::open(&f.db).unwrap();
+    let sender = f.key.address();
+    assert_eq!(
+        s.pending_face_value(sender).unwrap(),
+        u128::from(COVERED) * FACE
+    );
+    // Refused tickets left no nonce behind: the sender may send them again once it pays up.
+    assert_eq!(s.nonce_count().unwrap() as u64, COVERED);
+    assert_eq!(f.keeper.exposure(sender), Some(U256::ZERO));
+}

@@ -7,13 +7,13 @@
 //! - [`pool`]: the orchestrator's transcoder pool: where a paid segment is transcoded (in-process
 //!   slots running `streamflow-transcoder`, and remote workers), its scheduling, and the worker
 //!   protocol it serves under `/v1/worker`.
-//! - [`orchestrator`]: the orchestrator role: the API server over an embedded ticket keeper, the
-//!   pool and a content store; its operator commands. [`client`]: the Rust client of that API.
 //! - [`worker`]: the transcoder worker role, a chain-unaware process that takes segments from an
 //!   orchestrator's pool.
 //! - [`challenge`]: a broadcaster's challenge of a faulty segment on the FaultVerifier (open with the
 //!   bond, follow to the verdict, collect); [`evidence`]: its content-addressed evidence store and
 //!   server; [`verifier`]: the committee member role that judges such challenges.
+//! - [`orchestrator`]: the orchestrator role: the API server over an embedded ticket keeper, the
+//!   pool and a content store; its operator commands. [`client`]: the Rust client of that API.
 //!
 //! Ticket and receipt rules come from `streamflow-protocol`, ticket intake and redemption from
 //! `streamflow-keeper`, transcoding and verification from `streamflow-transcoder`: this crate

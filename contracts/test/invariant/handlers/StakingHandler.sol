@@ -6,6 +6,7 @@ import {LivepeerToken} from "../../../src/LivepeerToken.sol";
 import {RoundsManager} from "../../../src/RoundsManager.sol";
 import {IBondingManagerTypes} from "../../../src/interfaces/IBondingManager.sol";
 import {Test} from "../../utils/Test.sol";
+import {Vm} from "../../utils/Vm.sol";
 import {MockFeeVault} from "../../utils/mocks/MockFeeVault.sol";
 
 /// @notice Drives orchestrators and delegators through the BondingManager (bond, unbond, rebond,
@@ -35,6 +36,8 @@ contract StakingHandler is Test {
     uint256 public ghostSelfReportGains; // self-reports after which orchestrator + puppet held more
     uint256 public ghostDelegatorsTrapped; // a delegator's leave refused because of a freeze
     uint256 public ghostEscapes; // the orchestrator's own lock moved into another pool
+    mapping(address orchestrator => uint256) public ghostWipeTails; // fee weight wipes left (see `_noteWipe`)
+    address public governance; // the Controller's owner (sets the unbonding period)
     mapping(bytes32 name => uint256) public calls;
 
     constructor(
@@ -60,6 +63,11 @@ contract StakingHandler is Test {
     }
 
     // ------------------------------------------------------------------ helpers for the suite
+
+    /// @dev Once, by the suite's setup (the fuzzer calls it too: a no-op then).
+    function setGovernance(address governance_) external {
+        if (governance == address(0)) governance = governance_;
+    }
 
     function orchestratorCount() external view returns (uint256) {
         return orchestrators.length;
@@ -105,9 +113,41 @@ contract StakingHandler is Test {
         ids.pop();
     }
 
+    // ------------------------------------------------------------------ wipe tails
+
+    /// @dev A slash that wipes a pool leaves each position's mature stake a fee-only lock, opened at
+    /// the position's next claim (`WipeTailOpened`): every action records its logs, and those locks
+    /// join the actor's open locks (withdrawn like any other).
+    modifier discoverWipeTails() {
+        vm.recordLogs();
+        _;
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        for (uint256 i; i < logs.length; ++i) {
+            if (
+                logs[i].emitter != address(bm)
+                    || logs[i].topics[0] != IBondingManagerTypes.WipeTailOpened.selector
+            ) {
+                continue;
+            }
+            address owner = address(uint160(uint256(logs[i].topics[1])));
+            (uint256 lockId,,) = abi.decode(logs[i].data, (uint256, uint256, uint256));
+            lockIds[owner].push(lockId);
+            calls["wipeTailOpened"]++;
+        }
+    }
+
+    /// @dev The fee weight each wipe left in the pool (the pool's mature stake then): until every
+    /// position claimed, part of it has no lock yet.
+    function _noteWipe(address o, uint256 matureBefore, uint256 poolBefore) internal {
+        if (poolBefore != 0 && bm.orchestratorInfo(o).totalStake == 0) {
+            ghostWipeTails[o] += matureBefore;
+            calls["wipe"]++;
+        }
+    }
+
     // ------------------------------------------------------------------ actions
 
-    function bond(uint256 who, uint256 to, uint256 amount) external {
+    function bond(uint256 who, uint256 to, uint256 amount) external discoverWipeTails {
         address a = _delegator(who);
         address o = _orchestrator(to);
         uint256 balance = token.balanceOf(a);
@@ -124,7 +164,7 @@ contract StakingHandler is Test {
         calls["bond"]++;
     }
 
-    function selfBond(uint256 who, uint256 amount) external {
+    function selfBond(uint256 who, uint256 amount) external discoverWipeTails {
         address o = _orchestrator(who);
         uint256 balance = token.balanceOf(o);
         (address current,,) = bm.delegatorInfo(o);
@@ -135,7 +175,7 @@ contract StakingHandler is Test {
         calls["selfBond"]++;
     }
 
-    function unbond(uint256 who, uint256 amount) external {
+    function unbond(uint256 who, uint256 amount) external discoverWipeTails {
         address a = _anyActor(who);
         uint256 stake = _stake(a);
         if (stake == 0) return;
@@ -155,7 +195,7 @@ contract StakingHandler is Test {
         calls["unbond"]++;
     }
 
-    function rebond(uint256 who, uint256 lockSeed) external {
+    function rebond(uint256 who, uint256 lockSeed) external discoverWipeTails {
         address a = _anyActor(who);
         uint256[] storage ids = lockIds[a];
         if (ids.length == 0) return;
@@ -171,7 +211,7 @@ contract StakingHandler is Test {
         calls["rebond"]++;
     }
 
-    function withdrawStake(uint256 who, uint256 lockSeed) external {
+    function withdrawStake(uint256 who, uint256 lockSeed) external discoverWipeTails {
         address a = _anyActor(who);
         uint256[] storage ids = lockIds[a];
         if (ids.length == 0) return;
@@ -191,7 +231,7 @@ contract StakingHandler is Test {
         calls["withdrawStake"]++;
     }
 
-    function redelegate(uint256 who, uint256 to) external {
+    function redelegate(uint256 who, uint256 to) external discoverWipeTails {
         address a = _delegator(who);
         address o = _orchestrator(to);
         (address current,,) = bm.delegatorInfo(a);
@@ -208,7 +248,7 @@ contract StakingHandler is Test {
     }
 
     /// @dev A third party tops up a delegator (review L-3: it may not delay the owner's young stake).
-    function bondFor(uint256 payer, uint256 who, uint256 amount) external {
+    function bondFor(uint256 payer, uint256 who, uint256 amount) external discoverWipeTails {
         address p = _anyActor(payer);
         address a = _delegator(who);
         (address current,,) = bm.delegatorInfo(a);
@@ -229,7 +269,7 @@ contract StakingHandler is Test {
     }
 
     /// @dev Ping-pongs a delegator between two pools within the round (review C-1).
-    function pingPong(uint256 who, uint256 to) external {
+    function pingPong(uint256 who, uint256 to) external discoverWipeTails {
         address a = _delegator(who);
         address o = _orchestrator(to);
         (address current,,) = bm.delegatorInfo(a);
@@ -246,7 +286,7 @@ contract StakingHandler is Test {
         if (id != type(uint256).max) lockIds[a].push(id);
     }
 
-    function reward(uint256 who) external {
+    function reward(uint256 who) external discoverWipeTails {
         address o = _orchestrator(who);
         uint256 r = rounds.currentRound();
         if (!bm.isOrchestrator(o) || !bm.isActiveOrchestrator(o, r)) return;
@@ -256,7 +296,7 @@ contract StakingHandler is Test {
         calls["reward"]++;
     }
 
-    function creditFees(uint256 who, uint256 amount, uint256 back) external {
+    function creditFees(uint256 who, uint256 amount, uint256 back) external discoverWipeTails {
         address o = _orchestrator(who);
         uint256 r = rounds.currentRound();
         back = bound(back, 0, r > 3 ? 3 : r - 1);
@@ -268,7 +308,7 @@ contract StakingHandler is Test {
 
     /// @dev A redemption's fee path: the vault holds the fees and notes them; the next touch of the
     /// pool (any other action) takes and credits them.
-    function holdFees(uint256 who, uint256 amount, uint256 back) external {
+    function holdFees(uint256 who, uint256 amount, uint256 back) external discoverWipeTails {
         address o = _orchestrator(who);
         uint256 r = rounds.currentRound();
         back = bound(back, 0, r > 3 ? 3 : r - 1);
@@ -279,7 +319,7 @@ contract StakingHandler is Test {
         calls["holdFees"]++;
     }
 
-    function claim(uint256 who) external {
+    function claim(uint256 who) external discoverWipeTails {
         address a = _anyActor(who);
         (address current,,) = bm.delegatorInfo(a);
         if (current == address(0)) return;
@@ -288,7 +328,7 @@ contract StakingHandler is Test {
         calls["claim"]++;
     }
 
-    function withdrawFees(uint256 who, uint256 amount) external {
+    function withdrawFees(uint256 who, uint256 amount) external discoverWipeTails {
         address a = _anyActor(who);
         (,, uint256 fees) = bm.delegatorInfo(a);
         if (fees == 0) return;
@@ -299,7 +339,7 @@ contract StakingHandler is Test {
         calls["withdrawFees"]++;
     }
 
-    function announceCuts(uint256 who, uint256 rewardCut, uint256 feeShare) external {
+    function announceCuts(uint256 who, uint256 rewardCut, uint256 feeShare) external discoverWipeTails {
         address o = _orchestrator(who);
         if (!bm.isOrchestrator(o)) return;
         vm.prank(o);
@@ -307,31 +347,35 @@ contract StakingHandler is Test {
         calls["announceCuts"]++;
     }
 
-    function slash(uint256 who, uint256 penaltyPpm, uint256 finderFeePpm) external {
+    function slash(uint256 who, uint256 penaltyPpm, uint256 finderFeePpm) external discoverWipeTails {
         address o = _orchestrator(who);
         // Mostly partial cuts; now and then a full wipe.
         penaltyPpm = penaltyPpm % 10 == 0 ? 1_000_000 : bound(penaltyPpm, 0, 500_000);
-        uint256 poolBefore = bm.orchestratorInfo(o).totalStake;
+        IBondingManagerTypes.OrchestratorView memory v = bm.orchestratorInfo(o);
+        uint256 poolBefore = v.totalStake;
         vm.prank(faultVerifier);
         (uint256 slashed,) = bm.slash(o, penaltyPpm, finder, bound(finderFeePpm, 0, 1_000_000));
         // the rest of the slash came out of the orchestrator's self-unbonding lock (review H-4)
         ghostUnbonding -= slashed - (poolBefore - bm.orchestratorInfo(o).totalStake);
         ghostSlashes++;
         ghostSlashed += slashed;
+        _noteWipe(o, v.totalStake - v.youngStake, poolBefore);
         calls["slash"]++;
     }
 
     /// @dev The orchestrator reports its own fault from its puppet: together they never gain.
-    function selfReport(uint256 who, uint256 penaltyPpm, uint256 finderFeePpm) external {
+    function selfReport(uint256 who, uint256 penaltyPpm, uint256 finderFeePpm) external discoverWipeTails {
         address o = _orchestrator(who);
         uint256 before = _ownWealth(o);
-        uint256 poolBefore = bm.orchestratorInfo(o).totalStake;
+        IBondingManagerTypes.OrchestratorView memory v = bm.orchestratorInfo(o);
+        uint256 poolBefore = v.totalStake;
         vm.prank(faultVerifier);
         (uint256 slashed,) =
             bm.slash(o, bound(penaltyPpm, 1, 1_000_000), puppet, bound(finderFeePpm, 0, 1_000_000));
         ghostUnbonding -= slashed - (poolBefore - bm.orchestratorInfo(o).totalStake);
         ghostSlashes++;
         ghostSlashed += slashed;
+        _noteWipe(o, v.totalStake - v.youngStake, poolBefore);
         if (_ownWealth(o) > before) ghostSelfReportGains++;
         calls["selfReport"]++;
     }
@@ -345,7 +389,7 @@ contract StakingHandler is Test {
     /// @dev The escape paths of the self-bond: unbond everything, then try to move the lock into
     /// another pool (`rebondFromUnbonded`, or `bond(0, other)` + `rebond`). Both must fail; the lock
     /// goes back into the orchestrator's own pool.
-    function escapeSelfBond(uint256 who, uint256 to, bool viaBondZero) external {
+    function escapeSelfBond(uint256 who, uint256 to, bool viaBondZero) external discoverWipeTails {
         address o = _orchestrator(who);
         address other = _orchestrator(to);
         (address current,,) = bm.delegatorInfo(o);
@@ -384,7 +428,7 @@ contract StakingHandler is Test {
         }
     }
 
-    function freeze(uint256 who) external {
+    function freeze(uint256 who) external discoverWipeTails {
         address o = _orchestrator(who);
         if (bm.orchestratorInfo(o).freezeCount >= 2) return;
         vm.prank(faultVerifier);
@@ -392,7 +436,7 @@ contract StakingHandler is Test {
         calls["freeze"]++;
     }
 
-    function unfreeze(uint256 who) external {
+    function unfreeze(uint256 who) external discoverWipeTails {
         address o = _orchestrator(who);
         if (bm.orchestratorInfo(o).freezeCount == 0) return;
         vm.prank(faultVerifier);
@@ -400,10 +444,18 @@ contract StakingHandler is Test {
         calls["unfreeze"]++;
     }
 
-    function advanceRound(uint256 n) external {
+    function advanceRound(uint256 n) external discoverWipeTails {
         n = bound(n, 1, 3);
         vm.roll(rounds.currentRoundStartBlock() + n * roundLength);
         calls["advanceRound"]++;
+    }
+
+    /// @dev Governance changes the unbonding period (review: it must never move fees held across
+    /// the change between delegators): anywhere the ticket validity and challenge window allow.
+    function setUnbondingPeriod(uint256 period) external discoverWipeTails {
+        vm.prank(governance);
+        bm.setUnbondingPeriod(bound(period, 2, 8));
+        calls["setUnbondingPeriod"]++;
     }
 
     // ------------------------------------------------------------------ ghost reads

@@ -40,6 +40,12 @@ struct Overrides {
     /// Path of the file holding the orchestrator's key (a path, never the key itself).
     #[arg(long, env = "KEEPER_KEY_FILE")]
     key_file: Option<PathBuf>,
+    /// Path of an encrypted keystore holding the orchestrator's key (used instead of a key file).
+    #[arg(long, env = "KEEPER_KEYSTORE")]
+    keystore: Option<PathBuf>,
+    /// Path of a file holding the keystore's password (else `KEEPER_KEYSTORE_PASSWORD` is read).
+    #[arg(long, env = "KEEPER_KEYSTORE_PASSWORD_FILE")]
+    keystore_password_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -48,6 +54,56 @@ enum Command {
     Run,
     /// Prints the queue and each sender's pending value as a table (reads the database only).
     Status,
+    /// Creates or imports the orchestrator's key as an encrypted keystore file.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+/// Keystore management. The password is read from `--password-file` or, without it, from the
+/// `KEEPER_KEYSTORE_PASSWORD` environment variable — never from a flag value.
+#[derive(Debug, Subcommand)]
+enum KeyCommand {
+    /// Generates a new key and writes it to a new keystore file; prints its address.
+    ///
+    /// Example: `KEEPER_KEYSTORE_PASSWORD=... streamflow-keeper key new --keystore orch.json`
+    New(KeyArgs),
+    /// Encrypts an existing raw key file (hex) into a new keystore file; prints its address.
+    ///
+    /// Example: `streamflow-keeper key import --from orch.key --keystore orch.json --password-file pw`
+    Import {
+        /// The raw key file to import (hex, mode 600).
+        #[arg(long)]
+        from: PathBuf,
+        #[command(flatten)]
+        args: KeyArgs,
+    },
+}
+
+#[derive(Debug, Args)]
+struct KeyArgs {
+    /// The keystore file to create (never overwritten).
+    #[arg(long)]
+    keystore: PathBuf,
+    /// A file holding the password (its first line; mode 600).
+    #[arg(long)]
+    password_file: Option<PathBuf>,
+}
+
+fn key_command(cmd: &KeyCommand) -> anyhow::Result<()> {
+    let (signer, args) = match cmd {
+        KeyCommand::New(args) => (alloy::signers::local::PrivateKeySigner::random(), args),
+        KeyCommand::Import { from, args } => (daemon::load_key(from)?, args),
+    };
+    let password = daemon::keystore_password(args.password_file.as_deref())?;
+    daemon::write_keystore(&args.keystore, &signer, &password)?;
+    // Checked by reading it back before anything tells the operator it is there.
+    let back = daemon::load_keystore(&args.keystore, &password)?;
+    anyhow::ensure!(
+        back.address() == signer.address(),
+        "the keystore written does not decrypt to the key"
+    );
+    println!("{}", signer.address());
+    Ok(())
 }
 
 fn load(cli: &Cli) -> anyhow::Result<Config> {
@@ -64,6 +120,12 @@ fn load(cli: &Cli) -> anyhow::Result<Config> {
     }
     if let Some(v) = &o.key_file {
         c.key_file = v.clone();
+    }
+    if let Some(v) = &o.keystore {
+        c.keystore = Some(v.clone());
+    }
+    if let Some(v) = &o.keystore_password_file {
+        c.keystore_password_file = Some(v.clone());
     }
     Ok(c)
 }
@@ -117,10 +179,10 @@ async fn main() -> anyhow::Result<()> {
     } else {
         tracing_subscriber::fmt().with_env_filter(filter).init();
     }
-    let config = load(&cli)?;
-    match cli.command {
-        Command::Run => daemon::run(config, terminated()).await?,
-        Command::Status => status(&config)?,
+    match &cli.command {
+        Command::Run => daemon::run(load(&cli)?, terminated()).await?,
+        Command::Status => status(&load(&cli)?)?,
+        Command::Key(k) => key_command(k)?,
     }
     Ok(())
 }

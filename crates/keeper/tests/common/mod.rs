@@ -75,11 +75,16 @@ impl Chain {
     }
 
     async fn bond_orchestrator(&self) {
+        self.bond(&self.orch).await;
+    }
+
+    /// Bonds 2,000 LPT of `key` to itself (an orchestrator, active from the next round).
+    pub async fn bond(&self, key: &PrivateKeySigner) {
         let gov = self.as_(&self.gov);
-        let orch = self.as_(&self.orch);
+        let orch = self.as_(key);
         let stake = U256::from(2_000u64) * U256::from(ETHER);
         LivepeerToken::new(self.d.livepeer_token, &gov)
-            .transfer(self.orch.address(), stake)
+            .transfer(key.address(), stake)
             .send()
             .await
             .unwrap()
@@ -95,7 +100,7 @@ impl Chain {
             .await
             .unwrap();
         let r = BondingManager::new(self.d.bonding_manager, &orch)
-            .bond(stake, self.orch.address())
+            .bond(stake, key.address())
             .send()
             .await
             .unwrap()
@@ -103,6 +108,44 @@ impl Chain {
             .await
             .unwrap();
         assert!(r.status());
+    }
+
+    /// Another orchestrator (`other`) redeems, on its own, a winning ticket of `face_value` from
+    /// the sender (a sender paying several orchestrators).
+    pub async fn redeem_elsewhere(&self, other: &PrivateKeySigner, nonce: u32, face_value: u128) {
+        let rand = U256::from(0xdead_0000u64 + u64::from(nonce));
+        let round = self.round().await;
+        let block_hash: B256 = RoundsManager::new(self.d.rounds_manager, &self.provider)
+            .blockHashForRound(U256::from(round))
+            .call()
+            .await
+            .unwrap();
+        let t = Ticket {
+            recipient: other.address(),
+            sender: self.sender.address(),
+            face_value,
+            win_prob: U256::MAX,
+            sender_nonce: nonce,
+            recipient_rand_hash: streamflow_protocol::ticket::recipient_rand_hash(&rand),
+            creation_round: u32::try_from(round).unwrap(),
+            creation_round_block_hash: block_hash,
+        };
+        let sep = Validator::new(self.d.chain_id, self.d.ticket_broker).domain_separator();
+        let st = SignedTicket {
+            ticket: t,
+            recipient_rand: rand,
+            signature: Bytes::copy_from_slice(&t.sign(&sep, &self.sender)),
+        };
+        let p = self.as_(other);
+        let r = TicketBroker::new(self.d.ticket_broker, &p)
+            .redeemWinningTicket(st.pack().into())
+            .send()
+            .await
+            .unwrap()
+            .get_receipt()
+            .await
+            .unwrap();
+        assert!(r.status(), "the other orchestrator's redemption failed");
     }
 
     pub async fn fund(&self, deposit: u128, reserve: u128) {
@@ -128,6 +171,37 @@ impl Chain {
             .raw_request("anvil_mine".into(), (format!("0x{blocks:x}"),))
             .await
             .unwrap();
+    }
+
+    /// Turns anvil's automine on or off (off: transactions wait in the pool until [`Chain::mine`]).
+    pub async fn set_automine(&self, on: bool) {
+        let _: serde_json::Value = self
+            .provider
+            .raw_request("evm_setAutomine".into(), (on,))
+            .await
+            .unwrap();
+    }
+
+    /// Takes a snapshot of the chain (`evm_snapshot`), to go back to with [`Chain::revert`].
+    pub async fn snapshot(&self) -> U256 {
+        self.provider
+            .raw_request("evm_snapshot".into(), ())
+            .await
+            .unwrap()
+    }
+
+    /// Drops every block mined since `snapshot` (a reorg to a shorter chain).
+    pub async fn revert(&self, snapshot: U256) {
+        let ok: bool = self
+            .provider
+            .raw_request("evm_revert".into(), (snapshot,))
+            .await
+            .unwrap();
+        assert!(ok, "evm_revert refused");
+    }
+
+    pub async fn nonce_of(&self, a: Address) -> u64 {
+        self.provider.get_transaction_count(a).await.unwrap()
     }
 
     pub async fn block(&self) -> u64 {

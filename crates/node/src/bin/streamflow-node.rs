@@ -18,14 +18,14 @@ struct Cli {
 enum Command {
     /// Print the API version this node speaks.
     Version,
-    /// Run or manage an orchestrator (see `streamflow-node orchestrator --help`).
-    Orchestrator(Box<streamflow_node::orchestrator::cli::Args>),
     /// Run a transcoder worker for an orchestrator's pool (knows nothing of the chain).
     Transcoder(streamflow_node::worker::cli::Args),
-    /// The broadcaster: funds, and paid streams through orchestrators.
-    Broadcaster(Box<streamflow_node::broadcaster::cli::Args>),
     /// Committee member: judges challenges of committee-verified services (or sets up a dev committee).
     Verifier(streamflow_node::verifier::cli::Args),
+    /// Run or manage an orchestrator (see `streamflow-node orchestrator --help`).
+    Orchestrator(Box<streamflow_node::orchestrator::cli::Args>),
+    /// The broadcaster: funds, and paid streams through orchestrators.
+    Broadcaster(Box<streamflow_node::broadcaster::cli::Args>),
 }
 
 /// Resolves on Ctrl-C or SIGTERM: the shutdown signal every server here takes as a parameter.
@@ -62,9 +62,6 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", streamflow_node::wire::API_VERSION);
             Ok(())
         }
-        Command::Orchestrator(args) => {
-            streamflow_node::orchestrator::cli::run(*args, shutdown_signal()).await
-        }
         Command::Transcoder(args) => {
             Ok(streamflow_node::worker::cli::run(args, shutdown_signal()).await?)
         }
@@ -74,6 +71,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Verifier(args) => {
             streamflow_node::verifier::cli::run(args, shutdown_signal()).await?;
             Ok(())
+        }
+        Command::Orchestrator(args) => {
+            streamflow_node::orchestrator::cli::run(*args, shutdown_signal()).await
         }
     }
 }
