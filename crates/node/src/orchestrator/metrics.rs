@@ -18,6 +18,8 @@ pub struct Metrics {
     pub bodies_read: AtomicU64,
     /// Bytes of segment bodies read.
     pub body_bytes: AtomicU64,
+    /// Bytes of refused segments' bodies received and dropped unread (so the client gets the error).
+    pub bytes_discarded: AtomicU64,
     /// Transcodes handed to the pool.
     pub transcodes_started: AtomicU64,
     /// Pixels encoded and charged.
@@ -46,7 +48,7 @@ impl Metrics {
     /// Prometheus text, with the pool's capacity as gauges.
     pub fn render(&self, capacity: Capacity) -> String {
         let mut out = String::new();
-        let counters: [(&str, &str, &AtomicU64); 9] = [
+        let counters: [(&str, &str, &AtomicU64); 10] = [
             (
                 "streamflow_orchestrator_segments_received_total",
                 "Segment requests received.",
@@ -66,6 +68,11 @@ impl Metrics {
                 "streamflow_orchestrator_body_bytes_total",
                 "Bytes of segment bodies read.",
                 &self.body_bytes,
+            ),
+            (
+                "streamflow_orchestrator_refused_body_bytes_discarded_total",
+                "Bytes of refused segments' bodies received and dropped unread.",
+                &self.bytes_discarded,
             ),
             (
                 "streamflow_orchestrator_transcodes_started_total",

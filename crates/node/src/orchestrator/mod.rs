@@ -684,9 +684,19 @@ async fn segment(State(o): State<Orchestrator>, req: Request) -> Response {
         Ok(x) => x,
         Err(e) => return o.refuse(e),
     };
+    let declared = job.size;
     let admitted = match o.admit(job, payment).await {
         Ok(a) => a,
-        Err(e) => return o.refuse(e),
+        Err(e) => {
+            // A refusal sent while the client is still uploading makes the connection close under
+            // it, and the client sees a broken send instead of this error. So a body of acceptable
+            // declared size is received and discarded — never parsed, stored or transcoded — within
+            // a short deadline before the answer. Oversized declarations are not read at all.
+            if e.kind != ErrorKind::TooLarge && declared <= o.inner.settings.max_segment_bytes {
+                discard_body(&o, body, declared).await;
+            }
+            return o.refuse(e);
+        }
     };
     // Only now is the body read, never past the declared size.
     let limit = usize::try_from(admitted.job.size).unwrap_or(usize::MAX);
@@ -713,6 +723,22 @@ async fn segment(State(o): State<Orchestrator>, req: Request) -> Response {
     match o.complete(admitted, bytes.to_vec()).await {
         Ok(r) => Json(r).into_response(),
         Err(e) => o.refuse(e),
+    }
+}
+
+/// How long a refused segment's body is drained before the refusal is sent anyway.
+const DISCARD_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Reads and drops at most `limit` bytes of a refused request's body (see [`segment`]).
+async fn discard_body(o: &Orchestrator, body: axum::body::Body, limit: u64) {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    if let Ok(Ok(b)) =
+        tokio::time::timeout(DISCARD_TIMEOUT, axum::body::to_bytes(body, limit)).await
+    {
+        o.inner
+            .metrics
+            .bytes_discarded
+            .fetch_add(b.len() as u64, std::sync::atomic::Ordering::Relaxed);
     }
 }
 
