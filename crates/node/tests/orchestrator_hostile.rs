@@ -114,7 +114,15 @@ async fn hostile_requests_are_refused_without_work() {
     let r = o
         .segment(&next_job(&huge), &alice.payment(&p, vec![t]), huge.clone())
         .await;
-    assert_eq!(kind(r), ErrorKind::TooLarge);
+    // The node answers without reading the 5 MB, so the answer can race the upload: a client may
+    // see the connection closed under its send instead of the error. Either is a refusal; the
+    // counters below show nothing was read or done.
+    match r {
+        Err(e) if e.kind().is_none() => {
+            eprintln!("huge body: connection closed under the upload ({e})")
+        }
+        r => assert_eq!(kind(r), ErrorKind::TooLarge),
+    }
 
     // A missing payment header.
     let r = node

@@ -187,7 +187,7 @@ impl Chain {
         let key = key_file(dir, &format!("orch{key_index}.key"), &self.key(key_index));
         let data = dir.join(format!("orch{key_index}"));
         let text = format!(
-            "rpc_url = \"{rpc}\"\ndeployment = \"{dep}\"\nkey_file = \"{key}\"\ndata_dir = \"{data}\"\nlisten = \"127.0.0.1:{port}\"\nservice_uri = \"{url}\"\nregions = [\"global\"]\nslots = 1\nx264_preset = \"ultrafast\"\nreward = false\n{extra}\n[[services]]\nname = \"{SERVICE}\"\nprice_wei_per_unit = \"{price}\"\n",
+            "rpc_url = \"{rpc}\"\ndeployment = \"{dep}\"\nkey_file = \"{key}\"\ndata_dir = \"{data}\"\nlisten = \"127.0.0.1:{port}\"\nservice_uri = \"{url}\"\nregions = [\"global\"]\nx264_preset = \"ultrafast\"\nreward = false\n{extra}\n[[services]]\nname = \"{SERVICE}\"\nprice_wei_per_unit = \"{price}\"\n\n[pool]\nlocal_slots = 1\n",
             rpc = self.rpc(),
             dep = self.deployment_file().display(),
             key = key.display(),
