@@ -6,7 +6,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Chain, Orchestrator, check_hls, clip, finish_stream, key_file, spawn_stream};
+use common::{Chain, Orchestrator, check_hls, clip, key_file, spawn_stream, wait_stream};
 use streamflow_node::broadcaster::store::Receipts;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -80,10 +80,7 @@ async fn an_orchestrator_killed_mid_stream_is_replaced_and_no_segment_is_missing
     orchs[victim].kill();
     let survivor = orchs[1 - victim].address;
 
-    let run =
-        tokio::task::spawn_blocking(move || finish_stream(child, &log, Duration::from_secs(600)))
-            .await
-            .expect("join");
+    let run = wait_stream(child, log).await;
     assert!(run.ok, "{}", run.stderr);
     let s = &run.summary;
     assert_eq!(s["stopped"], "end of input", "{s}");

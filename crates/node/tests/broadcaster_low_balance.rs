@@ -5,10 +5,8 @@
 #[path = "common/bcast.rs"]
 mod common;
 
-use std::time::Duration;
-
 use alloy::primitives::U256;
-use common::{Chain, Orchestrator, check_hls, clip, finish_stream, key_file, spawn_stream};
+use common::{Chain, Orchestrator, check_hls, clip, key_file, spawn_stream, wait_stream};
 use streamflow_node::broadcaster::store::Receipts;
 
 const CENTI_ETH: u128 = 10_000_000_000_000_000;
@@ -61,10 +59,7 @@ async fn a_dry_deposit_stops_cleanly_or_is_topped_up() {
         ],
         &log,
     );
-    let run =
-        tokio::task::spawn_blocking(move || finish_stream(child, &log, Duration::from_secs(600)))
-            .await
-            .expect("join");
+    let run = wait_stream(child, log).await;
     assert!(!run.ok, "the stream had to stop: {}", run.stderr);
     assert!(
         run.stderr.contains("stream stopped: LowPMBalance"),
@@ -106,10 +101,7 @@ async fn a_dry_deposit_stops_cleanly_or_is_topped_up() {
         ],
         &log,
     );
-    let run =
-        tokio::task::spawn_blocking(move || finish_stream(child, &log, Duration::from_secs(600)))
-            .await
-            .expect("join");
+    let run = wait_stream(child, log).await;
     assert!(run.ok, "{}", run.stderr);
     let s = &run.summary;
     assert_eq!(s["segmentsOut"], 6, "{s}");

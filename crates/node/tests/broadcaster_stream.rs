@@ -5,9 +5,7 @@
 #[path = "common/bcast.rs"]
 mod common;
 
-use std::time::Duration;
-
-use common::{Chain, Orchestrator, check_hls, clip, finish_stream, key_file, spawn_stream};
+use common::{Chain, Orchestrator, check_hls, clip, key_file, spawn_stream, wait_stream};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_clip_through_an_orchestrator_gives_complete_hls() {
@@ -55,10 +53,7 @@ async fn a_clip_through_an_orchestrator_gives_complete_hls() {
         ],
         &log,
     );
-    let run =
-        tokio::task::spawn_blocking(move || finish_stream(child, &log, Duration::from_secs(600)))
-            .await
-            .expect("join");
+    let run = wait_stream(child, log).await;
     assert!(run.ok, "{}", run.stderr);
     let s = &run.summary;
     assert_eq!(s["stopped"], "end of input", "{s}");

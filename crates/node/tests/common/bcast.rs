@@ -334,6 +334,13 @@ pub fn spawn_stream(chain: &Chain, key: &Path, args: &[&str], log: &Path) -> Chi
         .expect("spawn broadcaster")
 }
 
+/// [`finish_stream`] off the async runtime, with the tests' ten-minute limit.
+pub async fn wait_stream(child: Child, log: PathBuf) -> StreamRun {
+    tokio::task::spawn_blocking(move || finish_stream(child, &log, Duration::from_secs(600)))
+        .await
+        .expect("join")
+}
+
 /// Waits (at most `timeout`) for a spawned stream to end and reads its summary.
 pub fn finish_stream(mut child: Child, log: &Path, timeout: Duration) -> StreamRun {
     let deadline = Instant::now() + timeout;
