@@ -45,7 +45,7 @@ mod top_up;
 pub use options::{StreamError, StreamOptions};
 pub use run::{OnServing, stream};
 pub use segment::expected_pixels;
-pub use summary::{OrchestratorSummary, SegmentTiming, Summary};
+pub use summary::{ChallengeSummary, OrchestratorSummary, SegmentTiming, Summary};
 
 /// A running stream's state.
 struct Session {
@@ -63,6 +63,8 @@ struct Session {
     topped_up_at: Option<Instant>,
     /// The challenger and the evidence server's URL, when faults are challenged.
     challenger: Option<(crate::challenge::Challenger, String)>,
+    /// The challenges opened, followed after the last segment.
+    opened: Vec<ChallengeSummary>,
 }
 
 /// A quoted orchestrator and what this session knows of it.

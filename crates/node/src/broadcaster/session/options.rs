@@ -56,6 +56,10 @@ pub struct StreamOptions {
     /// Open a challenge on the FaultVerifier for every fault found, serving the evidence (for
     /// committee members) on this address while streaming; `None` only keeps the receipts.
     pub challenge_http: Option<SocketAddr>,
+    /// After the last segment, how long to follow the challenges opened (the evidence server stays
+    /// up meanwhile) before leaving them open on chain; each one settled is resolved if due, and
+    /// the bond it credited back is withdrawn.
+    pub challenge_follow: Duration,
 }
 
 /// Why a stream could not run at all.
