@@ -1,7 +1,7 @@
 //! One segment through the ranked orchestrators: redundancy, failover, and its timing.
 
 use std::collections::HashSet;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use alloy::primitives::Address;
@@ -9,7 +9,7 @@ use streamflow_transcoder::probe::ProbeInfo;
 use streamflow_transcoder::verify::Expected;
 use streamflow_transcoder::{Limits, Profile};
 
-use super::attempt::{AttemptError, AttemptInput, attempt};
+use super::attempt::{AttemptError, AttemptInput, Sent, attempt};
 use super::outcome::seg_meta;
 use super::{Orch, SegmentTiming, Session, Stop};
 use crate::broadcaster::checks;
@@ -29,6 +29,18 @@ pub fn expected_pixels(source: &ProbeInfo, profiles: &[Profile]) -> u64 {
 }
 
 impl Session {
+    /// Adds what a round of attempts sent (see [`Sent`]) to the summary.
+    fn count_payments(&mut self, payments: &[(Address, Arc<Mutex<Sent>>)]) {
+        for (address, sent) in payments {
+            let s = *sent.lock().unwrap_or_else(|p| p.into_inner());
+            let entry = self.summary.orchestrators.entry(*address).or_default();
+            entry.tickets += s.tickets;
+            entry.expected_value_wei = entry.expected_value_wei.saturating_add(s.ev);
+            self.summary.tickets += s.tickets;
+            self.summary.expected_value_wei = self.summary.expected_value_wei.saturating_add(s.ev);
+        }
+    }
+
     pub(super) async fn process(&mut self, seg: Segment) -> Result<(), Stop> {
         let arrived = Instant::now();
         let input_hash = self
@@ -100,8 +112,12 @@ impl Session {
             let room = (self.opts.max_attempts as usize).saturating_sub(tried.len());
             picks.truncate((self.opts.redundancy.max(1) as usize).min(room.max(1)));
             let mut set = tokio::task::JoinSet::new();
+            let mut payments = Vec::with_capacity(picks.len());
             for &i in &picks {
-                tried.insert(self.orchs[i].quoted.candidate.address);
+                let address = self.orchs[i].quoted.candidate.address;
+                tried.insert(address);
+                let sent = Arc::new(Mutex::new(Sent::default()));
+                payments.push((address, sent.clone()));
                 set.spawn(attempt(AttemptInput {
                     index: i,
                     orch: self.orchs[i].clone(),
@@ -115,6 +131,7 @@ impl Session {
                     service_id: self.opts.service_id,
                     region: Some(self.opts.region),
                     quote_timeout: self.opts.quote_timeout,
+                    sent,
                 }));
             }
             let mut low_balance = None;
@@ -134,12 +151,6 @@ impl Session {
                     history,
                     ..out.orch
                 };
-                let entry = self.summary.orchestrators.entry(address).or_default();
-                entry.tickets += out.tickets;
-                entry.expected_value_wei = entry.expected_value_wei.saturating_add(out.ev);
-                self.summary.tickets += out.tickets;
-                self.summary.expected_value_wei =
-                    self.summary.expected_value_wei.saturating_add(out.ev);
                 let answer = match out.outcome {
                     Ok(a) => a,
                     Err(AttemptError::LowBalance(why)) => {
@@ -166,7 +177,10 @@ impl Session {
                     .await
                 {
                     Ok(()) => {
+                        // The other orchestrators' answers are not awaited; what was sent to
+                        // them is counted all the same (they took the tickets).
                         set.abort_all();
+                        self.count_payments(&payments);
                         let check_ms = t.elapsed().as_secs_f64() * 1e3;
                         self.accept(
                             &seg_meta(seg.seq, &probe, input_hash, &source_path),
@@ -213,6 +227,7 @@ impl Session {
                     }
                 }
             }
+            self.count_payments(&payments);
             if let Some(why) = low_balance {
                 self.low_balance(why).await?;
             }
