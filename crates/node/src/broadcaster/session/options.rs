@@ -43,7 +43,7 @@ pub struct StreamOptions {
     pub quote_timeout: Duration,
     /// Segment timeout.
     pub segment_timeout: Duration,
-    /// Orchestrators tried per segment before the stream stops.
+    /// Failed attempts (and distinct orchestrators) per segment before the stream stops.
     pub max_attempts: u32,
     /// Fraction of segments fully checked.
     pub verify_rate: f64,

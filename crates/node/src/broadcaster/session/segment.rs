@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use alloy::primitives::Address;
 use streamflow_transcoder::probe::ProbeInfo;
@@ -26,6 +26,12 @@ pub fn expected_pixels(source: &ProbeInfo, profiles: &[Profile]) -> u64 {
             u64::from(e.width) * u64::from(e.height) * e.frames
         })
         .sum()
+}
+
+/// The pause before the `round`-th (1-based) new round of quotes for one segment: 200 ms, then
+/// doubling, at most 2 s.
+fn retry_backoff(round: u32) -> Duration {
+    Duration::from_millis(200u64 << round.saturating_sub(1).min(4)).min(Duration::from_secs(2))
 }
 
 impl Session {
@@ -79,33 +85,49 @@ impl Session {
         };
         let mut tried: HashSet<Address> = HashSet::new();
         let mut failed_attempts = 0u32;
-        let mut rediscovered = false;
+        // Rounds of fresh quotes for this segment after everyone known had been tried.
+        let mut rediscoveries = 0u32;
         loop {
-            if tried.len() as u32 >= self.opts.max_attempts {
+            if tried.len() as u32 >= self.opts.max_attempts
+                || failed_attempts >= self.opts.max_attempts
+            {
                 return Err(Stop::Exhausted(format!(
-                    "segment {}: {} orchestrators tried, none answered well",
+                    "segment {}: {} attempts on {} orchestrator(s), none answered well",
                     seg.seq,
+                    failed_attempts,
                     tried.len()
                 )));
             }
             let mut picks = self.ranked(&tried);
             if picks.is_empty() {
-                if rediscovered {
+                if rediscoveries >= self.opts.max_attempts {
                     return Err(Stop::Exhausted(format!(
                         "segment {}: no orchestrator left to try",
                         seg.seq
                     )));
                 }
-                rediscovered = true;
-                if let Some(why) = self
+                // Everyone known failed this segment once: give the network a moment (a
+                // connection closed, a restart) before asking again, more each round.
+                if rediscoveries > 0 {
+                    tokio::time::sleep(retry_backoff(rediscoveries)).await;
+                }
+                match self
                     .discover()
                     .await
                     .map_err(|e| Stop::Fatal(e.to_string()))?
                 {
-                    self.low_balance(why).await?;
-                    rediscovered = false;
+                    // Nobody quoted for our balance: top up, wait, or stop (its own bounds).
+                    Some(why) => self.low_balance(why).await?,
+                    None if self.orchs.is_empty() => {
+                        return Err(Stop::Exhausted(format!(
+                            "segment {}: no orchestrator left to try",
+                            seg.seq
+                        )));
+                    }
+                    None => rediscoveries += 1,
                 }
-                // A fresh quote gives everyone a fresh chance for this segment.
+                // A fresh quote gives everyone a fresh chance for this segment (within
+                // `max_attempts` failed attempts in all).
                 tried.retain(|a| !self.orchs.iter().any(|o| o.quoted.candidate.address == *a));
                 continue;
             }
@@ -238,6 +260,12 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_backoff_doubles_up_to_two_seconds() {
+        let ms: Vec<u128> = (1..=6).map(|r| retry_backoff(r).as_millis()).collect();
+        assert_eq!(ms, [200, 400, 800, 1600, 2000, 2000]);
+    }
 
     #[test]
     fn expected_pixels_skip_rungs_above_the_source() {
