@@ -351,6 +351,29 @@ pub struct Counters {
     pub redeemed: u64,
     /// Slashes.
     pub slashes: u64,
+    /// EVM transactions run (calls sent and views), the unit of cost of a step.
+    pub evm_calls: u64,
+    /// Time spent setting up cases (restoring the starting state, reading the model's start).
+    pub setup_time: std::time::Duration,
+    /// Time spent running actions and applying them to the model.
+    pub action_time: std::time::Duration,
+    /// Time spent comparing the model with the contracts.
+    pub check_time: std::time::Duration,
+}
+
+impl Counters {
+    /// Adds `other`'s counts and times to these.
+    pub fn merge(&mut self, other: &Self) {
+        self.steps += other.steps;
+        self.succeeded += other.succeeded;
+        self.checks += other.checks;
+        self.redeemed += other.redeemed;
+        self.slashes += other.slashes;
+        self.evm_calls += other.evm_calls;
+        self.setup_time += other.setup_time;
+        self.action_time += other.action_time;
+        self.check_time += other.check_time;
+    }
 }
 
 /// The chain, the world and the model of one case.
@@ -387,7 +410,10 @@ impl<'w> Harness<'w> {
     /// A case at the world's starting state; the model is read from it once (its starting point),
     /// then only ever computed.
     pub fn new(world: &'w World) -> Self {
-        Self::on(world, world.chain())
+        let started = std::time::Instant::now();
+        let mut h = Self::on(world, world.chain());
+        h.counters.setup_time = started.elapsed();
+        h
     }
 
     /// Like [`Harness::new`], on a chain that records every operation (see [`Chain::journal`]).
@@ -396,6 +422,7 @@ impl<'w> Harness<'w> {
     }
 
     fn on(world: &'w World, mut chain: Chain) -> Self {
+        let started = std::time::Instant::now();
         let p = world.protocol;
         let mut model = Model {
             supply: world.genesis_supply,
@@ -428,11 +455,16 @@ impl<'w> Harness<'w> {
                 },
             );
         }
+        let counters = Counters {
+            setup_time: started.elapsed(),
+            evm_calls: chain.transactions(),
+            ..Counters::default()
+        };
         Self {
             world,
             chain,
             model,
-            counters: Counters::default(),
+            counters,
         }
     }
 
@@ -497,11 +529,18 @@ impl<'w> Harness<'w> {
     /// comparison would repeat the previous one.
     pub fn step_and_check(&mut self, action: &Action) -> Step {
         let before = self.counters.succeeded;
-        self.step(action)?;
-        if self.counters.succeeded != before {
-            self.check()?;
-        }
-        Ok(())
+        let calls = self.chain.transactions();
+        let started = std::time::Instant::now();
+        let stepped = self.step(action);
+        let stepped_at = std::time::Instant::now();
+        self.counters.action_time += stepped_at - started;
+        let checked = match stepped {
+            Ok(()) if self.counters.succeeded != before => self.check(),
+            other => other,
+        };
+        self.counters.check_time += stepped_at.elapsed();
+        self.counters.evm_calls += self.chain.transactions() - calls;
+        checked
     }
 
     /// Runs one action and updates the model; returns a violation found while applying it.

@@ -13,6 +13,7 @@ pub mod deploy;
 
 pub use chain::{Chain, ChainError, Snapshot};
 pub use deploy::{DeployConfig, Protocol, deploy};
+pub mod batch;
 pub mod bench;
 pub mod checks;
 pub mod forge;
