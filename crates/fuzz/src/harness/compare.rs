@@ -12,10 +12,8 @@ use streamflow_bindings::contracts::{
     BondingManager, LivepeerToken, TicketBroker, fault_verifier::FaultVerifier,
 };
 
-use crate::{
-    batch::{Batch, Query},
-    harness::{ForgeCheck, Harness, Violation},
-};
+use super::{ForgeCheck, Harness, Violation};
+use crate::batch::{Batch, Query};
 
 impl Harness<'_> {
     /// One comparison of a `uint256` view (`got`: its answer, zero if it had none) with the model.
@@ -86,7 +84,7 @@ impl Harness<'_> {
             .collect();
         let senders: Vec<(
             Address,
-            crate::harness::SenderFunds,
+            super::SenderFunds,
             Query<TicketBroker::getSenderCall>,
         )> = self
             .model
@@ -249,8 +247,7 @@ impl Harness<'_> {
         }
         // Every wei in the broker is a sender's or a recipient's fee not yet paid out.
         self.counters.checks += 1;
-        let held =
-            self.model.fees_credited - self.model.fees_withdrawn.min(self.model.fees_credited);
+        let held = self.model.fees_held();
         if self.model.fees_withdrawn > self.model.fees_credited {
             return Err(Violation {
                 property: "fees claimed ≤ credited",
