@@ -248,16 +248,7 @@ impl Harness<'_> {
         // Every wei in the broker is a sender's or a recipient's fee not yet paid out.
         self.counters.checks += 1;
         let held = self.model.fees_held();
-        if self.model.fees_withdrawn > self.model.fees_credited {
-            return Err(Violation {
-                property: "fees claimed ≤ credited",
-                detail: format!(
-                    "fees paid out {} exceed fees credited {}",
-                    self.model.fees_withdrawn, self.model.fees_credited
-                ),
-                check: ForgeCheck::Note,
-            });
-        }
+        self.model.fees_paid_within_credits()?;
         let broker_eth = self.chain.balance(p.broker);
         if broker_eth != funds + held {
             return Err(Violation {
@@ -279,16 +270,7 @@ impl Harness<'_> {
             booked += answers.get(q).map(|i| i.fees).unwrap_or_default();
         }
         self.counters.checks += 1;
-        if booked + self.model.fees_withdrawn > self.model.fees_credited {
-            return Err(Violation {
-                property: "fees claimed ≤ credited",
-                detail: format!(
-                    "fees booked {booked} + withdrawn {} exceed fees credited {}",
-                    self.model.fees_withdrawn, self.model.fees_credited
-                ),
-                check: ForgeCheck::Note,
-            });
-        }
+        self.model.fees_booked_within_credits(booked)?;
         for (digest, q) in used {
             self.counters.checks += 1;
             let is_used = answers.get(q).unwrap_or_default();

@@ -98,6 +98,37 @@ impl Model {
     pub fn fees_held(&self) -> U256 {
         self.fees_credited - self.fees_withdrawn.min(self.fees_credited)
     }
+
+    /// Fees claimed ≤ credited: no more was paid out than redemptions credited.
+    pub fn fees_paid_within_credits(&self) -> Step {
+        if self.fees_withdrawn > self.fees_credited {
+            return Err(violation(
+                "fees claimed ≤ credited",
+                format!(
+                    "fees paid out {} exceed fees credited {}",
+                    self.fees_withdrawn, self.fees_credited
+                ),
+                ForgeCheck::Note,
+            ));
+        }
+        Ok(())
+    }
+
+    /// Fees claimed ≤ credited: the fees stakers have booked or pending (`booked`, the contracts'
+    /// answer) plus those paid out never exceed what redemptions credited.
+    pub fn fees_booked_within_credits(&self, booked: U256) -> Step {
+        if booked + self.fees_withdrawn > self.fees_credited {
+            return Err(violation(
+                "fees claimed ≤ credited",
+                format!(
+                    "fees booked {booked} + withdrawn {} exceed fees credited {}",
+                    self.fees_withdrawn, self.fees_credited
+                ),
+                ForgeCheck::Note,
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// Adds `v` to `who`'s entry of `map`.
