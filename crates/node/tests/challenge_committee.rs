@@ -18,7 +18,7 @@ use alloy::sol_types::SolEvent;
 use streamflow_bindings::contracts::committee_verifier::CommitteeVerifier;
 use streamflow_bindings::contracts::fault_verifier::FaultVerifier::FaultVerifierErrors;
 use streamflow_bindings::contracts::{BondingManager, LivepeerToken};
-use streamflow_bindings::devnet::Devnet;
+use streamflow_bindings::devnet::{self, Devnet};
 use streamflow_node::challenge::{ChallengeError, Challenger, FollowOptions, Status, Verdict};
 use streamflow_node::evidence::evidence_bytes;
 use streamflow_node::verifier::votes::Vote;
@@ -54,11 +54,11 @@ async fn committee_slashes_a_tampered_rendition_and_acquits_an_honest_one() {
     let d = devnet.deployment.clone();
     let dir = tempfile::tempdir().unwrap();
     let gov = devnet.governance.clone();
-    let orch = key(&devnet, 1);
-    let bcast = key(&devnet, 2);
-    let members = [key(&devnet, 3), key(&devnet, 4), key(&devnet, 5)];
-    let bystander = key(&devnet, 6);
-    let read = provider_as(&devnet, &gov);
+    let orch = devnet.key(1);
+    let bcast = devnet.key(2);
+    let members = [devnet.key(3), devnet.key(4), devnet.key(5)];
+    let bystander = devnet.key(6);
+    let read = devnet.provider_as(&gov);
 
     // The committee and its service, set up with the binary as single-key governance.
     let gov_key = key_file(dir.path(), "gov.key", &gov);
@@ -100,7 +100,7 @@ async fn committee_slashes_a_tampered_rendition_and_acquits_an_honest_one() {
     stake_and_register(&devnet, &orch, stake).await;
     let media = media();
     let (store, url, _stop_evidence) = evidence_server(dir.path()).await;
-    let round = current_round(&devnet, &read).await;
+    let round = devnet::current_round(&read, &d).await.unwrap();
     let bad = signed_receipt(
         &devnet,
         &orch,
@@ -149,7 +149,7 @@ async fn committee_slashes_a_tampered_rendition_and_acquits_an_honest_one() {
             .collect::<Vec<_>>()
             .join("\n-----\n")
     };
-    let challenger = Challenger::new(provider_as(&devnet, &bcast), bcast.address(), &d);
+    let challenger = Challenger::new(devnet.provider_as(&bcast), bcast.address(), &d);
     let follow = FollowOptions {
         poll: Duration::from_millis(500),
         timeout: Duration::from_secs(600),
@@ -199,7 +199,7 @@ async fn committee_slashes_a_tampered_rendition_and_acquits_an_honest_one() {
     // Opening it again answers the same challenge; nobody else can challenge the segment.
     let again = challenger.open_challenge(&bad, &evidence).await.unwrap();
     assert!(again.already_open && again.challenge_id == opened.challenge_id);
-    let other = Challenger::new(provider_as(&devnet, &bystander), bystander.address(), &d);
+    let other = Challenger::new(devnet.provider_as(&bystander), bystander.address(), &d);
     match other.open_challenge(&bad, &evidence).await {
         Err(ChallengeError::AlreadyChallenged {
             challenge_id,
@@ -318,7 +318,7 @@ async fn committee_slashes_a_tampered_rendition_and_acquits_an_honest_one() {
     );
 
     // 4. Past the window: refused locally with the contract's own error, no bond spent.
-    mine(&read, 20 * 6).await;
+    devnet::mine(&read, 20 * 6).await.unwrap();
     let late = signed_receipt(
         &devnet,
         &orch,
@@ -339,7 +339,7 @@ async fn committee_slashes_a_tampered_rendition_and_acquits_an_honest_one() {
 
     // 5. A committee that stays silent past its deadline: NoDecision, 90 % of the bond back.
     drop(procs);
-    let now = current_round(&devnet, &read).await;
+    let now = devnet::current_round(&read, &d).await.unwrap();
     let ignored = signed_receipt(
         &devnet,
         &orch,
@@ -355,7 +355,7 @@ async fn committee_slashes_a_tampered_rendition_and_acquits_an_honest_one() {
         .open_challenge(&ignored, &evidence)
         .await
         .unwrap();
-    mine(&read, 501).await;
+    devnet::mine(&read, 501).await.unwrap();
     let outcome5 = challenger
         .follow(opened5.challenge_id, &follow)
         .await

@@ -13,10 +13,10 @@ use alloy::{
 use streamflow_bindings::{
     Deployment,
     contracts::{
-        BondingManager, FaultVerifier, LivepeerToken, RoundsManager,
+        BondingManager, FaultVerifier, RoundsManager,
         TicketBroker::{self, TicketBrokerErrors},
     },
-    devnet::Devnet,
+    devnet::{self, Devnet},
 };
 use streamflow_protocol::{
     LocalSigner, MemoryBroker, Rejection, SignedTicket, Ticket, Validator,
@@ -124,29 +124,6 @@ async fn broker_verdict(p: &impl Provider, d: &Deployment, packed: &[u8]) -> Res
     }
 }
 
-async fn mine_to_next_round(p: &impl Provider, d: &Deployment) -> u64 {
-    let rounds = RoundsManager::new(d.rounds_manager, p);
-    let before: u64 = rounds.currentRound().call().await.expect("rpc").to();
-    let _: serde_json::Value = p
-        .raw_request("anvil_mine".into(), (U256::from(ROUND_LENGTH),))
-        .await
-        .expect("rpc");
-    let round: u64 = rounds.currentRound().call().await.expect("rpc").to();
-    assert!(round > before);
-    assert!(
-        rounds
-            .initializeRound()
-            .send()
-            .await
-            .expect("rpc")
-            .get_receipt()
-            .await
-            .expect("rpc")
-            .status()
-    );
-    round
-}
-
 #[tokio::test]
 async fn tickets_signed_here_redeem_on_the_real_broker_with_the_same_verdicts() {
     let Devnet {
@@ -176,47 +153,15 @@ async fn tickets_signed_here_redeem_on_the_real_broker_with_the_same_verdicts() 
 
     // The orchestrator bonds to itself and is active from the next round; the sender funds
     // 1 ETH of deposit and 1 ETH of reserve.
-    let stake = U256::from(100_000u64) * U256::from(10u64).pow(U256::from(18));
-    let token = LivepeerToken::new(d.livepeer_token, &as_gov);
-    token
-        .transfer(orch, stake)
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
+    let stake = U256::from(100_000u64) * U256::from(devnet::ETHER);
+    devnet::bond_orchestrator(&as_gov, &as_orch, orch, &d, stake)
         .await
         .unwrap();
-    LivepeerToken::new(d.livepeer_token, &as_orch)
-        .approve(d.bonding_manager, stake)
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    let bonded = BondingManager::new(d.bonding_manager, &as_orch)
-        .bond(stake, orch)
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    assert!(bonded.status());
-    let eth = U256::from(10u64).pow(U256::from(18));
-    assert!(
-        TicketBroker::new(d.ticket_broker, &as_sender)
-            .fundDepositAndReserve(eth, eth)
-            .value(eth * U256::from(2))
-            .send()
-            .await
-            .unwrap()
-            .get_receipt()
-            .await
-            .unwrap()
-            .status()
-    );
-    let round = mine_to_next_round(&as_gov, &d).await;
+    let eth = U256::from(devnet::ETHER);
+    devnet::fund_sender(&as_sender, &d, eth, eth).await.unwrap();
+    let before = devnet::current_round(&as_gov, &d).await.unwrap();
+    let round = devnet::next_round(&as_gov, &d).await.unwrap();
+    assert!(round > before);
     let block_hash = RoundsManager::new(d.rounds_manager, &as_gov)
         .blockHashForRound(U256::from(round))
         .call()
@@ -313,14 +258,12 @@ async fn tickets_signed_here_redeem_on_the_real_broker_with_the_same_verdicts() 
             from_reserve: U256::ZERO,
         }
     );
-    let receipt = broker
-        .redeemWinningTicket(pay_from_deposit.pack().into())
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+    let receipt = devnet::transact(
+        "redeemWinningTicket",
+        broker.redeemWinningTicket(pay_from_deposit.pack().into()),
+    )
+    .await
+    .unwrap();
     assert!(receipt.status());
     let redeemed = receipt
         .decoded_log::<TicketBroker::TicketRedeemed>()
@@ -352,15 +295,13 @@ async fn tickets_signed_here_redeem_on_the_real_broker_with_the_same_verdicts() 
         )
     );
     assert!(
-        broker
-            .redeemWinningTicket(topped_up.pack().into())
-            .send()
-            .await
-            .unwrap()
-            .get_receipt()
-            .await
-            .unwrap()
-            .status()
+        devnet::transact(
+            "redeemWinningTicket",
+            broker.redeemWinningTicket(topped_up.pack().into())
+        )
+        .await
+        .unwrap()
+        .status()
     );
     let s = broker.getSender(sender).call().await.unwrap();
     assert_eq!(
@@ -370,17 +311,17 @@ async fn tickets_signed_here_redeem_on_the_real_broker_with_the_same_verdicts() 
 
     // The sender tops up 0.1 ETH of deposit; 1 ETH is then more than the deposit and the allocation
     // left (0.1 + 0.5): InsufficientFunds(0.6 ETH, 1 ETH) on both sides.
+    let as_sender_broker = TicketBroker::new(d.ticket_broker, &as_sender);
     assert!(
-        TicketBroker::new(d.ticket_broker, &as_sender)
-            .fundDeposit()
-            .value(U256::from(100_000_000_000_000_000u128))
-            .send()
-            .await
-            .unwrap()
-            .get_receipt()
-            .await
-            .unwrap()
-            .status()
+        devnet::transact(
+            "fundDeposit",
+            as_sender_broker
+                .fundDeposit()
+                .value(U256::from(100_000_000_000_000_000u128))
+        )
+        .await
+        .unwrap()
+        .status()
     );
     let too_big = make(1_000_000_000_000_000_000, U256::MAX, &sender_key);
     let view = view_of(&as_orch, &d, sender, orch, round).await;

@@ -9,15 +9,15 @@ use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::signers::local::PrivateKeySigner;
 use std::time::{Duration, Instant};
 use streamflow_bindings::Deployment;
-use streamflow_bindings::contracts::{BondingManager, LivepeerToken, RoundsManager, TicketBroker};
-use streamflow_bindings::devnet::Devnet;
+use streamflow_bindings::contracts::{RoundsManager, TicketBroker};
+use streamflow_bindings::devnet::{self, Devnet};
 use streamflow_keeper::chain::{ChainReader, Contracts};
 use streamflow_keeper::redeem::{Policy, Redeemer};
 use streamflow_keeper::{Keeper, KeeperConfig, Submission};
 use streamflow_protocol::ticket::{SignedTicket, Ticket};
 use streamflow_protocol::{LocalSigner, Validator};
 
-pub const ETHER: u128 = 1_000_000_000_000_000_000;
+pub use streamflow_bindings::devnet::ETHER;
 
 pub struct Chain {
     pub anvil: AnvilInstance,
@@ -28,13 +28,6 @@ pub struct Chain {
     pub sender_wallet: PrivateKeySigner,
     pub provider: DynProvider,
     pub deployment_file: tempfile::NamedTempFile,
-}
-
-fn wallet_provider(anvil: &AnvilInstance, key: &PrivateKeySigner) -> DynProvider {
-    ProviderBuilder::new()
-        .wallet(key.clone())
-        .connect_http(anvil.endpoint_url())
-        .erased()
 }
 
 impl Chain {
@@ -71,7 +64,7 @@ impl Chain {
     }
 
     pub fn as_(&self, key: &PrivateKeySigner) -> DynProvider {
-        wallet_provider(&self.anvil, key)
+        devnet::provider_as(self.anvil.endpoint_url(), key)
     }
 
     async fn bond_orchestrator(&self) {
@@ -80,34 +73,16 @@ impl Chain {
 
     /// Bonds 2,000 LPT of `key` to itself (an orchestrator, active from the next round).
     pub async fn bond(&self, key: &PrivateKeySigner) {
-        let gov = self.as_(&self.gov);
-        let orch = self.as_(key);
         let stake = U256::from(2_000u64) * U256::from(ETHER);
-        LivepeerToken::new(self.d.livepeer_token, &gov)
-            .transfer(key.address(), stake)
-            .send()
-            .await
-            .unwrap()
-            .get_receipt()
-            .await
-            .unwrap();
-        LivepeerToken::new(self.d.livepeer_token, &orch)
-            .approve(self.d.bonding_manager, stake)
-            .send()
-            .await
-            .unwrap()
-            .get_receipt()
-            .await
-            .unwrap();
-        let r = BondingManager::new(self.d.bonding_manager, &orch)
-            .bond(stake, key.address())
-            .send()
-            .await
-            .unwrap()
-            .get_receipt()
-            .await
-            .unwrap();
-        assert!(r.status());
+        devnet::bond_orchestrator(
+            &self.as_(&self.gov),
+            &self.as_(key),
+            key.address(),
+            &self.d,
+            stake,
+        )
+        .await
+        .unwrap();
     }
 
     /// Another orchestrator (`other`) redeems, on its own, a winning ticket of `face_value` from
@@ -137,40 +112,22 @@ impl Chain {
             signature: Bytes::copy_from_slice(&t.sign(&sep, &self.sender)),
         };
         let p = self.as_(other);
-        let r = TicketBroker::new(self.d.ticket_broker, &p)
-            .redeemWinningTicket(st.pack().into())
-            .send()
-            .await
-            .unwrap()
-            .get_receipt()
-            .await
-            .unwrap();
-        assert!(r.status(), "the other orchestrator's redemption failed");
+        let broker = TicketBroker::new(self.d.ticket_broker, &p);
+        let redeem = broker.redeemWinningTicket(st.pack().into());
+        if let Err(e) = devnet::transact("redeemWinningTicket", redeem).await {
+            panic!("the other orchestrator's redemption failed: {e}");
+        }
     }
 
     pub async fn fund(&self, deposit: u128, reserve: u128) {
         let s = self.as_(&self.sender_wallet);
-        if deposit + reserve == 0 {
-            return;
-        }
-        let r = TicketBroker::new(self.d.ticket_broker, &s)
-            .fundDepositAndReserve(U256::from(deposit), U256::from(reserve))
-            .value(U256::from(deposit + reserve))
-            .send()
-            .await
-            .unwrap()
-            .get_receipt()
+        devnet::fund_sender(&s, &self.d, U256::from(deposit), U256::from(reserve))
             .await
             .unwrap();
-        assert!(r.status());
     }
 
     pub async fn mine(&self, blocks: u64) {
-        let _: serde_json::Value = self
-            .provider
-            .raw_request("anvil_mine".into(), (format!("0x{blocks:x}"),))
-            .await
-            .unwrap();
+        devnet::mine(&self.provider, blocks).await.unwrap();
     }
 
     /// Turns anvil's automine on or off (off: transactions wait in the pool until [`Chain::mine`]).
@@ -209,53 +166,23 @@ impl Chain {
     }
 
     pub async fn round(&self) -> u64 {
-        let r = RoundsManager::new(self.d.rounds_manager, &self.provider)
-            .currentRound()
-            .call()
+        devnet::current_round(&self.provider, &self.d)
             .await
-            .unwrap();
-        u64::try_from(r).unwrap()
+            .unwrap()
     }
 
     /// Mines to the next round's first block and initializes it.
     pub async fn next_round(&self) {
-        let rounds = RoundsManager::new(self.d.rounds_manager, &self.provider);
-        let (_, end) = {
-            let r = rounds.currentRoundAndEnd().call().await.unwrap();
-            (r.round, u64::try_from(r.endBlock).unwrap())
-        };
-        let now = self.block().await;
-        if end > now + 1 {
-            self.mine(end - now - 1).await;
-        }
-        let gov = self.as_(&self.gov);
-        let r = RoundsManager::new(self.d.rounds_manager, &gov)
-            .initializeRound()
-            .send()
-            .await
-            .unwrap()
-            .get_receipt()
+        devnet::next_round(&self.as_(&self.gov), &self.d)
             .await
             .unwrap();
-        assert!(r.status());
     }
 
     /// Initializes the current round if nobody did (as an orchestrator's node does).
     pub async fn initialize_round_if_needed(&self) {
-        let rm = RoundsManager::new(self.d.rounds_manager, &self.provider);
-        if rm.currentRoundInitialized().call().await.unwrap() {
-            return;
-        }
-        let gov = self.as_(&self.gov);
-        let r = RoundsManager::new(self.d.rounds_manager, &gov)
-            .initializeRound()
-            .send()
-            .await
-            .unwrap()
-            .get_receipt()
+        devnet::initialize_round(&self.as_(&self.gov), &self.d)
             .await
             .unwrap();
-        assert!(r.status());
     }
 
     pub async fn set_base_fee(&self, wei: u128) {
@@ -270,17 +197,13 @@ impl Chain {
     }
 
     pub async fn is_used(&self, h: B256) -> bool {
-        TicketBroker::new(self.d.ticket_broker, &self.provider)
-            .isUsedTicket(h)
-            .call()
+        devnet::is_used_ticket(&self.provider, &self.d, h)
             .await
             .unwrap()
     }
 
     pub async fn deposit(&self) -> U256 {
-        TicketBroker::new(self.d.ticket_broker, &self.provider)
-            .getSender(self.sender.address())
-            .call()
+        devnet::sender_funds(&self.provider, &self.d, self.sender.address())
             .await
             .unwrap()
             .deposit

@@ -7,10 +7,10 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use alloy::primitives::{Address, B256, U256};
-use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::providers::{DynProvider, Provider};
 use alloy::signers::local::PrivateKeySigner;
-use streamflow_bindings::contracts::{LivepeerToken, RoundsManager, ServiceRegistry, TicketBroker};
-use streamflow_bindings::devnet::Devnet;
+use streamflow_bindings::contracts::ServiceRegistry;
+use streamflow_bindings::devnet::{self, Devnet};
 
 /// The `streamflow-node` binary built for the tests.
 pub fn node_bin() -> PathBuf {
@@ -38,14 +38,12 @@ pub struct Chain {
 impl Chain {
     pub fn start(round_length: u64) -> Self {
         let net = Devnet::start(round_length).expect("anvil with the protocol deployed");
-        let provider = ProviderBuilder::new()
-            .connect_http(net.anvil.endpoint_url())
-            .erased();
+        let provider = net.provider();
         Self { net, provider }
     }
 
     pub fn key(&self, i: usize) -> PrivateKeySigner {
-        self.net.anvil.keys()[i].clone().into()
+        self.net.key(i)
     }
 
     pub fn rpc(&self) -> String {
@@ -57,17 +55,16 @@ impl Chain {
     }
 
     pub async fn mine(&self, blocks: u64) {
-        let _: serde_json::Value = self
-            .provider
-            .raw_request("anvil_mine".into(), (format!("0x{blocks:x}"),))
+        devnet::mine(&self.provider, blocks)
             .await
             .expect("anvil_mine");
     }
 
     pub async fn sender(&self, who: Address) -> (U256, U256, U256) {
-        let b = TicketBroker::new(self.net.deployment.ticket_broker, &self.provider);
-        let s = b.getSender(who).call().await.expect("getSender");
-        (s.deposit, s.reserve, s.withdrawRound)
+        let s = devnet::sender_funds(&self.provider, &self.net.deployment, who)
+            .await
+            .expect("getSender");
+        (s.deposit, s.reserve, s.withdraw_round)
     }
 
     pub async fn balance(&self, who: Address) -> U256 {
@@ -120,55 +117,38 @@ pub fn free_port() -> u16 {
 impl Chain {
     /// A provider that signs as governance.
     pub fn governance(&self) -> DynProvider {
-        ProviderBuilder::new()
-            .wallet(self.net.governance.clone())
-            .connect_http(self.net.anvil.endpoint_url())
-            .erased()
+        self.net.provider_as(&self.net.governance)
     }
 
     /// Governance lists `SERVICE` as known (no verifier).
     pub async fn know_service(&self) {
         let reg = ServiceRegistry::new(self.net.deployment.service_registry, self.governance());
         let id = streamflow_node::wire::service_id(SERVICE);
-        reg.setKnownService(id, Address::ZERO, true)
-            .send()
-            .await
-            .expect("send")
-            .get_receipt()
-            .await
-            .expect("setKnownService");
+        devnet::transact(
+            "setKnownService",
+            reg.setKnownService(id, Address::ZERO, true),
+        )
+        .await
+        .expect("setKnownService");
     }
 
     /// Governance sends `lpt` whole LPT to `to`.
     pub async fn give_lpt(&self, to: Address, lpt: u64) {
-        let t = LivepeerToken::new(self.net.deployment.livepeer_token, self.governance());
-        let amount = U256::from(lpt) * U256::from(10u64).pow(U256::from(18u64));
-        t.transfer(to, amount)
-            .send()
-            .await
-            .expect("send")
-            .get_receipt()
+        let amount = U256::from(lpt) * U256::from(devnet::ETHER);
+        devnet::transfer_lpt(&self.governance(), &self.net.deployment, to, amount)
             .await
             .expect("transfer");
     }
 
     pub async fn round(&self) -> u64 {
-        let rm = RoundsManager::new(self.net.deployment.rounds_manager, &self.provider);
-        rm.currentRound().call().await.expect("round").to::<u64>()
+        devnet::current_round(&self.provider, &self.net.deployment)
+            .await
+            .expect("round")
     }
 
     /// Mines into the next round and initializes it.
     pub async fn next_round(&self) {
-        let start = self.round().await;
-        while self.round().await == start {
-            self.mine(1).await;
-        }
-        let rm = RoundsManager::new(self.net.deployment.rounds_manager, self.governance());
-        rm.initializeRound()
-            .send()
-            .await
-            .expect("send")
-            .get_receipt()
+        devnet::next_round(&self.governance(), &self.net.deployment)
             .await
             .expect("initializeRound");
     }

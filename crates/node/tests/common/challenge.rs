@@ -13,14 +13,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use alloy::network::EthereumWallet;
 use alloy::primitives::{Address, B256, Bytes, U256, keccak256};
-use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::signers::local::PrivateKeySigner;
-use streamflow_bindings::contracts::{
-    BondingManager, IServiceRegistry, LivepeerToken, RoundsManager, ServiceRegistry,
-};
-use streamflow_bindings::devnet::Devnet;
+use streamflow_bindings::contracts::{IServiceRegistry, ServiceRegistry};
+use streamflow_bindings::devnet::{self, Devnet};
 use streamflow_node::evidence::{self, EvidenceStore};
 use streamflow_node::wire::{SignedReceipt, profile_id, service_id};
 use streamflow_protocol::LocalSigner;
@@ -31,20 +27,9 @@ use streamflow_transcoder::Profile;
 use streamflow_transcoder::testmedia::{SegmentSpec, generate_segment, run_ffmpeg};
 use streamflow_transcoder::transcode::{TranscodeOptions, transcode_segment};
 
-pub const ETHER: u128 = 1_000_000_000_000_000_000;
+pub use streamflow_bindings::devnet::ETHER;
 /// The service the committee judges in these tests.
 pub const SERVICE: &str = "h264-abr-committee";
-
-pub fn provider_as(devnet: &Devnet, key: &PrivateKeySigner) -> DynProvider {
-    ProviderBuilder::new()
-        .wallet(EthereumWallet::from(key.clone()))
-        .connect_http(devnet.anvil.endpoint_url())
-        .erased()
-}
-
-pub fn key(devnet: &Devnet, i: usize) -> PrivateKeySigner {
-    devnet.anvil.keys()[i].clone().into()
-}
 
 /// Writes a key file (mode 600) for `key` into `dir`.
 pub fn key_file(dir: &Path, name: &str, key: &PrivateKeySigner) -> PathBuf {
@@ -64,86 +49,27 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-pub async fn mine(p: &DynProvider, blocks: u64) {
-    let _: serde_json::Value = p
-        .raw_request("anvil_mine".into(), (format!("0x{blocks:x}"),))
-        .await
-        .unwrap();
-}
-
-/// Mines to the next round and initializes it.
-pub async fn next_round(devnet: &Devnet, gov: &DynProvider) {
-    let rounds = RoundsManager::new(devnet.deployment.rounds_manager, gov);
-    let r = rounds.currentRoundAndEnd().call().await.unwrap();
-    let end = u64::try_from(r.endBlock).unwrap();
-    let now = gov.get_block_number().await.unwrap();
-    if end > now + 1 {
-        mine(gov, end - now - 1).await;
-    }
-    let r = rounds
-        .initializeRound()
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    assert!(r.status());
-}
-
-pub async fn current_round(devnet: &Devnet, p: &DynProvider) -> u64 {
-    let r = RoundsManager::new(devnet.deployment.rounds_manager, p)
-        .currentRound()
-        .call()
-        .await
-        .unwrap();
-    u64::try_from(r).unwrap()
-}
-
 /// Bonds `stake` LPT of `orch` to itself and registers it for [`SERVICE`] with no verifier of its
 /// own (so the service's default, the committee, judges it).
 pub async fn stake_and_register(devnet: &Devnet, orch: &PrivateKeySigner, stake: U256) {
     let d = &devnet.deployment;
-    let gov = provider_as(devnet, &devnet.governance);
-    let o = provider_as(devnet, orch);
-    let ok = |r: alloy::rpc::types::TransactionReceipt| assert!(r.status());
-    ok(LivepeerToken::new(d.livepeer_token, &gov)
-        .transfer(orch.address(), stake)
-        .send()
+    let gov = devnet.provider_as(&devnet.governance);
+    let o = devnet.provider_as(orch);
+    devnet::bond_orchestrator(&gov, &o, orch.address(), d, stake)
         .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap());
-    ok(LivepeerToken::new(d.livepeer_token, &o)
-        .approve(d.bonding_manager, stake)
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap());
-    ok(BondingManager::new(d.bonding_manager, &o)
-        .bond(stake, orch.address())
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap());
-    next_round(devnet, &gov).await;
+        .unwrap();
+    devnet::next_round(&gov, d).await.unwrap();
     let services = vec![IServiceRegistry::Service {
         id: service_id(SERVICE),
         verifier: Address::ZERO,
     }];
-    ok(ServiceRegistry::new(d.service_registry, &o)
-        .register("http://127.0.0.1:1".into(), vec![], services)
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap());
+    let registry = ServiceRegistry::new(d.service_registry, &o);
+    devnet::transact(
+        "register",
+        registry.register("http://127.0.0.1:1".into(), vec![], services),
+    )
+    .await
+    .unwrap();
 }
 
 /// A verifier process (`streamflow-node verifier run`), killed on drop.

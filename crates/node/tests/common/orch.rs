@@ -17,11 +17,11 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use alloy::primitives::{Address, B256, Bytes, U256};
-use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::providers::DynProvider;
 use alloy::signers::local::PrivateKeySigner;
 use streamflow_bindings::Deployment;
-use streamflow_bindings::contracts::{LivepeerToken, RoundsManager, ServiceRegistry, TicketBroker};
-use streamflow_bindings::devnet::Devnet;
+use streamflow_bindings::contracts::{RoundsManager, ServiceRegistry};
+use streamflow_bindings::devnet::{self, Devnet};
 use streamflow_keeper::TicketParams;
 use streamflow_node::client::OrchestratorClient;
 use streamflow_node::wire::{self, Payment, SegmentJob};
@@ -29,7 +29,7 @@ use streamflow_protocol::LocalSigner;
 use streamflow_protocol::ticket::{SignedTicket, Ticket, broker_domain};
 use streamflow_transcoder::Profile;
 
-pub const ETHER: u128 = 1_000_000_000_000_000_000;
+pub use streamflow_bindings::devnet::ETHER;
 /// The expected value per ticket the test orchestrator asks (and, with a face value multiplier of
 /// 1, the face value: every ticket wins).
 pub const TICKET_EV: u128 = 1_000_000_000_000_000;
@@ -48,13 +48,6 @@ pub struct Net {
     pub config: PathBuf,
 }
 
-fn as_(devnet: &Devnet, key: &PrivateKeySigner) -> DynProvider {
-    ProviderBuilder::new()
-        .wallet(key.clone())
-        .connect_http(devnet.anvil.endpoint_url())
-        .erased()
-}
-
 impl Net {
     /// Deploys with `round_length` blocks per round, gives the orchestrator 2,000 LPT, makes the
     /// service known, writes the key file (mode 600) and the config.
@@ -63,30 +56,17 @@ impl Net {
             .await
             .unwrap()
             .expect("anvil with the protocol deployed");
-        let orch: PrivateKeySigner = devnet.anvil.keys()[1].clone().into();
-        let provider = ProviderBuilder::new()
-            .connect_http(devnet.anvil.endpoint_url())
-            .erased();
-        let gov = as_(&devnet, &devnet.governance);
+        let orch = devnet.key(1);
+        let provider = devnet.provider();
+        let gov = devnet.provider_as(&devnet.governance);
         let d = &devnet.deployment;
-        let r = LivepeerToken::new(d.livepeer_token, &gov)
-            .transfer(orch.address(), U256::from(2_000u64) * U256::from(ETHER))
-            .send()
-            .await
-            .unwrap()
-            .get_receipt()
+        let stake = U256::from(2_000u64) * U256::from(ETHER);
+        devnet::transfer_lpt(&gov, d, orch.address(), stake)
             .await
             .unwrap();
-        assert!(r.status());
-        let r = ServiceRegistry::new(d.service_registry, &gov)
-            .setKnownService(wire::service_id(SERVICE), Address::ZERO, true)
-            .send()
-            .await
-            .unwrap()
-            .get_receipt()
-            .await
-            .unwrap();
-        assert!(r.status());
+        let registry = ServiceRegistry::new(d.service_registry, &gov);
+        let known = registry.setKnownService(wire::service_id(SERVICE), Address::ZERO, true);
+        devnet::transact("setKnownService", known).await.unwrap();
         let dir = tempfile::tempdir().unwrap();
         let key_file = dir.path().join("orchestrator.key");
         std::fs::write(
@@ -191,32 +171,20 @@ local_slots = 1
     }
 
     pub async fn mine(&self, blocks: u64) {
-        let _: serde_json::Value = self
-            .provider
-            .raw_request("anvil_mine".into(), (format!("0x{blocks:x}"),))
-            .await
-            .unwrap();
+        devnet::mine(&self.provider, blocks).await.unwrap();
     }
 
     pub async fn round(&self) -> u64 {
-        let r = RoundsManager::new(self.d().rounds_manager, &self.provider)
-            .currentRound()
-            .call()
+        devnet::current_round(&self.provider, self.d())
             .await
-            .unwrap();
-        u64::try_from(r).unwrap()
+            .unwrap()
     }
 
     /// Mines to the next round and initializes it (unless someone, e.g. the node, already did).
     pub async fn next_round(&self) {
-        let rm = RoundsManager::new(self.d().rounds_manager, &self.provider);
-        let r = rm.currentRoundAndEnd().call().await.unwrap();
-        let end = u64::try_from(r.endBlock).unwrap();
-        let now = self.provider.get_block_number().await.unwrap();
-        // `endBlock` is the next round's first block: mine up to it, then initialize that round.
-        if end > now {
-            self.mine(end - now).await;
-        }
+        devnet::mine_into_next_round(&self.provider, self.d())
+            .await
+            .unwrap();
         self.initialize_round().await;
     }
 
@@ -225,15 +193,9 @@ local_slots = 1
         if rm.currentRoundInitialized().call().await.unwrap() {
             return;
         }
-        let gov = as_(&self.devnet, &self.devnet.governance);
+        let gov = self.devnet.provider_as(&self.devnet.governance);
         // The node may initialize it at the same time: a revert here is fine if it is done.
-        if let Ok(p) = RoundsManager::new(self.d().rounds_manager, &gov)
-            .initializeRound()
-            .send()
-            .await
-        {
-            let _ = p.get_receipt().await;
-        }
+        let _ = devnet::initialize_round(&gov, self.d()).await;
         assert!(
             wait_for(Duration::from_secs(30), || async {
                 rm.currentRoundInitialized().call().await.unwrap_or(false)
@@ -244,19 +206,11 @@ local_slots = 1
 
     /// A broadcaster (anvil dev account `index`), funded with `deposit` and `reserve` wei.
     pub async fn sender(&self, index: usize, deposit: u128, reserve: u128) -> Sender {
-        let key: PrivateKeySigner = self.devnet.anvil.keys()[index].clone().into();
-        if deposit + reserve > 0 {
-            let r = TicketBroker::new(self.d().ticket_broker, as_(&self.devnet, &key))
-                .fundDepositAndReserve(U256::from(deposit), U256::from(reserve))
-                .value(U256::from(deposit + reserve))
-                .send()
-                .await
-                .unwrap()
-                .get_receipt()
-                .await
-                .unwrap();
-            assert!(r.status());
-        }
+        let key = self.devnet.key(index);
+        let as_key = self.devnet.provider_as(&key);
+        devnet::fund_sender(&as_key, self.d(), U256::from(deposit), U256::from(reserve))
+            .await
+            .unwrap();
         Sender {
             local: LocalSigner::from_alloy(&key).unwrap(),
             key,
@@ -267,9 +221,7 @@ local_slots = 1
     }
 
     pub async fn is_used(&self, ticket_hash: B256) -> bool {
-        TicketBroker::new(self.d().ticket_broker, &self.provider)
-            .isUsedTicket(ticket_hash)
-            .call()
+        devnet::is_used_ticket(&self.provider, self.d(), ticket_hash)
             .await
             .unwrap()
     }
