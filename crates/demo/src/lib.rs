@@ -13,7 +13,8 @@
 //!
 //! Every role is the real `streamflow-node` binary run as a process; this crate only drives them and
 //! reads the chain. Everything it starts is stopped when [`run`] returns, unless
-//! [`Options::keep_running`] is set (then it waits for the shutdown future first).
+//! [`Options::keep_running`] is set (then it prints the summary, serves the HLS output and waits
+//! for the shutdown future first).
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
@@ -32,8 +33,7 @@ use alloy::sol_types::SolEvent;
 use streamflow_bindings::Deployment;
 use streamflow_bindings::contracts::{BondingManager, LivepeerToken, RoundsManager, TicketBroker};
 use streamflow_node::broadcaster::store::{ReceiptRecord, ReceiptState};
-use streamflow_node::challenge::{Challenger, FollowOptions, Status};
-use streamflow_node::evidence::{self, EvidenceStore};
+use streamflow_node::challenge::{Outcome, Status};
 use tokio::io::AsyncBufReadExt;
 use tokio::process::{Child, Command};
 
@@ -176,15 +176,19 @@ pub struct OrchestratorReport {
     pub stake_after: U256,
 }
 
-/// The challenge the broadcaster opened against a fault it caught.
+/// The challenge the broadcaster opened against a fault it caught (from its summary).
 #[derive(Debug, Clone)]
 pub struct ChallengeReport {
     /// The FaultVerifier's challenge id.
     pub challenge_id: U256,
+    /// Who opened it (the broadcaster's account).
+    pub challenger: Address,
     /// The orchestrator challenged.
     pub orchestrator: Address,
     /// The segment.
     pub seq_no: u64,
+    /// Which check caught it (see [`caught_by`]).
+    pub caught_by: String,
     /// Why the broadcaster's check failed it.
     pub reasons: Vec<String>,
     /// How it ended.
@@ -197,6 +201,10 @@ pub struct ChallengeReport {
     pub bond: U256,
     /// Bond refunded.
     pub bond_refunded: U256,
+    /// Wei the broadcaster withdrew from the FaultVerifier afterwards.
+    pub collected: U256,
+    /// Why it was not followed to a verdict, if it was not.
+    pub error: Option<String>,
     /// Seconds from opening to settlement.
     pub secs: f64,
 }
@@ -236,8 +244,11 @@ pub struct Report {
     pub hls_dir: PathBuf,
     /// The master playlist.
     pub master_playlist: PathBuf,
-    /// The URL it was served at while the stream ran.
+    /// The URL it was served at while the stream ran (and after it, with
+    /// [`Options::keep_running`]).
     pub url: Option<String>,
+    /// Streams of the clip it took to catch the cheater (the output is the last one's).
+    pub passes: u32,
     /// Verification samples the committee members ran (one per member per challenge).
     pub committee_size: usize,
     /// Wall seconds of the whole demo.
@@ -247,8 +258,8 @@ pub struct Report {
 impl Report {
     /// Writes the summary for a person.
     pub fn print(&self, out: &mut impl Write) -> std::io::Result<()> {
-        let eth = |w: &U256| format_ether(*w);
-        let lpt = |w: &U256| format_ether(*w);
+        let eth = |w: &U256| short_units(*w);
+        let lpt = |w: &U256| short_units(*w);
         writeln!(out)?;
         writeln!(out, "Summary")?;
         writeln!(
@@ -300,37 +311,67 @@ impl Report {
         }
         match &self.challenge {
             Some(c) => {
+                let who = self
+                    .orchestrators
+                    .iter()
+                    .find(|o| o.address == c.orchestrator)
+                    .map_or_else(|| c.orchestrator.to_string(), |o| o.name.clone());
                 writeln!(
                     out,
-                    "  challenge    #{} against {} (segment {}): {}",
-                    c.challenge_id,
-                    c.orchestrator,
-                    c.seq_no,
+                    "  challenge    #{} opened by the broadcaster {} against {who} (segment {})",
+                    c.challenge_id, c.challenger, c.seq_no
+                )?;
+                writeln!(
+                    out,
+                    "               caught by {}: {}",
+                    c.caught_by,
                     c.reasons.join("; ")
                 )?;
                 writeln!(
                     out,
-                    "               verdict {:?} by the committee ({} members, threshold 2) in {:.0} s: slashed {} LPT, challenger's reward {} LPT, bond {} ETH back of {}",
+                    "               verdict {:?} by the committee ({} members, threshold 2) in {:.0} s: slashed {} LPT, challenger's reward {} LPT, bond {} ETH back of {} (collected {} ETH){}",
                     c.status,
                     self.committee_size,
                     c.secs,
                     lpt(&c.slashed),
                     lpt(&c.finder_fee),
                     eth(&c.bond_refunded),
-                    eth(&c.bond)
+                    eth(&c.bond),
+                    eth(&c.collected),
+                    c.error
+                        .as_deref()
+                        .map(|e| format!("; {e}"))
+                        .unwrap_or_default()
                 )?;
             }
             None => writeln!(out, "  challenge    none (no fault caught)")?,
         }
+        if self.passes > 1 {
+            writeln!(
+                out,
+                "  passes       {} streams of the clip before the cheater was caught (the output is the last one)",
+                self.passes
+            )?;
+        }
         writeln!(out, "  output       {}", self.master_playlist.display())?;
         writeln!(
             out,
-            "               play it: ffplay {}   (or any HLS player; served at {} while the demo ran)",
+            "               play it: ffplay {}   (or any HLS player; served at {}/index.m3u8 while the stream ran)",
             self.master_playlist.display(),
             self.url.as_deref().unwrap_or("-")
         )?;
         writeln!(out, "  total        {:.0} s", self.total_secs)?;
         Ok(())
+    }
+}
+
+/// An 18-decimal amount without its trailing zeros (`0.1`, `100`).
+fn short_units(w: U256) -> String {
+    let s = format_ether(w);
+    match s.split_once('.') {
+        Some((int, frac)) if frac.trim_end_matches('0').is_empty() => int.to_owned(),
+        Some((int, frac)) => format!("{int}.{}", frac.trim_end_matches('0')),
+        None => s,
     }
 }
 
@@ -550,12 +591,69 @@ pub async fn run(
         _ = &mut shutdown => fail("demo", "interrupted"),
     };
     // `select!` gave `procs` back: stop everything unless asked to keep it.
-    if opts.keep_running && result.is_ok() {
-        progress("\nEverything is still running (--keep-running): Ctrl-C stops it.");
+    if opts.keep_running
+        && let Ok(report) = &result
+    {
+        // The summary now, not after Ctrl-C.
+        let _ = report.print(&mut std::io::stdout());
+        // The broadcaster has exited: its output is served from here, at the same address.
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let server = match serve_hls(report, async {
+            let _ = stop_rx.await;
+        })
+        .await
+        {
+            Ok(url) => {
+                progress(&format!(
+                    "\nThe output is served at {url}/index.m3u8 (e.g. ffplay {url}/index.m3u8); every process is still running (--keep-running): Ctrl-C stops it."
+                ));
+                true
+            }
+            Err(e) => {
+                progress(&format!(
+                    "\nEverything is still running (--keep-running): Ctrl-C stops it. The output could not be served: {e}"
+                ));
+                false
+            }
+        };
         shutdown.await;
+        if server {
+            let _ = stop_tx.send(());
+        }
     }
     procs.stop_all().await;
     result
+}
+
+/// Serves the report's HLS folder at the address it was served at while streaming, until
+/// `shutdown`; returns the base URL.
+pub async fn serve_hls(
+    report: &Report,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<String> {
+    let addr: SocketAddr = match report
+        .url
+        .as_deref()
+        .and_then(|u| u.strip_prefix("http://"))
+        .and_then(|a| a.parse().ok())
+    {
+        Some(a) => a,
+        None => SocketAddr::from(([127, 0, 0, 1], 0)),
+    };
+    let listener = streamflow_node::broadcaster::hls::bind(addr)
+        .await
+        .step("serving the output")?;
+    let url = format!(
+        "http://{}",
+        listener.local_addr().step("serving the output")?
+    );
+    let dir = report.hls_dir.clone();
+    tokio::spawn(async move {
+        if let Err(e) = streamflow_node::broadcaster::hls::serve(listener, dir, shutdown).await {
+            tracing::warn!(target: "demo", %e, "the HLS server stopped");
+        }
+    });
+    Ok(url)
 }
 
 async fn demo(opts: &Options, procs: &mut Procs, started: Instant) -> Result<Report> {
@@ -723,7 +821,7 @@ async fn demo(opts: &Options, procs: &mut Procs, started: Instant) -> Result<Rep
         ]);
         if o.dishonest {
             c.env("STREAMFLOW_ALLOW_MISBEHAVIOUR", "1")
-                .args(["--misbehave", "tamper"]);
+                .args(["--misbehave", "degrade"]);
         }
         procs.spawn(&format!("{}-worker", o.name), c, &logs)?;
     }
@@ -831,77 +929,107 @@ async fn demo(opts: &Options, procs: &mut Procs, started: Instant) -> Result<Rep
             clip
         }
     };
-    let out_dir = dir.join("broadcast");
-    let mut stream = node(&["broadcaster"]);
-    chain_args(&mut stream);
-    stream
-        .arg("stream")
-        .arg("--input")
-        .arg(&clip)
-        .arg("--out-dir")
-        .arg(&out_dir)
-        .arg("--http")
-        .arg(opts.http.to_string())
-        .arg("--profiles")
-        .arg(&opts.profiles)
-        .arg("--verify-rate")
-        .arg(opts.verify_rate.to_string())
-        .arg("--top-up")
-        .arg("0.5eth");
-    let blog = std::fs::File::create(logs.join("broadcaster.log")).step("log file")?;
-    stream
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(blog)
-        .kill_on_drop(true);
-    let mut child = stream.spawn().step("starting the broadcaster")?;
-    let stdout = child.stdout.take();
-    procs.push("broadcaster", child);
-    progress(&format!(
-        "[demo] streaming through the registry's orchestrators: {} renditions, {:.0} % of segments checked in full",
-        opts.profiles,
-        opts.verify_rate * 100.0
-    ));
     let names: BTreeMap<Address, &str> = orchs
         .iter()
         .map(|(o, _)| (o.key.address(), o.name))
         .collect();
-    let (url, summary) = follow_stream(stdout, &out_dir.join("receipts.jsonl"), &names).await?;
-    // The broadcaster exits after its summary.
-    if let Some((_, mut c)) = procs.children.pop() {
-        let _ = tokio::time::timeout(Duration::from_secs(10), c.wait()).await;
-    }
-    let summary = match summary {
-        Some(s) => s,
-        None => {
+    let cheater = orchs
+        .iter()
+        .find(|(o, _)| o.dishonest)
+        .map(|(o, _)| o.key.address())
+        .unwrap_or_default();
+    // A fixed HLS address, so that `--keep-running` serves the output at the URL shown while
+    // streaming.
+    let http = if opts.http.port() == 0 {
+        SocketAddr::new(opts.http.ip(), free_port()?)
+    } else {
+        opts.http
+    };
+    let mut passes: Vec<Pass> = Vec::new();
+    let mut challenge = None;
+    for n in 1..=MAX_PASSES {
+        let out_dir = if n == 1 {
+            dir.join("broadcast")
+        } else {
+            dir.join(format!("broadcast-pass{n}"))
+        };
+        let mut stream = node(&["broadcaster"]);
+        chain_args(&mut stream);
+        let evidence_port = free_port()?;
+        stream
+            .arg("stream")
+            .arg("--input")
+            .arg(&clip)
+            .arg("--out-dir")
+            .arg(&out_dir)
+            .arg("--http")
+            .arg(http.to_string())
+            .arg("--profiles")
+            .arg(&opts.profiles)
+            .arg("--verify-rate")
+            .arg(opts.verify_rate.to_string())
+            .arg("--top-up")
+            .arg("0.5eth")
+            .arg("--challenge")
+            .arg(format!("127.0.0.1:{evidence_port}"));
+        progress(&format!(
+            "[demo] streaming{} through the registry's orchestrators: {} renditions, {:.0} % of segments checked in full; faults challenged by the broadcaster",
+            if n > 1 {
+                format!(" again (pass {n})")
+            } else {
+                String::new()
+            },
+            opts.profiles,
+            opts.verify_rate * 100.0
+        ));
+        let pass = stream_pass(stream, procs, &logs, &out_dir, &names, n).await?;
+        let found = pass
+            .challenges
+            .iter()
+            .find(|c| c.orchestrator == cheater)
+            .cloned();
+        let cheater_stats = pass.orchestrator(cheater);
+        let faults_on_cheater = cheater_stats.faults;
+        passes.push(pass);
+        if let Some(c) = found {
+            challenge = Some(c);
+            break;
+        }
+        if faults_on_cheater > 0 {
             return fail(
-                "stream",
-                "the broadcaster ended without a summary; see logs/broadcaster.log",
+                "challenge",
+                "the broadcaster caught the cheater but did not open a challenge; see logs/broadcaster.log",
             );
         }
-    };
-    if summary.get("complete").and_then(|c| c.as_bool()) != Some(true) {
-        let why = summary
-            .get("stopped")
-            .and_then(|c| c.as_str())
-            .unwrap_or("unknown");
-        return fail(
-            "stream",
-            format!("the broadcaster stopped early: {why}; see logs/broadcaster.log"),
-        );
+        let why = if cheater_stats.segments > 0 {
+            format!(
+                "it did {} segment(s), none drawn for the full check",
+                cheater_stats.segments
+            )
+        } else {
+            format!(
+                "it did no segment ({} failed attempt(s))",
+                cheater_stats.failures
+            )
+        };
+        progress(&format!(
+            "[demo] pass {n}: the cheater was not caught ({why}); the broadcaster streams the clip again"
+        ));
     }
-
-    // --- the challenge
-    let records = read_records(&out_dir.join("receipts.jsonl"));
-    let fault = records.iter().find_map(|r| match &r.state {
-        ReceiptState::ChallengePending { reasons } => Some((r.clone(), reasons.clone())),
-        _ => None,
-    });
-    let mut challenge = None;
-    if let Some((record, reasons)) = fault {
-        challenge = Some(run_challenge(opts, &d, &bkey, &out_dir, &record, reasons, &names).await?);
-    } else {
-        progress("[demo] no fault was caught (raise --verify-rate): nothing to challenge");
+    let Some(last) = passes.last() else {
+        return fail("stream", "no stream ran");
+    };
+    let out_dir = last.out_dir.clone();
+    let summary = last.summary.clone();
+    let last_url = last.url.clone();
+    if let Some(c) = &mut challenge {
+        c.challenger = bkey.address();
+    }
+    if challenge.is_none() {
+        return fail(
+            "challenge",
+            format!("the cheater was not caught in {MAX_PASSES} streams"),
+        );
     }
 
     // --- redemptions
@@ -936,17 +1064,13 @@ async fn demo(opts: &Options, procs: &mut Procs, started: Instant) -> Result<Rep
     // --- the report
     let bm = BondingManager::new(d.bonding_manager, &gov);
     let mut reports = Vec::new();
-    let per = summary.get("orchestrators").cloned().unwrap_or_default();
     for (o, _) in &orchs {
         let a = o.key.address();
-        let s = per
-            .get(a.to_string())
-            .or_else(|| per.get(a.to_string().to_lowercase()));
-        let num = |k: &str| {
-            s.and_then(|s| s.get(k))
-                .and_then(|v| v.as_u64())
-                .unwrap_or(0)
-        };
+        // Every pass paid this orchestrator: its segments and tickets add up.
+        let (segments, tickets) = passes.iter().fold((0, 0), |(s, t), p| {
+            let o = p.orchestrator(a);
+            (s + o.segments, t + o.tickets)
+        });
         let balance = gov.get_balance(a).await.step("balance")?;
         let (n, paid) = redeemed.get(&a).copied().unwrap_or((0, U256::ZERO));
         let stake_after = bm
@@ -961,8 +1085,8 @@ async fn demo(opts: &Options, procs: &mut Procs, started: Instant) -> Result<Rep
             uri: o.url(),
             pool: o.pool.into(),
             dishonest: o.dishonest,
-            segments: num("segments"),
-            tickets_sent: num("tickets"),
+            segments,
+            tickets_sent: tickets,
             tickets_won: won.get(&a).copied().unwrap_or(0),
             tickets_redeemed: n,
             paid_wei: paid,
@@ -984,17 +1108,193 @@ async fn demo(opts: &Options, procs: &mut Procs, started: Instant) -> Result<Rep
         sampled: u("sampled"),
         faults: u("faults"),
         failovers: u("failovers"),
-        tickets_sent: u("tickets"),
+        tickets_sent: passes.iter().map(|p| p.orchestrators_tickets()).sum(),
         tickets_won: total_won,
         tickets_redeemed: reports.iter().map(|r| r.tickets_redeemed).sum(),
         orchestrators: reports,
         challenge,
         master_playlist: hls_dir.join("index.m3u8"),
         hls_dir,
-        url,
+        url: last_url,
+        passes: passes.len() as u32,
         committee_size: members.len(),
         total_secs: started.elapsed().as_secs_f64(),
     })
+}
+
+/// Streams before the demo gives up on catching the cheater (see [`run`]).
+pub const MAX_PASSES: u32 = 3;
+
+/// One stream of the clip by the broadcaster process.
+struct Pass {
+    out_dir: PathBuf,
+    url: Option<String>,
+    summary: serde_json::Value,
+    challenges: Vec<ChallengeReport>,
+}
+
+/// An orchestrator's share of a pass, from the broadcaster's summary.
+#[derive(Debug, Clone, Copy, Default)]
+struct PassStats {
+    segments: u64,
+    tickets: u64,
+    failures: u64,
+    faults: u64,
+}
+
+impl Pass {
+    fn orchestrator(&self, a: Address) -> PassStats {
+        let per = self.summary.get("orchestrators");
+        let s = per.and_then(|p| {
+            p.get(a.to_string())
+                .or_else(|| p.get(a.to_string().to_lowercase()))
+        });
+        let num = |k: &str| {
+            s.and_then(|s| s.get(k))
+                .and_then(|v| v.as_u64())
+                .unwrap_or(0)
+        };
+        PassStats {
+            segments: num("segments"),
+            tickets: num("tickets"),
+            failures: num("failures"),
+            faults: num("faults"),
+        }
+    }
+
+    fn orchestrators_tickets(&self) -> u64 {
+        self.summary
+            .get("tickets")
+            .and_then(|v| v.as_u64())
+            .unwrap_or(0)
+    }
+}
+
+/// Runs one broadcaster stream process to its end (its challenges settled), showing its progress.
+async fn stream_pass(
+    mut stream: Command,
+    procs: &mut Procs,
+    logs: &Path,
+    out_dir: &Path,
+    names: &BTreeMap<Address, &str>,
+    n: u32,
+) -> Result<Pass> {
+    let log = if n == 1 {
+        logs.join("broadcaster.log")
+    } else {
+        logs.join(format!("broadcaster-pass{n}.log"))
+    };
+    let blog = std::fs::File::create(&log).step("log file")?;
+    stream
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(blog)
+        .kill_on_drop(true);
+    let mut child = stream.spawn().step("starting the broadcaster")?;
+    let stdout = child.stdout.take();
+    procs.push("broadcaster", child);
+    let (url, summary) = follow_stream(stdout, &out_dir.join("receipts.jsonl"), names).await?;
+    // The broadcaster exits after its summary.
+    if let Some((_, mut c)) = procs.children.pop() {
+        let _ = tokio::time::timeout(Duration::from_secs(10), c.wait()).await;
+    }
+    let Some(summary) = summary else {
+        return fail(
+            "stream",
+            format!(
+                "the broadcaster ended without a summary; see {}",
+                log.display()
+            ),
+        );
+    };
+    if summary.get("complete").and_then(|c| c.as_bool()) != Some(true) {
+        let why = summary
+            .get("stopped")
+            .and_then(|c| c.as_str())
+            .unwrap_or("unknown");
+        return fail(
+            "stream",
+            format!(
+                "the broadcaster stopped early: {why}; see {}",
+                log.display()
+            ),
+        );
+    }
+    let challenges = summary
+        .get("challengeOutcomes")
+        .and_then(|c| c.as_array())
+        .map(|a| a.iter().filter_map(challenge_report).collect())
+        .unwrap_or_default();
+    Ok(Pass {
+        out_dir: out_dir.to_owned(),
+        url,
+        summary,
+        challenges,
+    })
+}
+
+/// A challenge from the broadcaster's summary (`challengeOutcomes`).
+fn challenge_report(v: &serde_json::Value) -> Option<ChallengeReport> {
+    let u256 = |v: Option<&serde_json::Value>| {
+        v.and_then(|x| x.as_str())
+            .and_then(|x| x.parse::<U256>().ok())
+            .unwrap_or_default()
+    };
+    let outcome: Option<Outcome> = v
+        .get("outcome")
+        .and_then(|o| serde_json::from_value(o.clone()).ok());
+    let reasons: Vec<String> = v
+        .get("reasons")
+        .and_then(|r| serde_json::from_value(r.clone()).ok())
+        .unwrap_or_default();
+    let sampled = v.get("sampled").and_then(|s| s.as_bool()).unwrap_or(false);
+    Some(ChallengeReport {
+        challenge_id: u256(v.get("challengeId")),
+        challenger: Address::ZERO,
+        orchestrator: v.get("orchestrator")?.as_str()?.parse().ok()?,
+        seq_no: v.get("seqNo").and_then(|s| s.as_u64()).unwrap_or(0),
+        caught_by: caught_by(sampled, &reasons).into(),
+        reasons,
+        status: outcome.as_ref().map_or(Status::Pending, |o| o.status),
+        slashed: outcome.as_ref().map_or(U256::ZERO, |o| o.slashed),
+        finder_fee: outcome.as_ref().map_or(U256::ZERO, |o| o.finder_fee),
+        bond: u256(v.get("bond")),
+        bond_refunded: outcome.as_ref().map_or(U256::ZERO, |o| o.bond_refunded),
+        collected: u256(v.get("collectedWei")),
+        error: v.get("error").and_then(|e| e.as_str()).map(str::to_owned),
+        secs: v.get("secs").and_then(|s| s.as_f64()).unwrap_or(0.0),
+    })
+}
+
+/// Which of the broadcaster's checks a fault's reasons come from: the probe-level checks every
+/// segment gets, or the full check (decode, exact pixels, comparison with the source) that only
+/// sampled segments get.
+pub fn caught_by(sampled: bool, reasons: &[String]) -> &'static str {
+    // Phrases of the receipt and probe checks (streamflow-node's broadcaster::checks and the
+    // transcoder's probe stage).
+    const CHEAP: [&str; 15] = [
+        "receipt",
+        "renditions returned",
+        "differs from what",
+        "is not profile",
+        "codec ",
+        "wrong resolution",
+        "claimed resolution",
+        "frame rate",
+        "dropped frames",
+        "duplicated frames",
+        "duration ",
+        "claimed ",
+        "IDR",
+        "unreadable",
+        "must be skipped",
+    ];
+    let cheap = reasons.iter().any(|r| CHEAP.iter().any(|c| r.contains(c)));
+    if sampled && !cheap {
+        "the full check (segment drawn for the sample)"
+    } else {
+        "the cheap checks (every segment)"
+    }
 }
 
 fn read_records(path: &Path) -> Vec<ReceiptRecord> {
@@ -1034,11 +1334,15 @@ async fn follow_stream(
                     pixels as f64 / 1e6,
                     if r.sampled { "  (checked in full)" } else { "" }
                 )),
-                ReceiptState::ChallengePending { reasons }
-                | ReceiptState::Challenged { reasons, .. } => progress(&format!(
-                    "  segment {:>3}  FAULT  {who}  {}  -> receipt kept for a challenge, segment sent elsewhere",
+                ReceiptState::ChallengePending { reasons } => progress(&format!(
+                    "  segment {:>3}  FAULT  {who}  caught by {}: {}  -> receipt kept, segment sent elsewhere",
                     r.seq_no,
+                    caught_by(r.sampled, reasons),
                     reasons.join("; ")
+                )),
+                ReceiptState::Challenged { challenge_id, .. } => progress(&format!(
+                    "  segment {:>3}  CHALLENGED  the broadcaster opened challenge #{challenge_id} against {who} on the FaultVerifier, serves the evidence and waits for the committee's verdict",
+                    r.seq_no,
                 )),
             }
         }
@@ -1069,91 +1373,6 @@ async fn follow_stream(
             _ = tick.tick() => show(&mut shown),
         }
     }
-}
-
-async fn run_challenge(
-    opts: &Options,
-    d: &Deployment,
-    bkey: &PrivateKeySigner,
-    out_dir: &Path,
-    record: &ReceiptRecord,
-    reasons: Vec<String>,
-    names: &BTreeMap<Address, &str>,
-) -> Result<ChallengeReport> {
-    let who = names.get(&record.orchestrator).copied().unwrap_or("?");
-    progress(&format!(
-        "[demo] challenging {who} for segment {} on the FaultVerifier",
-        record.seq_no
-    ));
-    // The broadcaster kept the source and renditions by hash; the committee also needs each
-    // profile's JSON.
-    let store = EvidenceStore::open(out_dir.join("evidence")).step("evidence store")?;
-    for r in &record.renditions {
-        if let Ok(p) = streamflow_transcoder::Profile::preset(&r.name) {
-            store
-                .put(&evidence::profile_json(&p))
-                .step("evidence store")?;
-        }
-    }
-    let missing = store.missing_for(&record.receipt.receipt);
-    if !missing.is_empty() {
-        return fail("challenge", format!("evidence missing: {missing:?}"));
-    }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .step("evidence server")?;
-    let base = format!("http://{}", listener.local_addr().step("evidence server")?);
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(evidence::serve(store, listener, async {
-        let _ = stop_rx.await;
-    }));
-    let challenger = Challenger::connect(&opts.rpc_url, d, bkey.clone()).step("challenger")?;
-    let t0 = Instant::now();
-    let opened = challenger
-        .open_challenge(
-            &record.receipt,
-            &evidence::evidence_bytes(&base).step("evidence")?,
-        )
-        .await
-        .step("openChallenge")?;
-    progress(&format!(
-        "[demo] challenge #{} opened (bond {} ETH, evidence at {base}); the committee is judging",
-        opened.challenge_id,
-        format_ether(opened.bond)
-    ));
-    let outcome = challenger
-        .follow(
-            opened.challenge_id,
-            &FollowOptions {
-                poll: Duration::from_millis(1000),
-                timeout: Duration::from_secs(300),
-                resolve: true,
-            },
-        )
-        .await
-        .step("following the challenge")?;
-    let collected = challenger.collect().await.step("collecting the bond")?;
-    let _ = stop_tx.send(());
-    let _ = server.await;
-    progress(&format!(
-        "[demo] verdict: {:?}: {} LPT slashed, {} LPT to the challenger, {} ETH of bond collected",
-        outcome.status,
-        format_ether(outcome.slashed),
-        format_ether(outcome.finder_fee),
-        format_ether(collected.amount)
-    ));
-    Ok(ChallengeReport {
-        challenge_id: opened.challenge_id,
-        orchestrator: record.orchestrator,
-        seq_no: record.seq_no,
-        reasons,
-        status: outcome.status,
-        slashed: outcome.slashed,
-        finder_fee: outcome.finder_fee,
-        bond: opened.bond,
-        bond_refunded: outcome.bond_refunded,
-        secs: t0.elapsed().as_secs_f64(),
-    })
 }
 
 /// Redeemed tickets per recipient since `from`: count and face value.
