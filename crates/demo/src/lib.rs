@@ -718,7 +718,7 @@ async fn demo(opts: &Options, procs: &mut Procs, started: Instant) -> Result<Rep
         ),
         (
             "orch-c",
-            "a remote worker, TRUSTED, that tampers",
+            "a remote worker, TRUSTED, that blurs a rendition",
             true,
             "900",
         ),
