@@ -117,8 +117,7 @@ pub struct StreamArgs {
     #[arg(long)]
     pub segment_timeout_ms: Option<u64>,
     /// Open a challenge on the FaultVerifier for every fault found, serving the evidence to the
-    /// committee at this address (e.g. `0.0.0.0:8936`) while streaming; after the input ends, wait
-    /// for each challenge's verdict (evidence still served) and collect the bond.
+    /// committee at this address (e.g. `0.0.0.0:8936`) while streaming.
     #[arg(long, value_name = "ADDR")]
     pub challenge: Option<std::net::SocketAddr>,
 }

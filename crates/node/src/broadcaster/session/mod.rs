@@ -21,7 +21,6 @@
 //! - `outcome`: an answer checked, then accepted into the output or kept as a fault (and challenged).
 //! - `roster`: the quoted orchestrators, their ranking and history.
 //! - `top_up`: `LowPMBalance` handling.
-//! - `settle`: the challenges opened, followed to their verdict after the input, bonds collected.
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -40,14 +39,12 @@ mod outcome;
 mod roster;
 mod run;
 mod segment;
-mod settle;
 mod summary;
 mod top_up;
 
 pub use options::{StreamError, StreamOptions};
 pub use run::{OnServing, stream};
 pub use segment::expected_pixels;
-pub use settle::ChallengeSummary;
 pub use summary::{OrchestratorSummary, SegmentTiming, Summary};
 
 /// A running stream's state.

@@ -54,8 +54,7 @@ pub struct StreamOptions {
     /// Stop after this many segments (tests, benchmarks).
     pub max_segments: Option<u64>,
     /// Open a challenge on the FaultVerifier for every fault found, serving the evidence (for
-    /// committee members) on this address while streaming, then following each challenge to its
-    /// verdict (evidence still served) and collecting the bond; `None` only keeps the receipts.
+    /// committee members) on this address while streaming; `None` only keeps the receipts.
     pub challenge_http: Option<SocketAddr>,
 }
 

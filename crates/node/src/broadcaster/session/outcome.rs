@@ -171,18 +171,6 @@ impl Session {
             Ok(o) => {
                 tracing::info!(target: "broadcaster", seq, challenge = %o.challenge_id, bond = %o.bond, "challenge opened");
                 self.summary.challenges += 1;
-                self.summary
-                    .challenge_outcomes
-                    .push(super::settle::ChallengeSummary {
-                        challenge_id: o.challenge_id,
-                        orchestrator: self.orchs[i].quoted.candidate.address,
-                        seq_no: seq,
-                        sampled,
-                        reasons: reasons.clone(),
-                        bond: o.bond,
-                        opened_at: Some(std::time::Instant::now()),
-                        ..Default::default()
-                    });
                 let state = ReceiptState::Challenged {
                     reasons,
                     challenge_id: o.challenge_id.to_string(),

@@ -185,8 +185,6 @@ pub async fn stream(
     if let Some(s) = server {
         let _ = s.await;
     }
-    // The committee fetches the evidence while it judges: served until the verdicts.
-    session.settle(user_stop.clone()).await;
     let _ = evidence_stop_tx.send(());
     if let Some(s) = evidence_server {
         let _ = s.await;

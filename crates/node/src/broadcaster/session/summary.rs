@@ -96,8 +96,6 @@ pub struct Summary {
     pub faults: u64,
     /// Challenges opened on those faults.
     pub challenges: u64,
-    /// Each challenge opened, and how it ended (followed after the input ended).
-    pub challenge_outcomes: Vec<super::settle::ChallengeSummary>,
     /// Per orchestrator.
     pub orchestrators: BTreeMap<Address, OrchestratorSummary>,
     /// The master playlist.
