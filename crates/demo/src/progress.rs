@@ -7,7 +7,7 @@ use alloy::primitives::Address;
 use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use streamflow_node::broadcaster::store::{ReceiptRecord, ReceiptState};
 use tokio::io::AsyncBufReadExt;
 
@@ -27,19 +27,30 @@ pub(crate) fn read_records(path: &Path) -> Vec<ReceiptRecord> {
         .collect()
 }
 
+/// What [`follow_stream`] saw.
+pub(crate) struct Followed {
+    /// The HLS URL the broadcaster announced.
+    pub(crate) url: Option<String>,
+    /// Its summary, if it printed one.
+    pub(crate) summary: Option<serde_json::Value>,
+    /// When its first challenge was seen opened.
+    pub(crate) challenged_at: Option<Instant>,
+}
+
 /// Prints a line per segment answer the broadcaster keeps, until it prints its summary.
 pub(crate) async fn follow_stream(
     stdout: Option<tokio::process::ChildStdout>,
     receipts: &Path,
     names: &BTreeMap<Address, &str>,
-) -> Result<(Option<String>, Option<serde_json::Value>)> {
+) -> Result<Followed> {
     let Some(stdout) = stdout else {
         return fail("stream", "no stdout");
     };
     let mut lines = tokio::io::BufReader::new(stdout).lines();
     let mut url = None;
     let mut shown = 0usize;
-    let show = |shown: &mut usize| {
+    let mut challenged_at = None;
+    let show = |shown: &mut usize, challenged_at: &mut Option<Instant>| {
         let records = read_records(receipts);
         for r in records.iter().skip(*shown) {
             let who = names.get(&r.orchestrator).copied().unwrap_or("?");
@@ -59,10 +70,13 @@ pub(crate) async fn follow_stream(
                     caught_by(r.sampled, reasons),
                     reasons.join("; ")
                 )),
-                ReceiptState::Challenged { challenge_id, .. } => progress(&format!(
-                    "  segment {:>3}  CHALLENGED  the broadcaster opened challenge #{challenge_id} against {who} on the FaultVerifier, serves the evidence and waits for the committee's verdict",
-                    r.seq_no,
-                )),
+                ReceiptState::Challenged { challenge_id, .. } => {
+                    challenged_at.get_or_insert_with(Instant::now);
+                    progress(&format!(
+                        "  segment {:>3}  CHALLENGED  the broadcaster opened challenge #{challenge_id} against {who} on the FaultVerifier, serves the evidence and waits for the committee's verdict",
+                        r.seq_no,
+                    ))
+                }
             }
         }
         *shown = records.len().max(*shown);
@@ -73,7 +87,7 @@ pub(crate) async fn follow_stream(
             line = lines.next_line() => {
                 let line = match line {
                     Ok(Some(l)) => l,
-                    Ok(None) | Err(_) => { show(&mut shown); return Ok((url, None)); }
+                    Ok(None) | Err(_) => { show(&mut shown, &mut challenged_at); return Ok(Followed { url, summary: None, challenged_at }); }
                 };
                 let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) else { continue };
                 match v.get("event").and_then(|e| e.as_str()) {
@@ -83,13 +97,13 @@ pub(crate) async fn follow_stream(
                         url = Some(u);
                     }
                     Some("summary") => {
-                        show(&mut shown);
-                        return Ok((url, v.get("summary").cloned()));
+                        show(&mut shown, &mut challenged_at);
+                        return Ok(Followed { url, summary: v.get("summary").cloned(), challenged_at });
                     }
                     _ => {}
                 }
             }
-            _ = tick.tick() => show(&mut shown),
+            _ = tick.tick() => show(&mut shown, &mut challenged_at),
         }
     }
 }

@@ -68,7 +68,8 @@ pub struct ChallengeReport {
     pub collected: U256,
     /// Why it was not followed to a verdict, if it was not.
     pub error: Option<String>,
-    /// Seconds from opening to settlement.
+    /// Seconds from the challenge seen opened to the broadcaster's summary (it prints it once its
+    /// challenges are settled and collected).
     pub secs: f64,
 }
 

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
+use streamflow_node::broadcaster::store::{ReceiptRecord, ReceiptState};
 use streamflow_node::challenge::{Outcome, Status};
 use tokio::process::Command;
 
@@ -80,7 +81,12 @@ pub(crate) async fn stream_pass(
     let mut child = stream.spawn().step("starting the broadcaster")?;
     let stdout = child.stdout.take();
     procs.push("broadcaster", child);
-    let (url, summary) = follow_stream(stdout, &out_dir.join("receipts.jsonl"), names).await?;
+    let followed = follow_stream(stdout, &out_dir.join("receipts.jsonl"), names).await?;
+    // The broadcaster prints its summary once its challenges are settled.
+    let secs = followed
+        .challenged_at
+        .map_or(0.0, |t| t.elapsed().as_secs_f64());
+    let (url, summary) = (followed.url, followed.summary);
     // The broadcaster exits after its summary.
     if let Some((_, mut c)) = procs.children.pop() {
         let _ = tokio::time::timeout(Duration::from_secs(10), c.wait()).await;
@@ -107,10 +113,20 @@ pub(crate) async fn stream_pass(
             ),
         );
     }
+    let records = read_records(&out_dir.join("receipts.jsonl"));
+    let collected = summary
+        .get("challengeCollectedWei")
+        .and_then(|x| x.as_str())
+        .and_then(|x| x.parse::<U256>().ok())
+        .unwrap_or_default();
     let challenges = summary
         .get("challengeOutcomes")
         .and_then(|c| c.as_array())
-        .map(|a| a.iter().filter_map(challenge_report).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|c| challenge_report(c, &records, collected, secs))
+                .collect()
+        })
         .unwrap_or_default();
     Ok(Pass {
         out_dir: out_dir.to_owned(),
@@ -120,8 +136,15 @@ pub(crate) async fn stream_pass(
     })
 }
 
-/// A challenge from the broadcaster's summary (`challengeOutcomes`).
-pub(crate) fn challenge_report(v: &serde_json::Value) -> Option<ChallengeReport> {
+/// A challenge from the broadcaster's summary (`challengeOutcomes`), with the reasons and the
+/// sample draw of its receipt record; `collected` is what the broadcaster withdrew after all of the
+/// stream's challenges.
+pub(crate) fn challenge_report(
+    v: &serde_json::Value,
+    records: &[ReceiptRecord],
+    collected: U256,
+    secs: f64,
+) -> Option<ChallengeReport> {
     let u256 = |v: Option<&serde_json::Value>| {
         v.and_then(|x| x.as_str())
             .and_then(|x| x.parse::<U256>().ok())
@@ -130,13 +153,21 @@ pub(crate) fn challenge_report(v: &serde_json::Value) -> Option<ChallengeReport>
     let outcome: Option<Outcome> = v
         .get("outcome")
         .and_then(|o| serde_json::from_value(o.clone()).ok());
-    let reasons: Vec<String> = v
-        .get("reasons")
-        .and_then(|r| serde_json::from_value(r.clone()).ok())
+    let challenge_id = u256(v.get("challengeId"));
+    let (reasons, sampled) = records
+        .iter()
+        .find_map(|r| match &r.state {
+            ReceiptState::Challenged {
+                reasons,
+                challenge_id: id,
+            } if id.parse::<U256>().ok() == Some(challenge_id) => {
+                Some((reasons.clone(), r.sampled))
+            }
+            _ => None,
+        })
         .unwrap_or_default();
-    let sampled = v.get("sampled").and_then(|s| s.as_bool()).unwrap_or(false);
     Some(ChallengeReport {
-        challenge_id: u256(v.get("challengeId")),
+        challenge_id,
         challenger: Address::ZERO,
         orchestrator: v.get("orchestrator")?.as_str()?.parse().ok()?,
         seq_no: v.get("seqNo").and_then(|s| s.as_u64()).unwrap_or(0),
@@ -147,8 +178,8 @@ pub(crate) fn challenge_report(v: &serde_json::Value) -> Option<ChallengeReport>
         finder_fee: outcome.as_ref().map_or(U256::ZERO, |o| o.finder_fee),
         bond: u256(v.get("bond")),
         bond_refunded: outcome.as_ref().map_or(U256::ZERO, |o| o.bond_refunded),
-        collected: u256(v.get("collectedWei")),
+        collected,
         error: v.get("error").and_then(|e| e.as_str()).map(str::to_owned),
-        secs: v.get("secs").and_then(|s| s.as_f64()).unwrap_or(0.0),
+        secs,
     })
 }

@@ -27,6 +27,17 @@ pub(super) struct AttemptInput {
     pub(super) service_id: B256,
     pub(super) region: Option<B256>,
     pub(super) quote_timeout: Duration,
+    /// The payment sent: kept outside the task, so that an attempt abandoned in flight (another
+    /// orchestrator answered first) is still accounted for.
+    pub(super) sent: Arc<Mutex<Sent>>,
+}
+
+/// Tickets an attempt sent and the orchestrator did not refuse at intake (those of a request
+/// still in flight count).
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Sent {
+    pub(super) tickets: u64,
+    pub(super) ev: U256,
 }
 
 /// A well-formed answer, its renditions fetched and stored.
@@ -49,8 +60,6 @@ pub(super) struct AttemptOutput {
     pub(super) index: usize,
     pub(super) orch: Orch,
     pub(super) outcome: Result<Answer, AttemptError>,
-    pub(super) tickets: u64,
-    pub(super) ev: U256,
 }
 
 async fn current_block(provider: &alloy::providers::DynProvider) -> Option<u64> {
@@ -82,7 +91,6 @@ async fn requote(i: &mut AttemptInput) -> Result<(), AttemptError> {
 /// Sends one segment to one orchestrator, acting on the errors it answers, and fetches the
 /// renditions of a successful answer.
 pub(super) async fn attempt(mut i: AttemptInput) -> AttemptOutput {
-    let (mut tickets, mut ev_sent) = (0u64, U256::ZERO);
     let mut quote_ms = 0.0;
     let mut retries = 0u32;
     let mut skipped = false;
@@ -120,6 +128,12 @@ pub(super) async fn attempt(mut i: AttemptInput) -> AttemptOutput {
             Err(e) => break Err(AttemptError::Failed(format!("payment: {e}"))),
         };
         let pay_ms = t.elapsed().as_secs_f64() * 1e3;
+        let paid = ev.saturating_mul(U256::from(count));
+        {
+            let mut s = i.sent.lock().unwrap_or_else(|p| p.into_inner());
+            s.tickets += count;
+            s.ev = s.ev.saturating_add(paid);
+        }
         let t = Instant::now();
         let sent = tokio::time::timeout(
             i.timeout,
@@ -132,9 +146,10 @@ pub(super) async fn attempt(mut i: AttemptInput) -> AttemptOutput {
         let request_ms = t.elapsed().as_secs_f64() * 1e3;
         // Tickets an orchestrator refused at intake were never taken: count only the others.
         let refused = matches!(&sent, Ok(Err(e)) if e.kind().is_some_and(tickets_refused));
-        if !refused {
-            tickets += count;
-            ev_sent = ev_sent.saturating_add(ev.saturating_mul(U256::from(count)));
+        if refused {
+            let mut s = i.sent.lock().unwrap_or_else(|p| p.into_inner());
+            s.tickets -= count;
+            s.ev = s.ev.saturating_sub(paid);
         }
         match sent {
             Err(_) => {
@@ -191,8 +206,6 @@ pub(super) async fn attempt(mut i: AttemptInput) -> AttemptOutput {
         index: i.index,
         orch: i.orch,
         outcome,
-        tickets,
-        ev: ev_sent,
     }
 }
 

@@ -4,9 +4,10 @@
 //! Per segment: the source is stored and probed; the `redundancy` best orchestrators not yet tried
 //! for it get it at once, and the first answer that passes the checks wins (the others are
 //! dropped). An orchestrator that errs, times out or fails a check is marked (it falls behind in the
-//! ranking, so the next segment goes elsewhere) and the segment is sent to the next ones, until
-//! `max_attempts` orchestrators have been tried: no segment is left out of the output while any
-//! orchestrator can do it.
+//! ranking, so the next segment goes elsewhere) and the segment is sent to the next ones. When every
+//! known orchestrator has failed the segment (a single orchestrator whose connection closed, say),
+//! all are quoted again and retried, after a pause growing from 0.2 s to 2 s, until `max_attempts`
+//! attempts have failed: no segment is left out of the output while any orchestrator can do it.
 //!
 //! Errors an orchestrator answers are acted on: `InsufficientPayment` — send more tickets (the
 //! payment is doubled, up to 64× the estimate; unspent value stays as credit there);
@@ -45,7 +46,7 @@ mod top_up;
 pub use options::{StreamError, StreamOptions};
 pub use run::{OnServing, stream};
 pub use segment::expected_pixels;
-pub use summary::{OrchestratorSummary, SegmentTiming, Summary};
+pub use summary::{ChallengeSummary, OrchestratorSummary, SegmentTiming, Summary};
 
 /// A running stream's state.
 struct Session {
@@ -63,6 +64,8 @@ struct Session {
     topped_up_at: Option<Instant>,
     /// The challenger and the evidence server's URL, when faults are challenged.
     challenger: Option<(crate::challenge::Challenger, String)>,
+    /// The challenges opened, followed after the last segment.
+    opened: Vec<ChallengeSummary>,
 }
 
 /// A quoted orchestrator and what this session knows of it.

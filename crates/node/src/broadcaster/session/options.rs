@@ -43,7 +43,7 @@ pub struct StreamOptions {
     pub quote_timeout: Duration,
     /// Segment timeout.
     pub segment_timeout: Duration,
-    /// Orchestrators tried per segment before the stream stops.
+    /// Failed attempts (and distinct orchestrators) per segment before the stream stops.
     pub max_attempts: u32,
     /// Fraction of segments fully checked.
     pub verify_rate: f64,
@@ -56,6 +56,10 @@ pub struct StreamOptions {
     /// Open a challenge on the FaultVerifier for every fault found, serving the evidence (for
     /// committee members) on this address while streaming; `None` only keeps the receipts.
     pub challenge_http: Option<SocketAddr>,
+    /// After the last segment, how long to follow the challenges opened (the evidence server stays
+    /// up meanwhile) before leaving them open on chain; each one settled is resolved if due, and
+    /// the bond it credited back is withdrawn.
+    pub challenge_follow: Duration,
 }
 
 /// Why a stream could not run at all.

@@ -6,11 +6,14 @@ use streamflow_transcoder::Verdict;
 use streamflow_transcoder::probe::ProbeInfo;
 use streamflow_transcoder::verify::Claim;
 
-use super::Session;
+use std::time::{Duration, Instant};
+
 use super::attempt::Answer;
+use super::{ChallengeSummary, Session};
 use crate::broadcaster::checks::{self, Expectation, RenditionFile};
 use crate::broadcaster::hls::Variant;
 use crate::broadcaster::store::{KeptRendition, ReceiptRecord, ReceiptState};
+use crate::challenge::FollowOptions;
 
 impl Session {
     pub(super) async fn check(
@@ -171,6 +174,14 @@ impl Session {
             Ok(o) => {
                 tracing::info!(target: "broadcaster", seq, challenge = %o.challenge_id, bond = %o.bond, "challenge opened");
                 self.summary.challenges += 1;
+                self.opened.push(ChallengeSummary {
+                    seq_no: seq,
+                    orchestrator: self.orchs[i].quoted.candidate.address,
+                    challenge_id: o.challenge_id,
+                    bond: o.bond,
+                    outcome: None,
+                    error: None,
+                });
                 let state = ReceiptState::Challenged {
                     reasons,
                     challenge_id: o.challenge_id.to_string(),
@@ -202,6 +213,47 @@ impl Session {
             }
             Err(e) => {
                 tracing::warn!(target: "broadcaster", seq, %e, "challenge not opened: the receipt stays challengePending");
+            }
+        }
+    }
+
+    /// Follows every challenge opened to its verdict (resolving it when due), within
+    /// `challenge_follow` in all, then withdraws the bonds credited back. What could not be
+    /// followed stays open on chain, with the reason in its summary.
+    pub(super) async fn follow_challenges(&mut self) {
+        let Some((challenger, _)) = &self.challenger else {
+            return;
+        };
+        if self.opened.is_empty() {
+            return;
+        }
+        let deadline = Instant::now() + self.opts.challenge_follow;
+        for c in &mut self.opened {
+            let opts = FollowOptions {
+                poll: Duration::from_millis(500),
+                timeout: deadline.saturating_duration_since(Instant::now()),
+                resolve: true,
+            };
+            match challenger.follow(c.challenge_id, &opts).await {
+                Ok(o) => {
+                    tracing::info!(target: "broadcaster", challenge = %c.challenge_id, status = ?o.status, slashed = %o.slashed, finder_fee = %o.finder_fee, bond_refunded = %o.bond_refunded, "challenge settled");
+                    c.outcome = Some(o);
+                }
+                Err(e) => {
+                    tracing::warn!(target: "broadcaster", challenge = %c.challenge_id, %e, "challenge not followed to its end");
+                    c.error = Some(e.to_string());
+                }
+            }
+        }
+        match challenger.collect().await {
+            Ok(got) => {
+                if !got.amount.is_zero() {
+                    tracing::info!(target: "broadcaster", amount = %got.amount, tx = ?got.tx, "challenge bonds withdrawn");
+                }
+                self.summary.challenge_collected_wei = got.amount;
+            }
+            Err(e) => {
+                tracing::warn!(target: "broadcaster", %e, "withdrawing the challenge credit");
             }
         }
     }

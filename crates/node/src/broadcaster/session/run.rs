@@ -60,6 +60,7 @@ pub async fn stream(
         opts,
         topped_up_at: None,
         challenger: None,
+        opened: Vec::new(),
     };
 
     // Stop flag: set by the shutdown future; read by the segmenter and the loop.
@@ -181,6 +182,16 @@ pub async fn stream(
         });
     }
     session.hls.finish()?;
+    // The challenges opened are followed while the evidence stays served (committee members
+    // fetch it); a user's shutdown leaves them open on chain, named in receipts.jsonl.
+    if user_stop.load(Ordering::Relaxed) {
+        if !session.opened.is_empty() {
+            tracing::warn!(target: "broadcaster", open = session.opened.len(), "shutdown: challenges left open on chain, not followed");
+        }
+    } else {
+        session.follow_challenges().await;
+    }
+    session.summary.challenge_outcomes = std::mem::take(&mut session.opened);
     let _ = server_stop_tx.send(());
     if let Some(s) = server {
         let _ = s.await;

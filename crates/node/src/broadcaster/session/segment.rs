@@ -1,15 +1,15 @@
 //! One segment through the ranked orchestrators: redundancy, failover, and its timing.
 
 use std::collections::HashSet;
-use std::sync::Arc;
-use std::time::Instant;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use alloy::primitives::Address;
 use streamflow_transcoder::probe::ProbeInfo;
 use streamflow_transcoder::verify::Expected;
 use streamflow_transcoder::{Limits, Profile};
 
-use super::attempt::{AttemptError, AttemptInput, attempt};
+use super::attempt::{AttemptError, AttemptInput, Sent, attempt};
 use super::outcome::seg_meta;
 use super::{Orch, SegmentTiming, Session, Stop};
 use crate::broadcaster::checks;
@@ -28,7 +28,25 @@ pub fn expected_pixels(source: &ProbeInfo, profiles: &[Profile]) -> u64 {
         .sum()
 }
 
+/// The pause before the `round`-th (1-based) new round of quotes for one segment: 200 ms, then
+/// doubling, at most 2 s.
+fn retry_backoff(round: u32) -> Duration {
+    Duration::from_millis(200u64 << round.saturating_sub(1).min(4)).min(Duration::from_secs(2))
+}
+
 impl Session {
+    /// Adds what a round of attempts sent (see [`Sent`]) to the summary.
+    fn count_payments(&mut self, payments: &[(Address, Arc<Mutex<Sent>>)]) {
+        for (address, sent) in payments {
+            let s = *sent.lock().unwrap_or_else(|p| p.into_inner());
+            let entry = self.summary.orchestrators.entry(*address).or_default();
+            entry.tickets += s.tickets;
+            entry.expected_value_wei = entry.expected_value_wei.saturating_add(s.ev);
+            self.summary.tickets += s.tickets;
+            self.summary.expected_value_wei = self.summary.expected_value_wei.saturating_add(s.ev);
+        }
+    }
+
     pub(super) async fn process(&mut self, seg: Segment) -> Result<(), Stop> {
         let arrived = Instant::now();
         let input_hash = self
@@ -67,41 +85,61 @@ impl Session {
         };
         let mut tried: HashSet<Address> = HashSet::new();
         let mut failed_attempts = 0u32;
-        let mut rediscovered = false;
+        // Rounds of fresh quotes for this segment after everyone known had been tried.
+        let mut rediscoveries = 0u32;
         loop {
-            if tried.len() as u32 >= self.opts.max_attempts {
+            if tried.len() as u32 >= self.opts.max_attempts
+                || failed_attempts >= self.opts.max_attempts
+            {
                 return Err(Stop::Exhausted(format!(
-                    "segment {}: {} orchestrators tried, none answered well",
+                    "segment {}: {} attempts on {} orchestrator(s), none answered well",
                     seg.seq,
+                    failed_attempts,
                     tried.len()
                 )));
             }
             let mut picks = self.ranked(&tried);
             if picks.is_empty() {
-                if rediscovered {
+                if rediscoveries >= self.opts.max_attempts {
                     return Err(Stop::Exhausted(format!(
                         "segment {}: no orchestrator left to try",
                         seg.seq
                     )));
                 }
-                rediscovered = true;
-                if let Some(why) = self
+                // Everyone known failed this segment once: give the network a moment (a
+                // connection closed, a restart) before asking again, more each round.
+                if rediscoveries > 0 {
+                    tokio::time::sleep(retry_backoff(rediscoveries)).await;
+                }
+                match self
                     .discover()
                     .await
                     .map_err(|e| Stop::Fatal(e.to_string()))?
                 {
-                    self.low_balance(why).await?;
-                    rediscovered = false;
+                    // Nobody quoted for our balance: top up, wait, or stop (its own bounds).
+                    Some(why) => self.low_balance(why).await?,
+                    None if self.orchs.is_empty() => {
+                        return Err(Stop::Exhausted(format!(
+                            "segment {}: no orchestrator left to try",
+                            seg.seq
+                        )));
+                    }
+                    None => rediscoveries += 1,
                 }
-                // A fresh quote gives everyone a fresh chance for this segment.
+                // A fresh quote gives everyone a fresh chance for this segment (within
+                // `max_attempts` failed attempts in all).
                 tried.retain(|a| !self.orchs.iter().any(|o| o.quoted.candidate.address == *a));
                 continue;
             }
             let room = (self.opts.max_attempts as usize).saturating_sub(tried.len());
             picks.truncate((self.opts.redundancy.max(1) as usize).min(room.max(1)));
             let mut set = tokio::task::JoinSet::new();
+            let mut payments = Vec::with_capacity(picks.len());
             for &i in &picks {
-                tried.insert(self.orchs[i].quoted.candidate.address);
+                let address = self.orchs[i].quoted.candidate.address;
+                tried.insert(address);
+                let sent = Arc::new(Mutex::new(Sent::default()));
+                payments.push((address, sent.clone()));
                 set.spawn(attempt(AttemptInput {
                     index: i,
                     orch: self.orchs[i].clone(),
@@ -115,6 +153,7 @@ impl Session {
                     service_id: self.opts.service_id,
                     region: Some(self.opts.region),
                     quote_timeout: self.opts.quote_timeout,
+                    sent,
                 }));
             }
             let mut low_balance = None;
@@ -134,12 +173,6 @@ impl Session {
                     history,
                     ..out.orch
                 };
-                let entry = self.summary.orchestrators.entry(address).or_default();
-                entry.tickets += out.tickets;
-                entry.expected_value_wei = entry.expected_value_wei.saturating_add(out.ev);
-                self.summary.tickets += out.tickets;
-                self.summary.expected_value_wei =
-                    self.summary.expected_value_wei.saturating_add(out.ev);
                 let answer = match out.outcome {
                     Ok(a) => a,
                     Err(AttemptError::LowBalance(why)) => {
@@ -166,7 +199,10 @@ impl Session {
                     .await
                 {
                     Ok(()) => {
+                        // The other orchestrators' answers are not awaited; what was sent to
+                        // them is counted all the same (they took the tickets).
                         set.abort_all();
+                        self.count_payments(&payments);
                         let check_ms = t.elapsed().as_secs_f64() * 1e3;
                         self.accept(
                             &seg_meta(seg.seq, &probe, input_hash, &source_path),
@@ -213,6 +249,7 @@ impl Session {
                     }
                 }
             }
+            self.count_payments(&payments);
             if let Some(why) = low_balance {
                 self.low_balance(why).await?;
             }
@@ -223,6 +260,12 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_backoff_doubles_up_to_two_seconds() {
+        let ms: Vec<u128> = (1..=6).map(|r| retry_backoff(r).as_millis()).collect();
+        assert_eq!(ms, [200, 400, 800, 1600, 2000, 2000]);
+    }
 
     #[test]
     fn expected_pixels_skip_rungs_above_the_source() {

@@ -96,6 +96,10 @@ pub struct Summary {
     pub faults: u64,
     /// Challenges opened on those faults.
     pub challenges: u64,
+    /// How each challenge opened ended (followed after the last segment).
+    pub challenge_outcomes: Vec<ChallengeSummary>,
+    /// ETH withdrawn from the FaultVerifier after the challenges (bonds credited back), in wei.
+    pub challenge_collected_wei: U256,
     /// Per orchestrator.
     pub orchestrators: BTreeMap<Address, OrchestratorSummary>,
     /// The master playlist.
@@ -106,4 +110,22 @@ pub struct Summary {
     pub url: Option<String>,
     /// Per accepted segment.
     pub timings: Vec<SegmentTiming>,
+}
+
+/// A challenge the stream opened, and how it ended.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChallengeSummary {
+    /// The faulty segment.
+    pub seq_no: u64,
+    /// The orchestrator challenged.
+    pub orchestrator: Address,
+    /// The FaultVerifier's challenge id.
+    pub challenge_id: U256,
+    /// The bond posted (wei).
+    pub bond: U256,
+    /// How it ended; `None` when it was still open when following stopped (see `error`).
+    pub outcome: Option<crate::challenge::Outcome>,
+    /// Why it was not followed to its end.
+    pub error: Option<String>,
 }
