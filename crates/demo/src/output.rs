@@ -86,3 +86,85 @@ pub fn check_output(hls_dir: &Path, segments: u64) -> Result<u64> {
     }
     Ok(checked)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use crate::report::Report;
+
+    fn report(hls_dir: &Path, url: Option<String>) -> Report {
+        Report {
+            segments_in: 0,
+            segments_out: 0,
+            renditions: 0,
+            pixels: 0,
+            media_secs: 0.0,
+            stream_secs: 0.0,
+            sampled: 0,
+            faults: 0,
+            failovers: 0,
+            tickets_sent: 0,
+            tickets_won: 0,
+            tickets_redeemed: 0,
+            orchestrators: Vec::new(),
+            challenge: None,
+            hls_dir: hls_dir.to_owned(),
+            master_playlist: hls_dir.join("index.m3u8"),
+            url,
+            passes: 1,
+            committee_size: 3,
+            total_secs: 0.0,
+        }
+    }
+
+    /// `--keep-running`: after the broadcaster has exited, its output is served at the URL it
+    /// announced while streaming, until the shutdown future resolves.
+    #[tokio::test]
+    async fn the_output_is_served_at_the_streaming_url_until_shutdown() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("index.m3u8"), "#EXTM3U\n240p/index.m3u8\n").unwrap();
+        // The address the broadcaster served at (now free: it exited).
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let announced = format!("http://127.0.0.1:{port}");
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let url = serve_hls(&report(dir.path(), Some(announced.clone())), async {
+            let _ = stop_rx.await;
+        })
+        .await
+        .unwrap();
+        assert_eq!(url, announced);
+        let client = reqwest::Client::new();
+        let body = client
+            .get(format!("{url}/index.m3u8"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(body.contains("240p/index.m3u8"), "{body}");
+        stop_tx.send(()).unwrap();
+        // Stopped: the port refuses connections (within a few seconds).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            if client
+                .get(format!("{url}/index.m3u8"))
+                .send()
+                .await
+                .is_err()
+            {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "still served after shutdown"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+}

@@ -269,3 +269,39 @@ pub fn caught_by(sampled: bool, reasons: &[String]) -> &'static str {
         "the cheap checks (every segment)"
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_check_that_caught_a_fault_is_named_from_its_reasons() {
+        let quality = vec![
+            "240p: luma PSNR 25.78 below 27.06".to_owned(),
+            "240p: keeps 0.00 of the source's detail above half resolution (floor 0.13; made at a lower resolution and upscaled?)".to_owned(),
+        ];
+        assert!(caught_by(true, &quality).contains("full check"));
+        // Not drawn for the sample: whatever failed it was a cheap check.
+        assert!(caught_by(false, &quality).contains("cheap"));
+        let frames = vec![
+            "240p: dropped frames: 39 frames, expected 60".to_owned(),
+            "240p: claimed 6134400 pixels, the file implies 3987360".to_owned(),
+        ];
+        assert!(caught_by(true, &frames).contains("cheap"));
+        assert!(
+            caught_by(true, &["receipt seqNo is not the one asked".to_owned()]).contains("cheap")
+        );
+    }
+
+    #[test]
+    fn amounts_are_printed_without_trailing_zeros() {
+        let e = U256::from(10u64).pow(U256::from(18));
+        assert_eq!(short_units(e * U256::from(100u64)), "100");
+        assert_eq!(short_units(e / U256::from(10u64)), "0.1");
+        assert_eq!(
+            short_units(U256::from(112_102_888_800_000_000u64)),
+            "0.1121028888"
+        );
+        assert_eq!(short_units(U256::ZERO), "0");
+    }
+}
