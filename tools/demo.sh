@@ -10,7 +10,9 @@
 #   7. the main job (streamflow-demo): a committee of three verifiers, three orchestrators
 #      registered with stake (one dishonest), their pools (two with a remote transcoder worker),
 #      their keepers, and a broadcaster streaming a generated 20 s clip paid with tickets; the
-#      cheater caught, challenged and slashed; a summary. Every process it started is stopped.
+#      cheater caught by the broadcaster's sampled full check, challenged by the broadcaster
+#      (--challenge), judged by the committee and slashed; a summary. Every process it started is
+#      stopped (DEMO_ARGS=--keep-running: after Ctrl-C, the HLS output served meanwhile).
 # then say what is still running and what to try next. anvil keeps running afterwards.
 #
 # DEMO_ARGS passes flags to streamflow-demo (e.g. DEMO_ARGS="--keep-running --clip my.mp4").
@@ -143,7 +145,7 @@ show_status() {
 }
 
 paid_stream() {
-  echo "    3 committee members, 3 orchestrators (orch-c's trusted worker tampers), 2 transcoder"
+  echo "    3 committee members, 3 orchestrators (orch-c's trusted worker blurs its renditions), 2 transcoder"
   echo "    workers, 1 broadcaster: each a streamflow-node process (logs in .demo/logs/)."
   # shellcheck disable=SC2086
   run target/debug/streamflow-demo --rpc-url "$RPC" --deployment "$DEPLOYMENT" --work-dir .demo ${DEMO_ARGS:-}

@@ -48,10 +48,12 @@ async fn short_demo_streams_every_segment_and_slashes_the_cheater() {
         .iter()
         .map(|k| PrivateKeySigner::from(k.clone()))
         .collect();
-    // 4 segments of 2 s, every one checked in full so the cheater is caught on its first segment.
+    // 4 segments of 2 s, every one checked in full so the cheater is caught on its first segment
+    // (the demo streams again if a stream did not reach it).
     opts.clip_secs = 8.0;
     opts.verify_rate = 1.0;
     opts.profiles = "240p".into();
+    let broadcaster = opts.keys[4].address();
     let report = streamflow_demo::run(opts, std::future::pending())
         .await
         .expect("the demo runs");
@@ -73,8 +75,14 @@ async fn short_demo_streams_every_segment_and_slashes_the_cheater() {
         .expect("a dishonest orchestrator");
     let c = report.challenge.as_ref().expect("the fault was challenged");
     assert_eq!(c.orchestrator, cheater.address);
+    // The broadcaster's own path: it opened the challenge with its account, followed it and
+    // collected its bond back.
+    assert_eq!(c.challenger, broadcaster, "{c:?}");
     assert_eq!(c.status, Status::Slashed, "{c:?}");
     assert!(c.slashed > U256::ZERO && c.finder_fee > U256::ZERO, "{c:?}");
+    assert!(c.collected >= c.bond && c.bond > U256::ZERO, "{c:?}");
+    // The tamper keeps frames, size and timing: only the full check sees it.
+    assert!(c.caught_by.contains("full check"), "{c:?}");
     // On chain: the Slashed event, and the stake below what was bonded.
     assert_eq!(cheater.slashed_lpt, c.slashed);
     let bonded = U256::from(streamflow_demo::STAKE_LPT) * U256::from(10u64).pow(U256::from(18));

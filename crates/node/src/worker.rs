@@ -27,6 +27,10 @@ pub const ALLOW_MISBEHAVIOUR_ENV: &str = "STREAMFLOW_ALLOW_MISBEHAVIOUR";
 pub enum Misbehave {
     /// Alter the first rendition's bytes after transcoding (the claim is left as it was).
     Tamper,
+    /// Re-encode the first rendition with its picture blurred: same size, frame count, timing and
+    /// bitrate as the honest one (it passes every probe-level check), degraded content that only
+    /// decoding and comparing with the source shows. Needs the `ffmpeg` command.
+    Degrade,
     /// Take segments and never answer them (heartbeats go on).
     Stall,
 }
@@ -328,13 +332,41 @@ async fn do_task(ctx: &Ctx, id: &str, head: TaskHeader, segment: Vec<u8>) -> Opt
         let opts = ctx.config.transcode.clone();
         let out = tokio::task::spawn_blocking(move || transcode_in_tempdir(&job, &opts)).await;
         match out {
-            Ok(Ok((report, mut renditions, ms))) => {
+            Ok(Ok((mut report, mut renditions, ms))) => {
                 tracing::info!(target: "worker", task = task_id, ms, pixels = report.total_pixels(), "segment transcoded");
                 if ctx.config.misbehave == Some(Misbehave::Tamper)
                     && let Some(r) = renditions.first_mut()
                 {
                     tracing::warn!(target: "worker", task = task_id, rendition = %r.report.name, "tampering on purpose (test mode)");
                     tamper(&mut r.data);
+                }
+                if ctx.config.misbehave == Some(Misbehave::Degrade)
+                    && let Some(r) = renditions.first_mut()
+                {
+                    tracing::warn!(target: "worker", task = task_id, rendition = %r.report.name, "degrading on purpose (test mode)");
+                    let (data, bitrate) = (std::mem::take(&mut r.data), r.report.target_bitrate);
+                    let blurred =
+                        tokio::task::spawn_blocking(move || degrade(&data, bitrate)).await;
+                    match blurred {
+                        Ok(Ok(d)) => {
+                            // The accounting names the bytes sent; the rest of it stays true.
+                            if let Some(a) = report
+                                .renditions
+                                .iter_mut()
+                                .find(|a| a.name == r.report.name)
+                            {
+                                a.bytes = d.len() as u64;
+                            }
+                            r.report.bytes = d.len() as u64;
+                            r.data = d;
+                        }
+                        Ok(Err(e)) => {
+                            tracing::error!(target: "worker", task = task_id, error = %e, "degrading failed")
+                        }
+                        Err(e) => {
+                            tracing::error!(target: "worker", task = task_id, error = %e, "degrading task died")
+                        }
+                    }
                 }
                 let mut body = Vec::with_capacity(renditions.iter().map(|r| r.data.len()).sum());
                 for r in &renditions {
@@ -416,6 +448,50 @@ fn tamper(data: &mut [u8]) {
             *b = !*b;
         }
     }
+}
+
+/// Re-encodes a rendition with a strong blur (test mode): the timestamps, frames and audio of
+/// `data` are kept and the video is encoded at `bitrate`, so only its content differs.
+fn degrade(data: &[u8], bitrate: u32) -> Result<Vec<u8>, String> {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let (input, output) = (dir.path().join("in.ts"), dir.path().join("out.ts"));
+    std::fs::write(&input, data).map_err(|e| e.to_string())?;
+    let (input, output) = (input.display().to_string(), output.display().to_string());
+    let bitrate = bitrate.to_string();
+    streamflow_transcoder::testmedia::run_ffmpeg(&[
+        "-copyts",
+        "-i",
+        &input,
+        "-map",
+        "0:v",
+        "-map",
+        "0:a?",
+        "-c:a",
+        "copy",
+        "-vf",
+        "gblur=sigma=6",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-b:v",
+        &bitrate,
+        "-maxrate",
+        &bitrate,
+        "-bufsize",
+        &bitrate,
+        "-fps_mode",
+        "passthrough",
+        "-pix_fmt",
+        "yuv420p",
+        "-muxdelay",
+        "0",
+        "-f",
+        "mpegts",
+        &output,
+    ])
+    .map_err(|e| e.to_string())?;
+    std::fs::read(&output).map_err(|e| e.to_string())
 }
 
 /// The `streamflow-node transcoder` command: flags, config file and environment.

@@ -47,7 +47,7 @@ struct Cli {
     /// Where the broadcaster serves the HLS output while it streams (port 0: any free port).
     #[arg(long, default_value = "127.0.0.1:0")]
     http: SocketAddr,
-    /// Leave every process running after the summary, until Ctrl-C.
+    /// Leave every process running after the summary, and the HLS output served, until Ctrl-C.
     #[arg(long)]
     keep_running: bool,
     /// Log filter for the demo's own logs (the roles log to files under the work folder).
@@ -96,7 +96,10 @@ async fn main() -> anyhow::Result<()> {
     opts.http = cli.http;
     opts.keep_running = cli.keep_running;
     let report = streamflow_demo::run(opts, shutdown_signal()).await?;
-    report.print(&mut std::io::stdout())?;
+    // With --keep-running the summary was printed before the wait for Ctrl-C.
+    if !cli.keep_running {
+        report.print(&mut std::io::stdout())?;
+    }
     println!(
         "  logs         {} (one per process)",
         work_dir.join("logs").display()
