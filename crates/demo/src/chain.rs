@@ -1,79 +1,47 @@
 //! The chain: providers, blocks and rounds, and the events the summary reads.
 
-use crate::{Result, Step, fail};
-use alloy::network::EthereumWallet;
+use crate::{Result, Step};
 use alloy::primitives::{Address, U256};
-use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::providers::{DynProvider, Provider};
 use alloy::rpc::types::Filter;
 use alloy::signers::local::PrivateKeySigner;
 use alloy::sol_types::SolEvent;
 use std::collections::BTreeMap;
-use streamflow_bindings::Deployment;
-use streamflow_bindings::contracts::{BondingManager, RoundsManager, TicketBroker};
+use streamflow_bindings::contracts::{BondingManager, TicketBroker};
+use streamflow_bindings::{Deployment, devnet};
 
 pub(crate) fn provider_as(rpc: &str, key: &PrivateKeySigner) -> Result<DynProvider> {
-    let url = rpc.parse().step("rpc url")?;
-    Ok(ProviderBuilder::new()
-        .wallet(EthereumWallet::from(key.clone()))
-        .connect_http(url)
-        .erased())
+    Ok(devnet::provider_as(rpc.parse().step("rpc url")?, key))
 }
 
 pub(crate) async fn mine(p: &DynProvider, blocks: u64) -> Result<()> {
-    let _: serde_json::Value = p
-        .raw_request("anvil_mine".into(), (format!("0x{blocks:x}"),))
-        .await
-        .step("anvil_mine")?;
-    Ok(())
+    devnet::mine(p, blocks).await.step("anvil_mine")
 }
 
-/// Mines to the start of the next round and initializes it.
+/// Mines into the next round (until views at the latest block see it, so that the
+/// initialization and every quote after it are of the round the new stake is active in) and
+/// initializes it.
 pub(crate) async fn next_round(d: &Deployment, gov: &DynProvider) -> Result<()> {
-    let rounds = RoundsManager::new(d.rounds_manager, gov);
-    let r = rounds
-        .currentRoundAndEnd()
-        .call()
-        .await
-        .step("next round")?;
-    let end = u64::try_from(r.endBlock).step("next round")?;
-    let now = gov.get_block_number().await.step("next round")?;
-    if end > now {
-        mine(gov, end - now).await?;
-    }
-    // Views run at the latest block: mine until it is in the next round, so that the
-    // initialization (and every quote after it) is of the round the new stake is active in.
-    for _ in 0..100 {
-        let round = rounds.currentRound().call().await.step("next round")?;
-        if round > r.round {
-            return initialize_round(d, gov).await;
-        }
-        mine(gov, 1).await?;
-    }
-    fail("next round", "the round did not change")
+    devnet::next_round(gov, d).await.step("next round")?;
+    Ok(())
 }
 
 pub(crate) async fn initialize_round(d: &Deployment, gov: &DynProvider) -> Result<()> {
-    let rounds = RoundsManager::new(d.rounds_manager, gov);
-    if rounds
-        .currentRoundInitialized()
-        .call()
-        .await
-        .step("round")?
-    {
-        return Ok(());
-    }
-    let r = rounds
-        .initializeRound()
-        .send()
-        .await
-        .step("initializeRound")?
-        .get_receipt()
+    devnet::initialize_round(gov, d)
         .await
         .step("initializeRound")?;
-    if !r.status() {
-        return fail("initializeRound", "reverted");
-    }
     Ok(())
+}
+
+pub(crate) async fn transfer_lpt(
+    d: &Deployment,
+    gov: &DynProvider,
+    to: Address,
+    amount: U256,
+) -> Result<()> {
+    devnet::transfer_lpt(gov, d, to, amount)
+        .await
+        .step("LPT transfer")
 }
 
 /// Redeemed tickets per recipient since `from`: count and face value.

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use streamflow_bindings::Deployment;
-use streamflow_bindings::contracts::{BondingManager, LivepeerToken};
+use streamflow_bindings::contracts::BondingManager;
 use tokio::process::Command;
 
 pub(crate) struct Orch {
@@ -188,17 +188,13 @@ pub(crate) async fn demo(opts: &Options, procs: &mut Procs, started: Instant) ->
         );
         let cfg = dir.join(format!("{name}.toml"));
         std::fs::write(&cfg, config).step("orchestrator config")?;
-        let ok = LivepeerToken::new(d.livepeer_token, &gov)
-            .transfer(o.key.address(), U256::from(STAKE_LPT) * U256::from(ETHER))
-            .send()
-            .await
-            .step("LPT transfer")?
-            .get_receipt()
-            .await
-            .step("LPT transfer")?;
-        if !ok.status() {
-            return fail("LPT transfer", "reverted");
-        }
+        transfer_lpt(
+            &d,
+            &gov,
+            o.key.address(),
+            U256::from(STAKE_LPT) * U256::from(ETHER),
+        )
+        .await?;
         let mut reg = node(&["orchestrator", "--config"]);
         reg.arg(&cfg).args([
             "register",

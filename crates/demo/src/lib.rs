@@ -58,7 +58,7 @@ pub const ANVIL_DEV_KEYS: [&str; 10] = [
 pub const SERVICE: &str = "h264-abr";
 /// LPT each orchestrator bonds to itself.
 pub const STAKE_LPT: u64 = 1_000;
-pub(crate) const ETHER: u128 = 1_000_000_000_000_000_000;
+pub(crate) use streamflow_bindings::devnet::ETHER;
 
 /// What went wrong, and in which step.
 #[derive(Debug, thiserror::Error)]
