@@ -13,7 +13,6 @@ use crate::contracts::{BondingManager, LivepeerToken, RoundsManager, TicketBroke
 use crate::{Deployment, DeploymentError};
 use alloy::{
     contract::{CallBuilder, CallDecoder},
-    network::EthereumWallet,
     node_bindings::{Anvil, AnvilInstance},
     primitives::{Address, B256, U256},
     providers::{DynProvider, PendingTransactionError, Provider, ProviderBuilder},
@@ -228,18 +227,9 @@ fn rpc(step: &'static str) -> impl FnOnce(TransportError) -> ChainError {
     move |source| ChainError::Rpc { step, source }
 }
 
-/// A provider on `url` that signs as `key`. It asks the node for each transaction's nonce (alloy's
-/// default caches it, and a send refused in gas estimation still advances that cache, so the next
-/// send would wait behind a nonce gap for ever).
+/// A provider on `url` that signs as `key`: [`crate::signing_provider`], which every role uses.
 pub fn provider_as(url: Url, key: &PrivateKeySigner) -> DynProvider {
-    ProviderBuilder::new()
-        .disable_recommended_fillers()
-        .with_gas_estimation()
-        .with_simple_nonce_management()
-        .fetch_chain_id()
-        .wallet(EthereumWallet::from(key.clone()))
-        .connect_http(url)
-        .erased()
+    crate::signing_provider(url, key)
 }
 
 /// Sends `call`, waits (at most [`RECEIPT_TIMEOUT`]) for its receipt and returns it; a revert is an

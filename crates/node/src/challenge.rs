@@ -20,9 +20,8 @@
 
 use std::time::{Duration, Instant};
 
-use alloy::network::EthereumWallet;
 use alloy::primitives::{Address, B256, Bytes, U256};
-use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::providers::{DynProvider, Provider};
 use alloy::rpc::types::Filter;
 use alloy::signers::local::PrivateKeySigner;
 use alloy::sol_types::SolEvent;
@@ -260,10 +259,7 @@ impl Challenger {
     pub fn connect(rpc_url: &str, deployment: &Deployment, key: PrivateKeySigner) -> Result<Self> {
         let url = rpc_url.parse().map_err(ChallengeError::rpc)?;
         let account = key.address();
-        let provider = ProviderBuilder::new()
-            .wallet(EthereumWallet::from(key))
-            .connect_http(url)
-            .erased();
+        let provider = streamflow_bindings::signing_provider(url, &key);
         Ok(Self::new(provider, account, deployment))
     }
 

@@ -1,9 +1,8 @@
 //! The broadcaster's view of the chain: its funds on the TicketBroker (fund, show, unlock,
 //! withdraw), the registry of orchestrators and their stake, and the round a ticket is created in.
 
-use alloy::network::EthereumWallet;
 use alloy::primitives::{Address, B256, TxHash, U256};
-use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::providers::{DynProvider, Provider};
 use alloy::signers::local::PrivateKeySigner;
 use streamflow_bindings::Deployment;
 use streamflow_bindings::contracts::BondingManager;
@@ -93,10 +92,7 @@ impl Chain {
             .parse()
             .map_err(|_| ChainError::Url(rpc_url.to_owned()))?;
         let sender = signer.address();
-        let provider = ProviderBuilder::new()
-            .wallet(EthereumWallet::from(signer))
-            .connect_http(url)
-            .erased();
+        let provider = streamflow_bindings::signing_provider(url, &signer);
         let node = provider
             .get_chain_id()
             .await

@@ -4,9 +4,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use alloy::network::EthereumWallet;
 use alloy::primitives::Address;
-use alloy::providers::{Provider, ProviderBuilder};
 use clap::{Args as ClapArgs, Subcommand};
 use streamflow_bindings::Deployment;
 
@@ -173,10 +171,7 @@ pub async fn run(
                 .rpc_url
                 .parse()
                 .map_err(|e| VerifierError::Config(format!("rpc_url: {e}")))?;
-            let provider = ProviderBuilder::new()
-                .wallet(EthereumWallet::from(key))
-                .connect_http(url)
-                .erased();
+            let provider = streamflow_bindings::signing_provider(url, &key);
             check_chain(&provider, &d).await?;
             let report = setup_committee(
                 &provider,

@@ -34,9 +34,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use alloy::consensus::Transaction as _;
-use alloy::network::EthereumWallet;
 use alloy::primitives::{Address, B256, Bytes, U256};
-use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::providers::{DynProvider, Provider};
 use alloy::rpc::types::{Filter, Log};
 use alloy::sol_types::{SolCall, SolEvent};
 use streamflow_bindings::Deployment;
@@ -652,10 +651,7 @@ pub async fn run(
         .parse()
         .map_err(|e| VerifierError::Config(format!("rpc_url: {e}")))?;
     let address = key.address();
-    let provider = ProviderBuilder::new()
-        .wallet(EthereumWallet::from(key))
-        .connect_http(url)
-        .erased();
+    let provider = streamflow_bindings::signing_provider(url, &key);
     let chain_id = provider.get_chain_id().await.map_err(chain_err)?;
     if chain_id != deployment.chain_id {
         return Err(VerifierError::Chain(format!(
