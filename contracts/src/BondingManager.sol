@@ -114,12 +114,9 @@ contract BondingManager is BondingManagerCore, IBondingManager {
     }
 
     /// @inheritdoc IBondingManager
-    function rebond(uint256 lockId) external {
-        _notPaused();
-        BondingManagerStorage storage $ = _storage();
-        address to = $.delegators[msg.sender].delegate;
-        if (to == address(0)) revert NotDelegated(msg.sender);
-        _rebond($, to, lockId);
+    /// @dev In {BondingManagerAdmin} (size; rarely called): reached by `delegatecall`.
+    function rebond(uint256) external {
+        _admin();
     }
 
     /// @inheritdoc IBondingManager
