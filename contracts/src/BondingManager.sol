@@ -115,7 +115,8 @@ contract BondingManager is BondingManagerCore, IBondingManager {
 
     /// @inheritdoc IBondingManager
     /// @dev In {BondingManagerAdmin} (size; rarely called): reached by `delegatecall`.
-    function rebond(uint256) external {
+    function rebond(uint256 lockId) external {
+        lockId; // named as in the ABI
         _admin();
     }
 
