@@ -574,7 +574,8 @@ library StakeLedger {
     function creditPool(Orchestrator storage o, uint256 amount) internal returns (bool) {
         uint256 tf = o.tailFactor;
         uint256 leaving = o.leavingWeight;
-        if (tf != 0) leaving = leaving * tf / TAIL_ONE; // below 2^160
+        // rounded up: a weight never below the tails' own sum, so a credit never pays out more
+        if (tf != 0) leaving = (leaving * tf + TAIL_ONE - 1) / TAIL_ONE; // below 2^160
         uint256 weight = matureStake(o) + leaving;
         if (weight == 0) return false;
         uint256 perToken = Math.mulDiv(amount, FEE_PREC, weight);
