@@ -6,7 +6,8 @@
 // script reads the probes' layouts from forge's artifacts (`extra_output = ["storageLayout"]`) and
 //   check    compares them with the committed snapshots in storage-layout/ and fails on any change
 //            an upgrade can't survive (a field removed, moved, retyped or reordered; a struct grown
-//            where its neighbours or array elements would shift); appending is allowed;
+//            where its neighbours or array elements would shift); appending is allowed, and so is
+//            a new field in bytes no old field used (a slot's free bits: nothing moves);
 //            it also fails if an implementation `X` declares plain (non-namespaced) state.
 //   update   rewrites the snapshots from the current artifacts (after a compatible change);
 //   selftest runs the comparison rules against synthetic layouts, both sides of each rule.
@@ -77,20 +78,35 @@ function compare(oldT, newT, where, mode, problems) {
       problems.push(`${where}: was ${oldT.label}, now ${newT.label}`);
       return;
     }
-    if (mode === 'exact' && (oldT.bytes !== newT.bytes || oldT.members.length !== newT.members.length)) {
+    if (mode === 'exact' && oldT.bytes !== newT.bytes) {
       problems.push(`${where}: ${oldT.label} changed size where it can't grow (array element or not last)`);
     }
+    // A new member is safe where it moves nothing and only takes bytes no old member used: appended
+    // (where the struct may grow) or in a slot's unused bits (packing padding reads as zero).
+    const bytesOf = (x) => [x.slot * 32 + x.offset, x.slot * 32 + x.offset + x.type.bytes];
+    const used = oldT.members.map(bytesOf);
+    const inserted = (n) => {
+      const [a, b] = bytesOf(n);
+      if (used.some(([c, d]) => a < d && c < b)) problems.push(`${where}.${n.label}: inserted over existing storage`);
+    };
+    let k = 0;
     oldT.members.forEach((m, i) => {
-      const n = newT.members[i];
       const at = `${where}.${m.label}`;
-      if (!n) return problems.push(`${at}: removed`);
-      if (n.label !== m.label) return problems.push(`${at}: renamed or reordered (now ${n.label})`);
+      const idx = newT.members.findIndex((n, x) => x >= k && n.label === m.label);
+      if (idx < 0) {
+        const n = newT.members[k];
+        return problems.push(n ? `${at}: renamed or reordered (now ${n.label})` : `${at}: removed`);
+      }
+      newT.members.slice(k, idx).forEach(inserted);
+      k = idx + 1;
+      const n = newT.members[idx];
       if (n.slot !== m.slot || n.offset !== m.offset) {
         return problems.push(`${at}: moved from slot ${m.slot}+${m.offset} to ${n.slot}+${n.offset}`);
       }
       const last = i === oldT.members.length - 1;
       compare(m.type, n.type, at, mode === 'grow' && last ? 'grow' : 'exact', problems);
     });
+    newT.members.slice(k).forEach(inserted);
     return;
   }
   if (oldT.encoding === 'mapping') {
@@ -213,10 +229,13 @@ function selftest() {
     ['retype a field', st('S', [m('x', 0, u('uint128', 16)), base.members[1], base.members[2]]), false],
     ['grow an array-element struct', st('S', [base.members[0], base.members[1], m('z', 2, arr(innerGrown))]), false],
     ['insert a field in the middle', st('S', [base.members[0], m('new', 1, u('uint256')), m('y', 2, base.members[1].type), m('z', 3, base.members[2].type)]), false],
+    ['fill a slot\'s unused bits', st('P', [m('p', 0, u('uint128', 16)), m('fill', 0, u('uint64', 8), 16), m('q', 1, u('uint256'))]), true],
+    ['insert over a packed field', st('P', [m('p', 0, u('uint128', 16)), m('fill', 0, u('uint64', 8), 8), m('q', 1, u('uint256'))]), false],
   ];
   let bad = 0;
+  const packed = st('P', [m('p', 0, u('uint128', 16)), m('q', 1, u('uint256'))]);
   for (const [name, type, ok] of cases) {
-    const problems = compareProbe(probe(base), probe(type));
+    const problems = compareProbe(probe(type.label === 'struct P' ? packed : base), probe(type));
     const pass = (problems.length === 0) === ok;
     if (!pass) bad++;
     console.log(`${pass ? '✓' : '✗'} ${name}: ${ok ? 'accepted' : 'rejected'} expected, got ${problems.length ? problems.join('; ') : 'accepted'}`);

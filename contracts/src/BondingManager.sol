@@ -114,12 +114,10 @@ contract BondingManager is BondingManagerCore, IBondingManager {
     }
 
     /// @inheritdoc IBondingManager
+    /// @dev In {BondingManagerAdmin} (size; rarely called): reached by `delegatecall`.
     function rebond(uint256 lockId) external {
-        _notPaused();
-        BondingManagerStorage storage $ = _storage();
-        address to = $.delegators[msg.sender].delegate;
-        if (to == address(0)) revert NotDelegated(msg.sender);
-        _rebond($, to, lockId);
+        lockId; // named as in the ABI
+        _admin();
     }
 
     /// @inheritdoc IBondingManager

@@ -50,6 +50,15 @@ contract BondingManagerAdmin is BondingManagerCore {
     }
 
     /// @notice See {IBondingManager}.
+    function rebond(uint256 lockId) external {
+        _notPaused();
+        BondingManagerStorage storage $ = _storage();
+        address to = $.delegators[msg.sender].delegate;
+        if (to == address(0)) revert NotDelegated(msg.sender);
+        _rebond($, to, lockId);
+    }
+
+    /// @notice See {IBondingManager}.
     function rebondFromUnbonded(address to, uint256 lockId) external {
         _notPaused();
         BondingManagerStorage storage $ = _storage();
@@ -123,7 +132,8 @@ contract BondingManagerAdmin is BondingManagerCore {
     }
 
     /// @dev Cuts `fractionPpm` of the orchestrator's open self-unbonding lock (review H-4): its own
-    /// stake stays slashable until withdrawn. The lock's fee-tail weight shrinks with it.
+    /// stake stays slashable until withdrawn. The lock's fee-tail weight shrinks with it, on top of
+    /// the tail factor that every fee tail of the pool shrinks by (`StakeLedger.cut`).
     function _slashSelfLock(
         BondingManagerStorage storage $,
         StakeLedger.Orchestrator storage o,
@@ -148,11 +158,15 @@ contract BondingManagerAdmin is BondingManagerCore {
         // forge-lint: disable-next-line(unsafe-typecast)
         l.amount = uint112(amount - weightCut); // below the stored uint112
         if (!l.tailless && l.round > round) {
-            // still in the fee pool: take the cut out of its exit entry and the leaving weight
+            // still in the fee pool: take the cut out of its exit entry and the leaving weight, in the
+            // entry's units (the lock's units are recomputed from its amount when it closes)
+            StakeLedger.Exit storage e = o.exits[l.exitIndex];
+            uint256 tf = e.tailFactor;
+            uint256 units = StakeLedger.tailUnits(amount, tf) - StakeLedger.tailUnits(amount - weightCut, tf);
             // forge-lint: disable-next-line(unsafe-typecast)
-            o.exits[l.exitIndex].amount -= uint112(weightCut);
+            e.amount -= uint112(units); // at most the lock's units, which are in the entry
             // forge-lint: disable-next-line(unsafe-typecast)
-            o.leavingWeight -= uint112(weightCut);
+            o.leavingWeight -= uint112(units);
         }
     }
 
@@ -251,7 +265,8 @@ contract BondingManagerAdmin is BondingManagerCore {
         StakeLedger.Orchestrator storage o = _storage().orchestrators[orchestrator];
         v.registered = o.registered;
         v.totalStake = o.totalStake;
-        v.leavingWeight = o.leavingWeight;
+        uint256 tf = o.tailFactor; // partial slashes scale the tails' weight like the pool's
+        v.leavingWeight = tf == 0 ? o.leavingWeight : uint256(o.leavingWeight) * tf / StakeLedger.TAIL_ONE;
         uint256 round = _roundView();
         (v.rewardCut, v.feeShare) = o.cutsAt(round);
         v.nextRewardCut = o.nextRewardCut;
@@ -275,7 +290,12 @@ contract BondingManagerAdmin is BondingManagerCore {
 
     /// @notice See {IBondingManager}.
     function lockWeight(address delegator, uint256 lockId) external view returns (uint256) {
-        StakeLedger.Lock storage l = _storage().locks[delegator][lockId];
-        return l.tailless ? 0 : l.amount;
+        BondingManagerStorage storage $ = _storage();
+        StakeLedger.Lock storage l = $.locks[delegator][lockId];
+        if (l.tailless) return 0;
+        StakeLedger.Orchestrator storage o = $.orchestrators[l.orchestrator];
+        uint256 units = StakeLedger.tailUnits(l.amount, o.exits[l.exitIndex].tailFactor);
+        uint256 tf = o.tailFactor; // partial slashes since it left scale its weight like the pool's
+        return tf == 0 ? units : units * tf / StakeLedger.TAIL_ONE;
     }
 }

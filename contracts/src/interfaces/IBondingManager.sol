@@ -402,7 +402,8 @@ interface IBondingManager is
         returns (address orchestrator, uint256 amount, uint256 round, bool feeOnly);
 
     /// @notice The fee weight of lock `lockId` of `delegator` until its round: its mature part
-    /// (young stake that left has no fee tail).
+    /// (young stake that left has no fee tail), scaled by the partial slashes of the pool since it
+    /// left (a fee tail shrinks with the pool, so fees of earlier tickets keep their split).
     /// @param delegator The owner.
     /// @param lockId The lock.
     /// @return LPT of fee weight.

@@ -44,6 +44,8 @@ library StakeLedger {
     uint96 internal constant INITIAL_CRF = 1e18;
     /// @notice `cffStake` is `feePerToken * crf / PREC`: fees are `stake-units * dcff / (crf * CFF_DIV)`.
     uint256 internal constant CFF_DIV = FEE_PREC / PREC;
+    /// @notice Fixed-point scale of the tail factor (1.0; a stored 0 also reads as 1.0).
+    uint256 internal constant TAIL_ONE = 1e14;
 
     /// @notice One orchestrator's pool.
     struct Orchestrator {
@@ -73,6 +75,10 @@ library StakeLedger {
         uint144 cffToken; // wraps: only differences over a lock's life are used (see `closeLock`)
         uint32 exitHead;
         uint32 exitTail;
+        // The fee weight of the leaving weight per unit (TAIL_ONE = 1.0; 0 reads as 1.0): partial
+        // slashes scale it like bonded stake, so tails keep their share as of the fees' creation
+        // round. Back to 1.0 when a tail enters an empty exit queue. Fills the slot's free bits.
+        uint48 tailFactor;
         RoundValue active; // the stake counted in the active set (0: inactive), by round
         Checkpoints.Trace208 activity; // round => 1 while active: full history, written only on a flip
         mapping(uint256 index => Exit) exits;
@@ -103,8 +109,9 @@ library StakeLedger {
     /// round (see `_queueRound`): the exit round and the round the stake left.
     struct Exit {
         uint48 round;
-        uint112 amount;
+        uint112 amount; // in units of the entry's `tailFactor`
         uint144 cffToken; // `cffToken` when the exit was processed
+        uint48 tailFactor; // the pool's tail factor when the entry was opened (0: 1.0)
     }
 
     /// @notice A delegator's position, checkpointed at its last claim: `bonded` is mature stake (in
@@ -185,6 +192,7 @@ library StakeLedger {
         returns (uint256 index, uint256 exitRound)
     {
         uint32 tail = o.exitTail;
+        uint48 tf = o.tailFactor;
         exitRound = round;
         if (tail > o.exitHead) {
             Exit storage last = o.exits[tail - 1];
@@ -192,19 +200,28 @@ library StakeLedger {
             // forge-lint: disable-next-line(unsafe-typecast)
             uint256 lastRound = uint32(q);
             if (lastRound >= exitRound) {
-                if (q == _queueRound(exitRound, now_)) {
-                    last.amount += SafeCast.toUint112(amount);
-                    o.leavingWeight += SafeCast.toUint112(amount);
+                // the same rounds and the same tail factor (an entry's units are its factor's; at
+                // 1.0 every queued entry is at 1.0, see `tailFactor`)
+                if (q == _queueRound(exitRound, now_) && (tf == 0 || last.tailFactor == tf)) {
+                    uint256 units = _tailUnits(amount, tf);
+                    last.amount += SafeCast.toUint112(units);
+                    o.leavingWeight += SafeCast.toUint112(units);
                     return (tail - 1, lastRound);
                 }
                 exitRound = lastRound; // keeps the queue in order of both rounds
             }
+        } else if (tf != 0) {
+            o.tailFactor = tf = 0; // no tail left: back to 1.0
         }
+        uint256 norm = _tailUnits(amount, tf);
         o.exits[tail] = Exit({
-            round: uint48(_queueRound(exitRound, now_)), amount: SafeCast.toUint112(amount), cffToken: 0
+            round: uint48(_queueRound(exitRound, now_)),
+            amount: SafeCast.toUint112(norm),
+            cffToken: 0,
+            tailFactor: tf
         });
         o.exitTail = tail + 1;
-        o.leavingWeight += SafeCast.toUint112(amount);
+        o.leavingWeight += SafeCast.toUint112(norm);
         return (tail, exitRound);
     }
 
@@ -216,12 +233,19 @@ library StakeLedger {
     {
         if (l.tailless) return 0;
         uint144 end;
+        uint256 units;
+        Exit storage e = o.exits[l.exitIndex];
         if (l.round > round) {
-            o.exits[l.exitIndex].amount -= l.amount;
-            o.leavingWeight -= l.amount;
+            // a queued entry is at 1.0 while the pool's factor is (see `tailFactor`)
+            units = _tailUnits(l.amount, o.tailFactor == 0 ? 0 : e.tailFactor);
+            // forge-lint: disable-next-line(unsafe-typecast)
+            e.amount -= uint112(units); // what the lock added to it (same computation)
+            // forge-lint: disable-next-line(unsafe-typecast)
+            o.leavingWeight -= uint112(units);
             end = o.cffToken;
         } else {
-            end = o.exits[l.exitIndex].cffToken;
+            end = e.cffToken;
+            units = _tailUnits(l.amount, e.tailFactor);
         }
         // The factor wraps modulo 2^144; the difference is exact while it stays below 2^144, which
         // the lock's own weight guarantees (the pool weight never drops below the lock's amount
@@ -231,7 +255,17 @@ library StakeLedger {
         unchecked {
             diff = end - l.cffTokenCheckpoint;
         }
-        fees = Math.mulDiv(l.amount, diff, FEE_PREC);
+        fees = Math.mulDiv(units, diff, FEE_PREC);
+    }
+
+    /// @dev `amount` tokens of leaving weight in units of tail factor `tf` (0: 1.0). A lock's units
+    /// are computed the same way when it opens and when it closes, so they match exactly.
+    function tailUnits(uint256 amount, uint256 tf) internal pure returns (uint256) {
+        return _tailUnits(amount, tf);
+    }
+
+    function _tailUnits(uint256 amount, uint256 tf) private pure returns (uint256) {
+        return tf == 0 ? amount : amount * TAIL_ONE / tf; // amount < 2^112: no overflow
     }
 
     // ------------------------------------------------------------------ delegators
@@ -538,11 +572,15 @@ library StakeLedger {
     /// @dev Credits `amount` of fees to everyone sharing the pool (mature bonded + leaving weight).
     /// Returns false (nothing credited) when nobody shares it.
     function creditPool(Orchestrator storage o, uint256 amount) internal returns (bool) {
-        uint256 weight = matureStake(o) + o.leavingWeight;
+        uint256 tf = o.tailFactor;
+        uint256 leaving = o.leavingWeight;
+        // rounded up: a weight never below the tails' own sum, so a credit never pays out more
+        if (tf != 0) leaving = (leaving * tf + TAIL_ONE - 1) / TAIL_ONE; // below 2^160
+        uint256 weight = matureStake(o) + leaving;
         if (weight == 0) return false;
         uint256 perToken = Math.mulDiv(amount, FEE_PREC, weight);
         // forge-lint: disable-next-line(unsafe-typecast)
-        uint144 step = uint144(perToken); // wraps on purpose, see `closeLock`
+        uint144 step = uint144(tf == 0 ? perToken : perToken * tf / TAIL_ONE); // wraps on purpose, see `closeLock`
         // forge-lint: disable-next-line(unsafe-typecast)
         uint128 stakeStep = uint128(Math.mulDiv(perToken, o.crf, PREC)); // wraps on purpose, see `_fees`
         unchecked {
@@ -596,6 +634,12 @@ library StakeLedger {
             return total;
         }
         o.crf = SafeCast.toUint96(crf);
+        if (o.leavingWeight != 0) {
+            // fee tails shrink with the pool: fees of earlier tickets keep their creation round's split
+            uint256 tf = Math.mulDiv(o.tailFactor == 0 ? TAIL_ONE : o.tailFactor, total - penalty, total);
+            // forge-lint: disable-next-line(unsafe-typecast)
+            o.tailFactor = uint48(tf == 0 ? 1 : tf); // below the previous factor, itself at most TAIL_ONE
+        }
         if (young) {
             // forge-lint: disable-next-line(unsafe-typecast)
             o.sf = uint64(sf); // below the previous factor, itself at most PREC

@@ -5,7 +5,7 @@ import {StakingSymbolicBase} from "../utils/StakingSymbolicBase.sol";
 
 /// @notice Fees held by the TicketBroker are split as of their tickets' creation round whatever
 /// happened to the pool before they were credited (halmos, bounded grid): a governance change of the
-/// unbonding period, and a slash that wiped the pool. No participant gains a share of them it was not
+/// unbonding period, a slash that wiped the pool, and a partial slash after a delegator left. No participant gains a share of them it was not
 /// bonded for, and none loses the share it was bonded for.
 /// @dev Bound, as in {StakingSymbolic}: stakes, periods and rounds are symbolic choices among concrete
 /// values (`pick`), one path per combination, all checked. Rounds advance by `vm.roll` (no loop).
@@ -102,6 +102,41 @@ contract FeeAccountingSymbolic is StakingSymbolicBase {
         assert(bob == 0);
         assert(alice <= want && alice + 2 >= want);
         assert(orch + alice <= FEES);
+    }
+
+    /// Tickets created in round `c`, ALICE leaves (unbonds everything) in `c`, a partial slash of the
+    /// pool in `c + 1` (a tiny, a 10 %, a 50 % and a 99.9999 % cut), the redemption after it, the pool
+    /// touched later. ALICE's tail shrinks with the pool, so she gets her share as of `c` to 2 wei
+    /// (before tails scaled with slashes, she got more, taken from the orchestrator's part); the
+    /// orchestrator no more than the rest. Grid: 4 stake splits x 4 fractions.
+    /// @custom:halmos --loop 8
+    function check_PartialSlashKeepsTheCreationRoundSplit(uint8 s, uint8 f) public {
+        vm.assume(s < 4 && f < 4);
+        (uint256 self, uint256 delegated) = stakes(s);
+        setUpPool(self, delegated, SHARE);
+        uint256 c = round();
+        vm.prank(ALICE);
+        uint256 lockId = bm.unbond(delegated);
+        roll(1);
+        vm.prank(faultVerifier);
+        bm.slash(ORCH, pick(f, fractions()), address(0), 0);
+        broker.hold(ORCH, FEES, c);
+        roll(1);
+        bm.checkpoint(ORCH);
+        roll(cfg.unbondingPeriod);
+        uint256 alice = collect(ALICE, lockId);
+        uint256 orch = withdrawAll(ORCH);
+        uint256 want = aliceShare(self, delegated);
+        assert(alice <= want + 2 && alice + 2 >= want);
+        assert(orch + alice <= FEES);
+    }
+
+    function fractions() internal pure returns (uint256[] memory v) {
+        v = new uint256[](4);
+        v[0] = 1;
+        v[1] = 100_000;
+        v[2] = 500_000;
+        v[3] = 999_999;
     }
 
     /// Tickets created in round `c`, a 100 % slash of the pool in `c`, the redemption after the wipe,

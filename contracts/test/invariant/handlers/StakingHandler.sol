@@ -34,6 +34,7 @@ contract StakingHandler is Test {
     uint256 public ghostSlashes;
     uint256 public ghostSlashed; // LPT taken by slashes (burned or paid to the finder)
     uint256 public ghostSelfReportGains; // self-reports after which orchestrator + puppet held more
+    uint256 public ghostTailShareGrown; // partial slashes after which fee tails held a larger share
     uint256 public ghostDelegatorsTrapped; // a delegator's leave refused because of a freeze
     uint256 public ghostEscapes; // the orchestrator's own lock moved into another pool
     mapping(address orchestrator => uint256) public ghostWipeTails; // fee weight wipes left (see `_noteWipe`)
@@ -351,12 +352,15 @@ contract StakingHandler is Test {
         address o = _orchestrator(who);
         // Mostly partial cuts; now and then a full wipe.
         penaltyPpm = penaltyPpm % 10 == 0 ? 1_000_000 : bound(penaltyPpm, 0, 500_000);
+        bm.checkpoint(o); // the tails and entries due now, as the slash's own touch would
         IBondingManagerTypes.OrchestratorView memory v = bm.orchestratorInfo(o);
         uint256 poolBefore = v.totalStake;
         vm.prank(faultVerifier);
         (uint256 slashed,) = bm.slash(o, penaltyPpm, finder, bound(finderFeePpm, 0, 1_000_000));
+        IBondingManagerTypes.OrchestratorView memory w = bm.orchestratorInfo(o);
         // the rest of the slash came out of the orchestrator's self-unbonding lock (review H-4)
-        ghostUnbonding -= slashed - (poolBefore - bm.orchestratorInfo(o).totalStake);
+        ghostUnbonding -= slashed - (poolBefore - w.totalStake);
+        _checkTailShare(v, w);
         ghostSlashes++;
         ghostSlashed += slashed;
         _noteWipe(o, v.totalStake - v.youngStake, poolBefore);
@@ -378,6 +382,21 @@ contract StakingHandler is Test {
         _noteWipe(o, v.totalStake - v.youngStake, poolBefore);
         if (_ownWealth(o) > before) ghostSelfReportGains++;
         calls["selfReport"]++;
+    }
+
+    /// @dev A partial slash never moves fee share toward the pool's tails (fees of tickets created
+    /// before it keep their split): tails / mature stake after is at most what it was before, to the
+    /// tail factor's precision (1e-12 here). Only the orchestrator's own lock may lose share.
+    function _checkTailShare(
+        IBondingManagerTypes.OrchestratorView memory v,
+        IBondingManagerTypes.OrchestratorView memory w
+    ) internal {
+        if (w.totalStake == 0) return; // a wipe: the stayers became a tail themselves
+        uint256 m0 = v.totalStake - v.youngStake;
+        uint256 m1 = w.totalStake - w.youngStake;
+        if (w.leavingWeight * m0 > v.leavingWeight * m1 + m0 * (v.leavingWeight / 1e12 + 2)) {
+            ghostTailShareGrown++;
+        }
     }
 
     /// @dev The orchestrator's LPT: stake, self-unbonding lock, wallet, and its puppet's wallet.
