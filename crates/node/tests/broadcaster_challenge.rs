@@ -150,13 +150,8 @@ async fn the_broadcaster_challenges_a_tampering_orchestrator_and_it_is_slashed()
     );
     let _members = committee::start_committee(&chain.net, &members, dir.path()).await;
 
-    let me = chain.key(5);
-    let key = key_file(dir.path(), "bcast.key", &me);
-    let out = chain.broadcaster(
-        Some(&key),
-        &["fund", "--deposit", "1eth", "--reserve", "1eth"],
-    );
-    assert!(out.status.success(), "{}", common::stderr(&out));
+    let (me, key) =
+        chain.funded_broadcaster(dir.path(), 5, &["--deposit", "1eth", "--reserve", "1eth"]);
     let stake_before = total_stake(&chain, bad).await;
     let honest_stake_before = total_stake(&chain, honest).await;
     let eth_before = chain.balance(me.address()).await;

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Chain, Orchestrator, check_hls, clip, key_file, spawn_stream, wait_stream};
+use common::{Chain, Orchestrator, check_hls, clip, spawn_stream, wait_stream};
 use streamflow_node::broadcaster::store::Receipts;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -26,13 +26,8 @@ async fn an_orchestrator_killed_mid_stream_is_replaced_and_no_segment_is_missing
         Orchestrator::start(&cb, &ub, chain.key(2).address(), &dir.path().join("b.log")),
     ];
 
-    let me = chain.key(5);
-    let key = key_file(dir.path(), "bcast.key", &me);
-    let out = chain.broadcaster(
-        Some(&key),
-        &["fund", "--deposit", "1eth", "--reserve", "1eth"],
-    );
-    assert!(out.status.success(), "{}", common::stderr(&out));
+    let (_, key) =
+        chain.funded_broadcaster(dir.path(), 5, &["--deposit", "1eth", "--reserve", "1eth"]);
 
     // 8 segments of 1 s; the registry gives both orchestrators.
     let clip = clip(dir.path(), 320, 240, 8);

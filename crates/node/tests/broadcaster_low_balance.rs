@@ -6,7 +6,7 @@
 mod common;
 
 use alloy::primitives::U256;
-use common::{Chain, Orchestrator, check_hls, clip, key_file, spawn_stream, wait_stream};
+use common::{Chain, Orchestrator, check_hls, clip, spawn_stream, wait_stream};
 use streamflow_node::broadcaster::store::Receipts;
 
 const CENTI_ETH: u128 = 10_000_000_000_000_000;
@@ -32,11 +32,7 @@ async fn a_dry_deposit_stops_cleanly_or_is_topped_up() {
         &dir.path().join("orch.log"),
     );
 
-    let me = chain.key(5);
-    let key = key_file(dir.path(), "bcast.key", &me);
-    // Enough for three winning tickets, no reserve.
-    let out = chain.broadcaster(Some(&key), &["fund", "--deposit", "0.03eth"]);
-    assert!(out.status.success(), "{}", common::stderr(&out));
+    let (me, key) = chain.funded_broadcaster(dir.path(), 5, &["--deposit", "0.03eth"]);
     let clip = clip(dir.path(), 320, 240, 6);
 
     // 1. No top-up: three segments done, then a clean stop.

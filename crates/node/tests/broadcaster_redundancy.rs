@@ -10,9 +10,7 @@ mod common;
 use std::path::Path;
 
 use alloy::primitives::Address;
-use common::{
-    Chain, Orchestrator, StreamRun, check_hls, clip, key_file, spawn_stream, wait_stream,
-};
+use common::{Chain, Orchestrator, StreamRun, check_hls, clip, spawn_stream, wait_stream};
 use streamflow_node::broadcaster::store::Receipts;
 
 /// One of an orchestrator's Prometheus counters.
@@ -89,13 +87,8 @@ async fn redundancy_two_takes_the_first_good_answer_pays_both_and_survives_one_e
         Orchestrator::start(&cc, &uc, chain.key(3).address(), &dir.path().join("c.log")),
     );
 
-    let me = chain.key(5);
-    let key = key_file(dir.path(), "bcast.key", &me);
-    let out = chain.broadcaster(
-        Some(&key),
-        &["fund", "--deposit", "1eth", "--reserve", "1eth"],
-    );
-    assert!(out.status.success(), "{}", common::stderr(&out));
+    let (_, key) =
+        chain.funded_broadcaster(dir.path(), 5, &["--deposit", "1eth", "--reserve", "1eth"]);
     let clip = clip(dir.path(), 320, 240, 4);
 
     // 1. Two good orchestrators: every segment to both, the first good answer used.

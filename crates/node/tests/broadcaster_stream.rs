@@ -5,7 +5,7 @@
 #[path = "common/bcast.rs"]
 mod common;
 
-use common::{Chain, Orchestrator, check_hls, clip, key_file, spawn_stream, wait_stream};
+use common::{Chain, Orchestrator, check_hls, clip, spawn_stream, wait_stream};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_clip_through_an_orchestrator_gives_complete_hls() {
@@ -24,13 +24,8 @@ async fn a_clip_through_an_orchestrator_gives_complete_hls() {
         &dir.path().join("orch.log"),
     );
 
-    let me = chain.key(5);
-    let key = key_file(dir.path(), "bcast.key", &me);
-    let out = chain.broadcaster(
-        Some(&key),
-        &["fund", "--deposit", "1eth", "--reserve", "1eth"],
-    );
-    assert!(out.status.success(), "{}", common::stderr(&out));
+    let (me, key) =
+        chain.funded_broadcaster(dir.path(), 5, &["--deposit", "1eth", "--reserve", "1eth"]);
 
     // 4 s at 640x360, cut every 2 s: two segments, two renditions each.
     let clip = clip(dir.path(), 640, 360, 4);

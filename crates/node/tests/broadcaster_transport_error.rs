@@ -11,7 +11,7 @@ mod common;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use common::{Chain, Orchestrator, check_hls, clip, key_file, spawn_stream, wait_stream};
+use common::{Chain, Orchestrator, check_hls, clip, spawn_stream, wait_stream};
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use streamflow_node::broadcaster::store::Receipts;
@@ -87,13 +87,8 @@ async fn a_connection_closed_under_a_segment_is_retried_on_the_only_orchestrator
     );
     let (relayed, dropped) = relay(url.trim_start_matches("http://").to_owned(), 2);
 
-    let me = chain.key(5);
-    let key = key_file(dir.path(), "bcast.key", &me);
-    let out = chain.broadcaster(
-        Some(&key),
-        &["fund", "--deposit", "1eth", "--reserve", "1eth"],
-    );
-    assert!(out.status.success(), "{}", common::stderr(&out));
+    let (_, key) =
+        chain.funded_broadcaster(dir.path(), 5, &["--deposit", "1eth", "--reserve", "1eth"]);
 
     let clip = clip(dir.path(), 320, 240, 4);
     let out_dir = dir.path().join("out");

@@ -72,6 +72,23 @@ impl Chain {
     }
 
     /// Runs `streamflow-node broadcaster <args>` against this chain with `key` (if any).
+    /// Dev account `index` as a broadcaster: its key written to `dir/bcast.key` and funded through
+    /// the real binary's `fund` with `fund_args` (e.g. `["--deposit", "1eth"]`).
+    pub fn funded_broadcaster(
+        &self,
+        dir: &Path,
+        index: usize,
+        fund_args: &[&str],
+    ) -> (PrivateKeySigner, PathBuf) {
+        let me = self.key(index);
+        let key = key_file(dir, "bcast.key", &me);
+        let mut args = vec!["fund"];
+        args.extend_from_slice(fund_args);
+        let out = self.broadcaster(Some(&key), &args);
+        assert!(out.status.success(), "fund: {}", stderr(&out));
+        (me, key)
+    }
+
     pub fn broadcaster(&self, key: Option<&Path>, args: &[&str]) -> Output {
         // No config file (the default path doesn't exist in the temp dir): everything from flags.
         let mut c = Command::new(node_bin());
