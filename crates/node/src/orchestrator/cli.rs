@@ -471,13 +471,16 @@ async fn run_node(
     };
     let mut tasks = tokio::task::JoinSet::new();
     let poll = Duration::from_millis(keeper_config.poll_ms);
+    // One owner of the account's nonce: reward() goes through the keeper's sender.
+    let tx_sender = redeemer.tx_sender();
     tasks.spawn(redeemer.run(poll, stopped()));
     if config.reward {
-        let provider = config.provider(&key)?;
+        let url = config.rpc_url.parse().context("rpc_url")?;
+        let provider = ProviderBuilder::new().connect_http(url).erased();
         tasks.spawn(chain::reward_loop(
             provider,
             d.clone(),
-            key.address(),
+            tx_sender,
             config.initialize_rounds,
             Duration::from_secs(config.reward_poll_secs.max(1)),
             stopped(),
