@@ -16,6 +16,7 @@
 //! [`PoolOptions::spot_check`] fraction the worker cannot predict), and a worker caught is dropped
 //! and its secret refused from then on.
 
+mod bans;
 mod check;
 pub mod protocol;
 mod remote;
@@ -167,6 +168,9 @@ pub struct PoolOptions {
     pub max_attempts: u32,
     /// The largest result a worker may post (all renditions of a segment), in bytes.
     pub max_result_bytes: usize,
+    /// The SQLite file where bans are kept so that they survive a restart (the node's `node.db`);
+    /// read by [`Pool::open`]. `None`: bans last as long as the process.
+    pub state_db: Option<PathBuf>,
 }
 
 impl Default for PoolOptions {
@@ -183,6 +187,7 @@ impl Default for PoolOptions {
             poll_wait: Duration::from_secs(20),
             max_attempts: 3,
             max_result_bytes: 256 * 1024 * 1024,
+            state_db: None,
         }
     }
 }
@@ -447,6 +452,8 @@ impl State {
 #[derive(Debug)]
 struct Shared {
     opts: PoolOptions,
+    /// Where bans are persisted, if anywhere.
+    bans: Option<bans::BanDb>,
     state: Mutex<State>,
     /// Signalled when a slot, a session or a reservation frees up or appears.
     changed: Notify,
@@ -510,11 +517,38 @@ impl Pool {
         })
     }
 
-    /// A pool as `options` describe it (remote workers connect through [`Pool::worker_router`]).
+    /// A pool as `options` describe it (remote workers connect through [`Pool::worker_router`]);
+    /// bans are kept in memory only (`options.state_db` is not read: see [`Pool::open`]).
     pub fn new(options: PoolOptions) -> Self {
+        Self::build(options, None)
+    }
+
+    /// Like [`Pool::new`], with the bans kept in `options.state_db` (when set): secrets banned
+    /// before a restart are refused again.
+    pub fn open(options: PoolOptions) -> Result<Self, PoolError> {
+        let Some(path) = options.state_db.clone() else {
+            return Ok(Self::new(options));
+        };
+        let db = bans::BanDb::open(&path)?;
+        let banned = db.banned()?;
+        let pool = Self::build(options, Some(db));
+        {
+            let mut st = pool.inner.lock();
+            for (i, c) in pool.inner.opts.workers.iter().enumerate() {
+                if banned.contains(&bans::secret_hash(&c.secret)) {
+                    tracing::info!(target: "pool", worker = %c.name, "secret banned before the restart: refused");
+                    st.banned.insert(i);
+                }
+            }
+        }
+        Ok(pool)
+    }
+
+    fn build(options: PoolOptions, bans: Option<bans::BanDb>) -> Self {
         let local = options.local_slots as usize;
         Self {
             inner: Arc::new(Shared {
+                bans,
                 opts: options,
                 state: Mutex::new(State {
                     reserved: 0,
@@ -747,6 +781,12 @@ impl Pool {
         };
         st.banned.insert(cred);
         let name = &self.inner.opts.workers[cred].name;
+        if let Some(db) = &self.inner.bans {
+            let hash = bans::secret_hash(&self.inner.opts.workers[cred].secret);
+            if let Err(e) = db.ban(hash, name, reason) {
+                tracing::error!(target: "pool", worker = %name, error = %e, "the ban could not be saved: it lasts until a restart");
+            }
+        }
         tracing::warn!(target: "pool", worker = %name, reason, "worker dropped and its secret refused");
         let ids: Vec<u64> = st
             .sessions
