@@ -11,7 +11,10 @@ use std::{
     time::{Duration, Instant},
 };
 
-use crate::machine::{RunConfig, run as run_harness};
+use crate::{
+    harness::Counters,
+    machine::{RunConfig, run as run_harness},
+};
 
 /// Errors of the bench.
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +34,9 @@ pub struct BenchReport {
     pub harness_steps: u64,
     /// Harness wall time.
     pub harness_time: Duration,
+    /// Where the harness's time went (setup, actions, comparisons) and how many EVM transactions
+    /// it ran.
+    pub harness_counters: Counters,
     /// forge invariant calls (runs × depth, summed over invariant tests).
     pub forge_calls: u64,
     /// forge wall time (compilation excluded: a build runs first).
@@ -47,6 +53,25 @@ impl std::fmt::Display for BenchReport {
             self.harness_steps,
             self.harness_time.as_secs_f64()
         )?;
+        let c = &self.harness_counters;
+        let total = self.harness_time.as_secs_f64().max(1e-9);
+        let part = |d: Duration| 100.0 * d.as_secs_f64() / total;
+        let rest = self
+            .harness_time
+            .saturating_sub(c.setup_time + c.action_time + c.check_time);
+        writeln!(
+            f,
+            "         time: actions {:.0} %, comparisons {:.0} %, case setup {:.0} %, generation and shrinking {:.0} %; {:.1} EVM transactions per step, {:.1} values compared per step",
+            part(c.action_time),
+            part(c.check_time),
+            part(c.setup_time),
+            part(rest),
+            c.evm_calls as f64 / (c.steps as f64).max(1.0),
+            c.checks as f64 / (c.steps as f64).max(1.0),
+        )?;
+        if self.forge_time.is_zero() {
+            return write!(f, "forge:   not run");
+        }
         writeln!(
             f,
             "forge:   {} handler calls in {:.1} s = {g:.0} calls/s (invariant runs x depth)",
@@ -57,12 +82,22 @@ impl std::fmt::Display for BenchReport {
     }
 }
 
-/// Runs both and reports. Must run from the repository root.
-pub fn run(budget: Duration, forge_match_path: &str) -> Result<BenchReport, BenchError> {
+/// Runs both and reports (forge only if `forge_match_path` is given: without it, the harness's
+/// figures and its time breakdown alone, for profiling). Must run from the repository root.
+pub fn run(budget: Duration, forge_match_path: Option<&str>) -> Result<BenchReport, BenchError> {
     let summary = run_harness(&RunConfig {
         budget,
         ..RunConfig::default()
     });
+    let Some(forge_match_path) = forge_match_path else {
+        return Ok(BenchReport {
+            harness_steps: summary.counters.steps,
+            harness_time: summary.elapsed,
+            harness_counters: summary.counters,
+            forge_calls: 0,
+            forge_time: Duration::ZERO,
+        });
+    };
     let forge = Path::new("node_modules/.bin/forge");
     let status = Command::new(forge).arg("build").status()?;
     if !status.success() {
@@ -90,6 +125,7 @@ pub fn run(budget: Duration, forge_match_path: &str) -> Result<BenchReport, Benc
     Ok(BenchReport {
         harness_steps: summary.counters.steps,
         harness_time: summary.elapsed,
+        harness_counters: summary.counters,
         forge_calls,
         forge_time,
     })

@@ -143,6 +143,7 @@ pub struct Chain {
     evm: MainnetEvm<Ctx>,
     journal: Option<Vec<Op>>,
     tx_gas_limit: u64,
+    transactions: u64,
 }
 
 impl std::fmt::Debug for Chain {
@@ -182,6 +183,7 @@ impl Chain {
             evm,
             journal: None,
             tx_gas_limit: TX_GAS_LIMIT,
+            transactions: 0,
         }
     }
 
@@ -279,7 +281,27 @@ impl Chain {
         db.insert_account_info(who, info);
     }
 
-    fn tx(&self, from: Address, kind: TxKind, data: Bytes, value: U256) -> TxEnv {
+    /// EVM transactions run on this chain so far (sent, created or only called).
+    pub fn transactions(&self) -> u64 {
+        self.transactions
+    }
+
+    /// Places runtime `code` at `at` without a transaction and without recording it: for helpers of
+    /// the harness itself (e.g. the view batcher), which nothing replayed depends on.
+    pub fn place_code(&mut self, at: Address, code: Bytes) {
+        use revm::DatabaseRef;
+        let db = &mut self.evm.ctx.journaled_state.database;
+        let info = db
+            .basic_ref(at)
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+            .with_code(revm::bytecode::Bytecode::new_raw(code));
+        db.insert_account_info(at, info);
+    }
+
+    fn tx(&mut self, from: Address, kind: TxKind, data: Bytes, value: U256) -> TxEnv {
+        self.transactions += 1;
         TxEnv {
             caller: from,
             kind,

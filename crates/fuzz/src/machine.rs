@@ -73,7 +73,12 @@ impl ReferenceStateMachine for Actions {
     }
 
     fn transitions(_: &()) -> BoxedStrategy<Action> {
-        action()
+        // Built once per thread: the union of 29 mapped strategies costs more to build than to draw
+        // from, and proptest asks for it before every transition.
+        thread_local! {
+            static ACTION: BoxedStrategy<Action> = action();
+        }
+        ACTION.with(BoxedStrategy::clone)
     }
 
     fn apply(state: (), _: &Action) {
@@ -140,14 +145,12 @@ impl StateMachineTest for ProtocolMachine {
     }
 
     fn teardown(sut: Sut, _: ()) {
+        let started = Instant::now();
+        let mut counters = sut.harness.counters;
+        drop(sut);
+        counters.setup_time += started.elapsed();
         TOTALS.with(|t| {
-            let mut t = t.borrow_mut();
-            let c = sut.harness.counters;
-            t.steps += c.steps;
-            t.succeeded += c.succeeded;
-            t.checks += c.checks;
-            t.redeemed += c.redeemed;
-            t.slashes += c.slashes;
+            t.borrow_mut().merge(&counters);
         });
     }
 }
@@ -352,11 +355,7 @@ pub fn run(cfg: &RunConfig) -> Summary {
                     let done = TOTALS.with(|t| *t.borrow());
                     let all = {
                         let mut t = totals.lock().unwrap_or_else(|e| e.into_inner());
-                        t.steps += done.steps;
-                        t.succeeded += done.succeeded;
-                        t.checks += done.checks;
-                        t.redeemed += done.redeemed;
-                        t.slashes += done.slashes;
+                        t.merge(&done);
                         *t
                     };
                     let cases_now = cases.fetch_add(n, Ordering::SeqCst) + n;

@@ -226,6 +226,7 @@ impl World {
                 U256::ZERO,
             )?;
         }
+        crate::batch::install(&mut chain);
         let start = chain.snapshot();
         Ok(Self {
             protocol: p,

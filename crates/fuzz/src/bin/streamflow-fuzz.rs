@@ -71,6 +71,9 @@ struct BenchArgs {
     /// forge invariant suites to compare with (a `--match-path` glob).
     #[arg(long, default_value = "contracts/test/invariant/*.invariant.t.sol")]
     forge_match_path: String,
+    /// Run the harness only (its figures and where its time went), not forge.
+    #[arg(long)]
+    no_forge: bool,
 }
 
 fn parse_seed(s: &str) -> Result<u64, String> {
@@ -168,12 +171,15 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         None => run(&cli.run),
         Some(Command::Run(a)) => run(a),
-        Some(Command::Bench(b)) => bench::run(Duration::from_secs(b.budget), &b.forge_match_path)
-            .map(|report| {
-                println!("{report}");
-                true
-            })
-            .map_err(eyre::Report::from),
+        Some(Command::Bench(b)) => bench::run(
+            Duration::from_secs(b.budget),
+            (!b.no_forge).then_some(b.forge_match_path.as_str()),
+        )
+        .map(|report| {
+            println!("{report}");
+            true
+        })
+        .map_err(eyre::Report::from),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -120,6 +120,11 @@ pub struct StreamArgs {
     /// committee at this address (e.g. `0.0.0.0:8936`) while streaming.
     #[arg(long, value_name = "ADDR")]
     pub challenge: Option<std::net::SocketAddr>,
+    /// With `--challenge`: after the last segment, follow the challenges opened to their verdict
+    /// (serving the evidence meanwhile) for at most this many seconds, then withdraw the bonds
+    /// credited back.
+    #[arg(long, value_name = "SECS", default_value_t = 600)]
+    pub challenge_follow_secs: u64,
 }
 
 impl StreamArgs {
@@ -194,6 +199,7 @@ impl StreamArgs {
             max_top_ups: c.max_top_ups,
             max_segments: self.max_segments,
             challenge_http: self.challenge,
+            challenge_follow: Duration::from_secs(self.challenge_follow_secs),
         })
     }
 }

@@ -76,7 +76,9 @@ pub struct StreamConfig {
     pub quote_timeout_ms: u64,
     /// A segment not answered within this is given up on that orchestrator (ms).
     pub segment_timeout_ms: u64,
-    /// Orchestrators tried for one segment before the stream stops.
+    /// Failed attempts (and distinct orchestrators) for one segment before the stream stops; when
+    /// every known orchestrator failed it, all are quoted again and retried (after 0.2 s, then
+    /// doubling up to 2 s).
     pub max_attempts: u32,
     /// Fraction of segments (0..=1) that get the full metric check.
     pub verify_rate: f64,

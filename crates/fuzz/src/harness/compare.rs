@@ -1,4 +1,8 @@
 //! The comparison of the reference model with the contracts' views, made after every step.
+//!
+//! Every view the comparison needs is asked first, in one transaction through the view batcher
+//! ([`crate::batch`]); then the answers are compared with the model in a fixed order, the first
+//! difference being the violation reported.
 
 use alloy::{
     primitives::{Address, U256},
@@ -8,25 +12,28 @@ use streamflow_bindings::contracts::{
     BondingManager, LivepeerToken, TicketBroker, fault_verifier::FaultVerifier,
 };
 
-use crate::harness::{ForgeCheck, Harness, Violation};
+use super::{ForgeCheck, Harness, Violation};
+use crate::batch::{Batch, Query};
 
 impl Harness<'_> {
-    fn view_eq<C: SolCall<Return = U256>>(
+    /// One comparison of a `uint256` view (`got`: its answer, zero if it had none) with the model.
+    fn view_eq<C: SolCall>(
         &mut self,
         property: &'static str,
-        what: String,
+        what: impl FnOnce(&Self) -> String,
         target: Address,
         call: C,
+        got: Option<U256>,
         want: U256,
     ) -> Result<(), Violation> {
         self.counters.checks += 1;
-        let got = self.chain.view(target, &call).unwrap_or_default();
+        let got = got.unwrap_or_default();
         if got == want {
             return Ok(());
         }
         Err(Violation {
             property,
-            detail: format!("{what}: contract says {got}, model says {want}"),
+            detail: format!("{}: contract says {got}, model says {want}", what(self)),
             check: ForgeCheck::ViewEq {
                 target,
                 data: call.abi_encode().into(),
@@ -39,8 +46,99 @@ impl Harness<'_> {
     /// pools, fees, used tickets, FaultVerifier holdings; and the conservation laws.
     pub fn check(&mut self) -> Result<(), Violation> {
         let p = self.world.protocol;
-        let eth: Vec<(Address, U256)> = self.model.eth.iter().map(|(a, v)| (*a, *v)).collect();
-        for (who, want) in eth {
+        // Every view first, in one transaction.
+        let mut batch = Batch::with_capacity(
+            self.model.lpt.len()
+                + self.model.pools.len()
+                + self.model.senders.len()
+                + self.model.used.len()
+                + 24,
+        );
+        let lpt: Vec<(Address, U256, Query<LivepeerToken::balanceOfCall>)> = self
+            .model
+            .lpt
+            .iter()
+            .map(|(a, v)| {
+                let q = batch.ask(p.token, &LivepeerToken::balanceOfCall { account: *a });
+                (*a, *v, q)
+            })
+            .collect();
+        let supply_q = batch.ask(p.token, &LivepeerToken::totalSupplyCall {});
+        let bonded_q = batch.ask(
+            p.token,
+            &LivepeerToken::balanceOfCall {
+                account: p.bonding_manager,
+            },
+        );
+        let pools: Vec<(Address, U256, Query<BondingManager::totalStakeOfCall>)> = self
+            .model
+            .pools
+            .iter()
+            .map(|(o, v)| {
+                let q = batch.ask(
+                    p.bonding_manager,
+                    &BondingManager::totalStakeOfCall { orchestrator: *o },
+                );
+                (*o, *v, q)
+            })
+            .collect();
+        let senders: Vec<(
+            Address,
+            super::SenderFunds,
+            Query<TicketBroker::getSenderCall>,
+        )> = self
+            .model
+            .senders
+            .iter()
+            .map(|(s, v)| {
+                let q = batch.ask(p.broker, &TicketBroker::getSenderCall { sender: *s });
+                (*s, *v, q)
+            })
+            .collect();
+        let booked_q: Vec<Query<BondingManager::delegatorInfoCall>> = self
+            .world
+            .stakers()
+            .map(|d| {
+                batch.ask(
+                    p.bonding_manager,
+                    &BondingManager::delegatorInfoCall {
+                        delegator: d.address,
+                    },
+                )
+            })
+            .collect();
+        let used: Vec<(
+            alloy::primitives::B256,
+            Query<TicketBroker::isUsedTicketCall>,
+        )> = self
+            .model
+            .used
+            .iter()
+            .map(|d| {
+                let q = batch.ask(
+                    p.broker,
+                    &TicketBroker::isUsedTicketCall { ticketHash_: *d },
+                );
+                (*d, q)
+            })
+            .collect();
+        let pending_bonds_q = batch.ask(p.fault_verifier, &FaultVerifier::pendingBondsCall {});
+        let burned_bonds_q = batch.ask(p.fault_verifier, &FaultVerifier::burnedBondsCall {});
+        let credits_q: Vec<Query<FaultVerifier::creditOfCall>> = self
+            .world
+            .challengers
+            .iter()
+            .chain(&self.world.orchestrators)
+            .map(|a| {
+                batch.ask(
+                    p.fault_verifier,
+                    &FaultVerifier::creditOfCall { account: a.address },
+                )
+            })
+            .collect();
+        let answers = batch.run(&mut self.chain);
+
+        for (who, want) in self.model.eth.iter().map(|(a, v)| (*a, *v)) {
             self.counters.checks += 1;
             let got = self.chain.balance(who);
             if got != want {
@@ -54,45 +152,45 @@ impl Harness<'_> {
                 });
             }
         }
-        let lpt: Vec<(Address, U256)> = self.model.lpt.iter().map(|(a, v)| (*a, *v)).collect();
-        for (who, want) in lpt {
-            let what = format!("LPT of {}", self.world.name_of(who));
+        for (who, want, q) in lpt {
             self.view_eq(
                 "LPT conservation",
-                what,
+                |h| format!("LPT of {}", h.world.name_of(who)),
                 p.token,
                 LivepeerToken::balanceOfCall { account: who },
+                answers.get(q),
                 want,
             )?;
         }
         let supply = self.model.supply;
         self.view_eq(
             "LPT conservation",
-            "LPT supply".into(),
+            |_| "LPT supply".into(),
             p.token,
             LivepeerToken::totalSupplyCall {},
+            answers.get(supply_q),
             supply,
         )?;
         let bonded = self.model.bonded_lpt;
         self.view_eq(
             "LPT conservation",
-            "LPT held by staking".into(),
+            |_| "LPT held by staking".into(),
             p.token,
             LivepeerToken::balanceOfCall {
                 account: p.bonding_manager,
             },
+            answers.get(bonded_q),
             bonded,
         )?;
-        let pools: Vec<(Address, U256)> = self.model.pools.iter().map(|(a, v)| (*a, *v)).collect();
         let mut staked = U256::ZERO;
-        for (o, want) in pools {
+        for (o, want, q) in pools {
             staked += want;
-            let what = format!("total stake of {}", self.world.name_of(o));
             self.view_eq(
                 "stake accounting",
-                what,
+                |h| format!("total stake of {}", h.world.name_of(o)),
                 p.bonding_manager,
                 BondingManager::totalStakeOfCall { orchestrator: o },
+                answers.get(q),
                 want,
             )?;
         }
@@ -108,15 +206,12 @@ impl Harness<'_> {
             });
         }
 
-        let senders: Vec<(Address, crate::harness::SenderFunds)> =
-            self.model.senders.iter().map(|(a, v)| (*a, *v)).collect();
         let mut funds = U256::ZERO;
-        for (s, want) in senders {
+        for (s, want, q) in senders {
             self.counters.checks += 1;
             funds += want.deposit + want.reserve;
-            let got = self
-                .chain
-                .view(p.broker, &TicketBroker::getSenderCall { sender: s })
+            let got = answers
+                .get(q)
                 .map(|g| (g.deposit, g.reserve, g.withdrawRound.saturating_to::<u64>()))
                 .unwrap_or_default();
             if got != (want.deposit, want.reserve, want.withdraw_round) {
@@ -152,18 +247,8 @@ impl Harness<'_> {
         }
         // Every wei in the broker is a sender's or a recipient's fee not yet paid out.
         self.counters.checks += 1;
-        let held =
-            self.model.fees_credited - self.model.fees_withdrawn.min(self.model.fees_credited);
-        if self.model.fees_withdrawn > self.model.fees_credited {
-            return Err(Violation {
-                property: "fees claimed ≤ credited",
-                detail: format!(
-                    "fees paid out {} exceed fees credited {}",
-                    self.model.fees_withdrawn, self.model.fees_credited
-                ),
-                check: ForgeCheck::Note,
-            });
-        }
+        let held = self.model.fees_held();
+        self.model.fees_paid_within_credits()?;
         let broker_eth = self.chain.balance(p.broker);
         if broker_eth != funds + held {
             return Err(Violation {
@@ -181,40 +266,14 @@ impl Harness<'_> {
         // `delegatorInfo(d).fees` is both (booked + pending); `pendingEarnings` is the pending part
         // alone, so adding it again would count a pool's undistributed fees twice.
         let mut booked = U256::ZERO;
-        let stakers: Vec<Address> = self.world.stakers().map(|a| a.address).collect();
-        for d in stakers {
-            booked += self
-                .chain
-                .view(
-                    p.bonding_manager,
-                    &BondingManager::delegatorInfoCall { delegator: d },
-                )
-                .map(|i| i.fees)
-                .unwrap_or_default();
+        for q in booked_q {
+            booked += answers.get(q).map(|i| i.fees).unwrap_or_default();
         }
         self.counters.checks += 1;
-        if booked + self.model.fees_withdrawn > self.model.fees_credited {
-            return Err(Violation {
-                property: "fees claimed ≤ credited",
-                detail: format!(
-                    "fees booked {booked} + withdrawn {} exceed fees credited {}",
-                    self.model.fees_withdrawn, self.model.fees_credited
-                ),
-                check: ForgeCheck::Note,
-            });
-        }
-        let used: Vec<_> = self.model.used.iter().copied().collect();
-        for digest in used {
+        self.model.fees_booked_within_credits(booked)?;
+        for (digest, q) in used {
             self.counters.checks += 1;
-            let is_used = self
-                .chain
-                .view(
-                    p.broker,
-                    &TicketBroker::isUsedTicketCall {
-                        ticketHash_: digest,
-                    },
-                )
-                .unwrap_or_default();
+            let is_used = answers.get(q).unwrap_or_default();
             if !is_used {
                 return Err(Violation {
                     property: "no double redemption",
@@ -233,29 +292,10 @@ impl Harness<'_> {
         }
         // The FaultVerifier holds exactly the pending bonds, the credits and the burned bonds (kept
         // for ever).
-        let mut owed = self
-            .chain
-            .view(p.fault_verifier, &FaultVerifier::pendingBondsCall {})
-            .unwrap_or_default()
-            + self
-                .chain
-                .view(p.fault_verifier, &FaultVerifier::burnedBondsCall {})
-                .unwrap_or_default();
-        let accounts: Vec<Address> = self
-            .world
-            .challengers
-            .iter()
-            .chain(&self.world.orchestrators)
-            .map(|a| a.address)
-            .collect();
-        for a in accounts {
-            owed += self
-                .chain
-                .view(
-                    p.fault_verifier,
-                    &FaultVerifier::creditOfCall { account: a },
-                )
-                .unwrap_or_default();
+        let mut owed = answers.get(pending_bonds_q).unwrap_or_default()
+            + answers.get(burned_bonds_q).unwrap_or_default();
+        for q in credits_q {
+            owed += answers.get(q).unwrap_or_default();
         }
         self.counters.checks += 1;
         let fv = self.chain.balance(p.fault_verifier);
