@@ -97,6 +97,14 @@ async fn busy_slots_and_unlocking_senders_are_refused_without_work() {
         .await,
         "the half-uploaded segment never took the slot"
     );
+    // Its admission ends with its ticket taken (then its body is awaited).
+    assert!(
+        wait_for(Duration::from_secs(60), || async {
+            node.counter("tickets_accepted_total").await >= 1
+        })
+        .await,
+        "the half-uploaded segment's ticket was never taken"
+    );
     let before = work(&node).await;
     let (t, _) = alice.ticket(&q.ticket_params);
     let e = refusal(

@@ -101,7 +101,8 @@ async fn balances_survive_a_kill_9_mid_segment_counted_once() {
         .await
     );
     // One whole segment: one ticket in, its pixels' price out.
-    let body = segment(320, 240, 25, 2.0);
+    // 720p so that transcoding takes long enough for the kill to land in it.
+    let body = segment(1280, 720, 25, 2.4);
     let q = o.quote(&req).await.unwrap();
     let (t, _) = alice.ticket(&q.ticket_params);
     let r1 = o
@@ -138,8 +139,8 @@ async fn balances_survive_a_kill_9_mid_segment_counted_once() {
     .await;
     assert!(started, "the second segment never started");
     first.kill9();
-    let answered = in_flight.await.unwrap();
-    assert!(answered.is_err(), "answered before the kill: {answered:?}");
+    // Answered only if the kill came after the answer (a loaded machine): then it was charged.
+    let answered = in_flight.await.unwrap().is_ok();
 
     // Started again on the same data folder.
     let second = Proc::start(&net);
@@ -155,26 +156,38 @@ async fn balances_survive_a_kill_9_mid_segment_counted_once() {
     // Its segment was charged at most once (once if the kill came after the charge was written,
     // the answer lost with the process), never twice, and nothing else moved.
     assert!(
-        after == b1 + ev || after == b1 + ev - charge,
+        after == b1 + ev - charge || (!answered && after == b1 + ev),
         "balance after the restart {after}, before {b1}, ticket {ev}, segment {charge}"
     );
 
     eprintln!(
-        "killed {} the in-flight segment's charge was written",
+        "killed {} the in-flight segment's charge was written (answered: {answered})",
         if after == b1 + ev { "before" } else { "after" }
     );
 
-    // The stream goes on from that balance.
-    let q = o.quote(&req).await.unwrap();
-    let (t, _) = alice.ticket(&q.ticket_params);
-    let r3 = o
-        .segment(
-            &job(&body, 3, ladder()),
-            &alice.payment(&q.ticket_params, vec![t]),
-            body.clone(),
-        )
-        .await
-        .unwrap();
+    // The stream goes on from that balance. The restarted keeper redeems the winners it holds at
+    // once, which retires the random number it quoted: like a broadcaster, ask again then.
+    let mut r3 = None;
+    for _ in 0..5 {
+        let q = o.quote(&req).await.unwrap();
+        let (t, _) = alice.ticket(&q.ticket_params);
+        match o
+            .segment(
+                &job(&body, 3, ladder()),
+                &alice.payment(&q.ticket_params, vec![t]),
+                body.clone(),
+            )
+            .await
+        {
+            Ok(r) => {
+                r3 = Some(r);
+                break;
+            }
+            Err(e) if e.kind() == Some(wire::ErrorKind::TicketParamsExpired) => continue,
+            Err(e) => panic!("segment 3: {e}"),
+        }
+    }
+    let r3 = r3.expect("segment 3 served after the restart");
     assert_eq!(r3.balance.charged, U256::try_from(charge).unwrap());
     assert_eq!(r3.balance.credit, after + ev - charge);
 }
