@@ -3,7 +3,8 @@
 //! - `payment/winning ticket` and `payment/losing ticket`: what the orchestrator does for a paid
 //!   segment besides transcoding — [`Orchestrator::admit`] (service and size checks, a pool slot,
 //!   the ticket through the embedded keeper: unpack, broker checks, signature recovery, replay
-//!   protection, durable storage (fsync'd for a winner), the balance hold) and signing the
+//!   protection, durable storage (fsync'd for a winner), the balance credited (fsync'd in
+//!   `node.db`, as `run` keeps it) and held) and signing the
 //!   segment's `SegmentReceipt` (EIP-712, FaultVerifier domain), then releasing the hold.
 //! - `transcode/2s 720p -> 480p+360p+240p`: the anchor, the pool transcoding a 2 s 1280×720 30 fps
 //!   segment (made by FFmpeg) into three rungs with the reference transcoder.
@@ -21,6 +22,7 @@ use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use streamflow_keeper::chain::ChainState;
 use streamflow_keeper::{Keeper, KeeperConfig, TicketParams};
 use streamflow_node::orchestrator::content::ContentStore;
+use streamflow_node::orchestrator::ledger::Ledger;
 use streamflow_node::orchestrator::{Orchestrator, Settings};
 use streamflow_node::pool::{Pool, TranscodeJob};
 use streamflow_node::wire::{self, Payment, Price, SegmentJob, ServiceOffer};
@@ -91,7 +93,9 @@ async fn fixture() -> Fixture {
     });
     let params = keeper.params_for(sender.address()).await.unwrap();
     let store = ContentStore::open(dir.path().join("content"), Duration::from_secs(3600)).unwrap();
-    let orch = Orchestrator::new(
+    // The balances persisted as `run` keeps them (node.db, fsync'd per change).
+    let ledger = Ledger::open(&dir.path().join("node.db")).unwrap();
+    let orch = Orchestrator::with_ledger(
         keeper,
         Pool::local(1, TranscodeOptions::default()),
         signer,
@@ -114,6 +118,7 @@ async fn fixture() -> Fixture {
             max_segment_ms: 2_500,
             max_fps: 30,
         },
+        ledger,
     );
     Fixture {
         orch,
