@@ -8,6 +8,8 @@
 //! - [`Keeper`]: the handle an orchestrator embeds (`params_for`, `submit`, `sender_can_pay`).
 //! - [`chain`]: the chain snapshot intake checks against, read from the contracts.
 //! - [`redeem`]: the redemption policy and the transaction lifecycle.
+//! - [`txsend`]: the one sender of the account's transactions (redemptions and the embedding
+//!   process's calls such as `reward()`), so that nonces are never shared.
 //! - [`metrics`]: Prometheus counters; [`http`]: the local API; [`daemon`]: the standalone keeper.
 //!
 //! Ticket rules come from `streamflow-protocol` (the contract's checks in Rust), never from here.
@@ -20,5 +22,6 @@ pub mod metrics;
 pub mod params;
 pub mod redeem;
 pub mod store;
+pub mod txsend;
 
 pub use keeper::{Ack, Keeper, KeeperConfig, Rejection, Submission, TicketParams};

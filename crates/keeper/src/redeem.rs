@@ -20,11 +20,10 @@
 use crate::chain::{ChainError, ChainReader, ChainState};
 use crate::keeper::Keeper;
 use crate::store::{StoredTicket, StoredTx, TicketState};
-use alloy::eips::eip2718::Encodable2718;
-use alloy::network::{EthereumWallet, NetworkTransactionBuilder, TransactionBuilder};
+use crate::txsend::TxSender;
+use alloy::network::EthereumWallet;
 use alloy::primitives::{Address, B256, Bytes, U256};
 use alloy::providers::Provider;
-use alloy::rpc::types::TransactionRequest;
 use alloy::sol_types::{SolCall, SolError, SolEvent, SolInterface};
 use std::collections::HashSet;
 use streamflow_bindings::contracts::TicketBroker;
@@ -96,6 +95,10 @@ pub enum RedeemError {
     /// The transaction could not be signed.
     #[error("signing: {0}")]
     Sign(String),
+    /// A contract call could not be sent (its gas estimate failed: it would revert; or the gas
+    /// price is above the ceiling).
+    #[error("call: {0}")]
+    Call(String),
 }
 
 /// What one step did.
@@ -162,9 +165,8 @@ struct Watch {
 pub struct Redeemer {
     keeper: Keeper,
     reader: ChainReader,
-    wallet: EthereumWallet,
+    sender: TxSender,
     from: Address,
-    chain_id: u64,
     policy: Policy,
     full_read_every: u64,
     watch: std::sync::Mutex<Watch>,
@@ -179,14 +181,19 @@ impl Redeemer {
         policy: Policy,
     ) -> Self {
         let from = keeper.config().recipient;
-        let chain_id = keeper.config().chain_id;
         keeper.attach_reader(reader.clone());
+        let sender = TxSender::new(
+            keeper.clone(),
+            reader.clone(),
+            wallet,
+            policy.max_fee_per_gas,
+            policy.priority_fee_per_gas,
+        );
         Self {
             keeper,
             reader,
-            wallet,
+            sender,
             from,
-            chain_id,
             policy,
             full_read_every: FULL_READ_EVERY_BLOCKS,
             watch: std::sync::Mutex::default(),
@@ -211,6 +218,12 @@ impl Redeemer {
         let mut v: Vec<Address> = self.watch().contested.keys().copied().collect();
         v.sort();
         v
+    }
+
+    /// The sender of this account's transactions: every other transaction the embedding process
+    /// sends with the same key must go through it, so that nonces are never shared.
+    pub fn tx_sender(&self) -> TxSender {
+        self.sender.clone()
     }
 
     /// The policy.
@@ -381,6 +394,13 @@ impl Redeemer {
                     let n = t.tickets.len().max(1) as u64;
                     let gas_each = r.gas_used / n;
                     let cost_each = u128::from(r.gas_used) * r.effective_gas_price / u128::from(n);
+                    if t.tickets.is_empty() {
+                        if r.status() {
+                            tracing::info!(target: "keeper::redeem", tx = %t.tx_hash, gas = r.gas_used, "call mined");
+                        } else {
+                            tracing::warn!(target: "keeper::redeem", tx = %t.tx_hash, "call mined but reverted");
+                        }
+                    }
                     let failures = batch_failures(&r, &t.tickets);
                     for h in &t.tickets {
                         self.settle_from_chain(
@@ -661,32 +681,16 @@ impl Redeemer {
         if chosen.is_empty() {
             return Ok(());
         }
-        let nonce = self.next_nonce().await?;
         let max_fee = (state.base_fee * 2 + self.policy.priority_fee_per_gas)
             .min(self.policy.max_fee_per_gas);
+        let guard = self.sender.lock().await;
+        let nonce = self.sender.next_nonce(&guard).await?;
         let h = self
             .sign_record_send(&chosen, nonce, max_fee, self.policy.priority_fee_per_gas)
             .await?;
+        drop(guard);
         report.sent.push(h);
         Ok(())
-    }
-
-    async fn next_nonce(&self) -> Result<u64, RedeemError> {
-        let pending = self
-            .reader
-            .provider()
-            .get_transaction_count(self.from)
-            .pending()
-            .await
-            .map_err(ChainError::rpc)?;
-        let open_max = self
-            .keeper
-            .with_store(|s| s.open_txs())?
-            .iter()
-            .map(|t| t.nonce + 1)
-            .max()
-            .unwrap_or(0);
-        Ok(pending.max(open_max))
     }
 
     /// Replaces a stuck transaction: same nonce and tickets, fees up by at least 1/8 (what nodes
@@ -703,6 +707,18 @@ impl Redeemer {
         let max_fee = floor
             .max(state.base_fee.saturating_mul(2).saturating_add(tip))
             .min(self.policy.max_fee_per_gas);
+        if t.tickets.is_empty() {
+            // A contract call (e.g. reward()): the same call again, same nonce, higher fees.
+            let Some((to, input, gas_limit)) = crate::txsend::decode_call(&t.raw) else {
+                return Ok(None);
+            };
+            tracing::info!(target: "keeper::redeem", old = %t.tx_hash, nonce = t.nonce, max_fee, "replacing a stuck call");
+            return Ok(Some(
+                self.sender
+                    .sign_record_send(to, input, gas_limit, t.nonce, max_fee, tip, &[])
+                    .await?,
+            ));
+        }
         let tickets: Vec<StoredTicket> = self.keeper.with_store(|s| {
             t.tickets
                 .iter()
@@ -749,41 +765,9 @@ impl Redeemer {
             .into()
         };
         let gas_limit = self.policy.gas(tickets.len()) * 2;
-        let request = TransactionRequest::default()
-            .with_from(self.from)
-            .with_to(broker)
-            .with_input(input)
-            .with_nonce(nonce)
-            .with_chain_id(self.chain_id)
-            .with_gas_limit(gas_limit)
-            .with_max_fee_per_gas(max_fee)
-            .with_max_priority_fee_per_gas(tip.min(max_fee));
-        let envelope = request
-            .build(&self.wallet)
+        self.sender
+            .sign_record_send(broker, input, gas_limit, nonce, max_fee, tip, tickets)
             .await
-            .map_err(|e| RedeemError::Sign(e.to_string()))?;
-        let tx_hash = *envelope.tx_hash();
-        let raw = envelope.encoded_2718();
-        let record = StoredTx {
-            tx_hash,
-            nonce,
-            max_fee_per_gas: max_fee,
-            max_priority_fee_per_gas: tip.min(max_fee),
-            raw: raw.clone(),
-            tickets: tickets.iter().map(|t| t.ticket_hash).collect(),
-            created_at: now(),
-        };
-        let rand_hashes: Vec<B256> = tickets.iter().map(|t| t.rand_hash).collect();
-        // Durable before broadcast: a crash from here on leaves a record to reconcile.
-        self.keeper
-            .with_store(|s| s.record_submission(&record, &rand_hashes))?;
-        self.keeper.inner.metrics.record_tx();
-        tracing::info!(target: "keeper::redeem", tx = %tx_hash, nonce, tickets = tickets.len(), max_fee, "sending redemption");
-        if let Err(e) = self.reader.provider().send_raw_transaction(&raw).await {
-            // Kept open: reconciliation rebroadcasts it, or settles it if its nonce is taken.
-            tracing::warn!(target: "keeper::redeem", tx = %tx_hash, error = %e, "broadcast failed");
-        }
-        Ok(tx_hash)
     }
 
     /// Runs [`Redeemer::step`] on every new block until `shutdown` resolves; RPC failures are

@@ -3,8 +3,11 @@
 //! - `payment/winning ticket` and `payment/losing ticket`: what the orchestrator does for a paid
 //!   segment besides transcoding — [`Orchestrator::admit`] (service and size checks, a pool slot,
 //!   the ticket through the embedded keeper: unpack, broker checks, signature recovery, replay
-//!   protection, durable storage (fsync'd for a winner), the balance hold) and signing the
+//!   protection, durable storage (fsync'd for a winner), the balance credited (fsync'd in
+//!   `node.db`, as `run` keeps it) and held) and signing the
 //!   segment's `SegmentReceipt` (EIP-712, FaultVerifier domain), then releasing the hold.
+//! - `payment/... balances in memory`: the same with the balances not persisted, so the difference
+//!   is what keeping them across a restart costs.
 //! - `transcode/2s 720p -> 480p+360p+240p`: the anchor, the pool transcoding a 2 s 1280×720 30 fps
 //!   segment (made by FFmpeg) into three rungs with the reference transcoder.
 //!
@@ -21,6 +24,7 @@ use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use streamflow_keeper::chain::ChainState;
 use streamflow_keeper::{Keeper, KeeperConfig, TicketParams};
 use streamflow_node::orchestrator::content::ContentStore;
+use streamflow_node::orchestrator::ledger::Ledger;
 use streamflow_node::orchestrator::{Orchestrator, Settings};
 use streamflow_node::pool::{Pool, TranscodeJob};
 use streamflow_node::wire::{self, Payment, Price, SegmentJob, ServiceOffer};
@@ -50,7 +54,7 @@ fn ladder() -> Vec<Profile> {
         .collect()
 }
 
-async fn fixture() -> Fixture {
+async fn fixture(persist: bool) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let signer = LocalSigner::from_bytes(&ORCH_KEY).unwrap();
     let sender = LocalSigner::from_bytes(&SENDER_KEY).unwrap();
@@ -91,7 +95,13 @@ async fn fixture() -> Fixture {
     });
     let params = keeper.params_for(sender.address()).await.unwrap();
     let store = ContentStore::open(dir.path().join("content"), Duration::from_secs(3600)).unwrap();
-    let orch = Orchestrator::new(
+    // The balances persisted as `run` keeps them (node.db, fsync'd per change).
+    let ledger = if persist {
+        Ledger::open(&dir.path().join("node.db")).unwrap()
+    } else {
+        Ledger::default()
+    };
+    let orch = Orchestrator::with_ledger(
         keeper,
         Pool::local(1, TranscodeOptions::default()),
         signer,
@@ -114,6 +124,7 @@ async fn fixture() -> Fixture {
             max_segment_ms: 2_500,
             max_fps: 30,
         },
+        ledger,
     );
     Fixture {
         orch,
@@ -197,7 +208,8 @@ fn bench(c: &mut Criterion) {
         .enable_all()
         .build()
         .unwrap();
-    let f = rt.block_on(fixture());
+    let f = rt.block_on(fixture(true));
+    let mem = rt.block_on(fixture(false));
     let nonce = AtomicU32::new(1);
 
     let mut g = c.benchmark_group("payment");
@@ -210,6 +222,22 @@ fn bench(c: &mut Criterion) {
                     (ticket(&f, n, win), n)
                 },
                 |(t, n)| rt.block_on(pay(&f, t, n)),
+                BatchSize::SmallInput,
+            )
+        });
+    }
+    // The same, with the balances in memory only: what persisting them costs.
+    for (name, win) in [
+        ("winning ticket, balances in memory", true),
+        ("losing ticket, balances in memory", false),
+    ] {
+        g.bench_function(name, |b| {
+            b.iter_batched(
+                || {
+                    let n = nonce.fetch_add(1, Ordering::Relaxed);
+                    (ticket(&mem, n, win), n)
+                },
+                |(t, n)| rt.block_on(pay(&mem, t, n)),
                 BatchSize::SmallInput,
             )
         });

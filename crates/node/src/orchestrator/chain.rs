@@ -1,14 +1,18 @@
 //! The orchestrator's own transactions and reads: becoming an orchestrator (bond, cuts, registry
-//! entry), its status, and calling `reward()` once per round while it runs.
+//! entry), its status, and calling `reward()` once per round while it runs. While it runs, every
+//! transaction of its account goes through the embedded keeper's [`TxSender`], which owns the
+//! nonce (redemptions use the same key).
 
 use std::time::Duration;
 
 use alloy::primitives::{Address, B256, U256};
 use alloy::providers::DynProvider;
+use alloy::sol_types::SolCall;
 use streamflow_bindings::Deployment;
 use streamflow_bindings::contracts::{
     BondingManager, IServiceRegistry, LivepeerToken, RoundsManager, ServiceRegistry,
 };
+use streamflow_keeper::txsend::TxSender;
 
 /// Why a chain operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -229,8 +233,12 @@ pub async fn status(
 /// What one reward check did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RewardOutcome {
-    /// `reward()` was called for this round.
-    Rewarded(u64),
+    /// `reward()` was sent for this round (through the keeper's transaction sender).
+    Rewarded(u64, B256),
+    /// `initializeRound()` was sent; `reward()` follows at a later check.
+    InitializeSent(u64, B256),
+    /// A `reward()` or `initializeRound()` sent earlier is still open: wait for it.
+    Pending(u64, B256),
     /// Already called this round.
     AlreadyDone(u64),
     /// Not active this round: nothing to call.
@@ -240,13 +248,16 @@ pub enum RewardOutcome {
 }
 
 /// Calls `reward()` if `me` is active in the current round and hasn't yet; initializes the round
-/// first when `initialize_rounds` and nobody has.
+/// first when `initialize_rounds` and nobody has. Both go through `tx`, the embedded keeper's
+/// transaction sender, which owns the account's nonces (redemptions use the same key); a call
+/// already open there is waited for, never sent twice.
 pub async fn reward_once(
     provider: &DynProvider,
     d: &Deployment,
-    me: Address,
+    tx: &TxSender,
     initialize_rounds: bool,
 ) -> Result<RewardOutcome, ChainError> {
+    let me = tx.from();
     let rm = RoundsManager::new(d.rounds_manager, provider);
     let bm = BondingManager::new(d.bonding_manager, provider);
     let initialized = rm
@@ -260,11 +271,33 @@ pub async fn reward_once(
         .await
         .map_err(call_err("currentRound"))?;
     let r = u64::try_from(round).unwrap_or(u64::MAX);
+    let open = tx.open_calls().map_err(|e| ChainError::Call {
+        step: "open calls",
+        reason: e.to_string(),
+    })?;
+    let open_call = |to: Address, selector: [u8; 4]| {
+        open.iter()
+            .find(|c| c.to == to && c.input.starts_with(&selector))
+            .map(|c| c.tx_hash)
+    };
     if !initialized {
         if !initialize_rounds {
             return Ok(RewardOutcome::RoundNotInitialized(r));
         }
-        send!("initializeRound", rm.initializeRound());
+        if let Some(h) = open_call(
+            d.rounds_manager,
+            RoundsManager::initializeRoundCall::SELECTOR,
+        ) {
+            return Ok(RewardOutcome::Pending(r, h));
+        }
+        let h = send_call(
+            tx,
+            "initializeRound",
+            d.rounds_manager,
+            RoundsManager::initializeRoundCall {}.abi_encode(),
+        )
+        .await?;
+        return Ok(RewardOutcome::InitializeSent(r, h));
     }
     let info = bm
         .orchestratorInfo(me)
@@ -274,6 +307,9 @@ pub async fn reward_once(
     if info.lastRewardRound == round {
         return Ok(RewardOutcome::AlreadyDone(r));
     }
+    if let Some(h) = open_call(d.bonding_manager, BondingManager::rewardCall::SELECTOR) {
+        return Ok(RewardOutcome::Pending(r, h));
+    }
     let active = bm
         .activeStake(me, round)
         .call()
@@ -282,16 +318,40 @@ pub async fn reward_once(
     if active.is_zero() || !info.registered {
         return Ok(RewardOutcome::NotActive(r));
     }
-    send!("reward", bm.reward());
-    Ok(RewardOutcome::Rewarded(r))
+    let h = send_call(
+        tx,
+        "reward",
+        d.bonding_manager,
+        BondingManager::rewardCall {}.abi_encode(),
+    )
+    .await?;
+    Ok(RewardOutcome::Rewarded(r, h))
 }
 
-/// Checks every `poll` (and on each new round) and calls `reward()` once per round, until
-/// `shutdown` resolves. Failures are logged and retried at the next poll.
+async fn send_call(
+    tx: &TxSender,
+    step: &'static str,
+    to: Address,
+    input: Vec<u8>,
+) -> Result<B256, ChainError> {
+    let h = tx
+        .send_call(to, input.into())
+        .await
+        .map_err(|e| ChainError::Call {
+            step,
+            reason: e.to_string(),
+        })?;
+    tracing::info!(target: "orchestrator::chain", step, tx = %h, "sent through the keeper");
+    Ok(h)
+}
+
+/// Checks every `poll` and calls `reward()` once per round, until `shutdown` resolves. A round
+/// counts as done once the chain shows it rewarded (or the orchestrator is not active in it);
+/// failures are logged and retried at the next poll.
 pub async fn reward_loop(
     provider: DynProvider,
     d: Deployment,
-    me: Address,
+    tx: TxSender,
     initialize_rounds: bool,
     poll: Duration,
     shutdown: impl std::future::Future<Output = ()>,
@@ -305,14 +365,12 @@ pub async fn reward_loop(
             .await
             .ok();
         if round.is_some() && round != done_round {
-            match reward_once(&provider, &d, me, initialize_rounds).await {
+            match reward_once(&provider, &d, &tx, initialize_rounds).await {
                 Ok(outcome) => {
                     tracing::info!(target: "orchestrator::reward", ?outcome, "reward check");
                     if matches!(
                         outcome,
-                        RewardOutcome::Rewarded(_)
-                            | RewardOutcome::AlreadyDone(_)
-                            | RewardOutcome::NotActive(_)
+                        RewardOutcome::AlreadyDone(_) | RewardOutcome::NotActive(_)
                     ) {
                         done_round = round;
                     }

@@ -126,7 +126,7 @@ pub struct Config {
     pub deployment: PathBuf,
     /// The orchestrator's private key file (hex; mode 600).
     pub key_file: PathBuf,
-    /// Folder for `keeper.db` and `content/`.
+    /// Folder for `keeper.db`, `node.db` (balances, worker bans) and `content/`.
     #[serde(default = "default_data_dir")]
     pub data_dir: PathBuf,
     /// Where the API listens.
@@ -436,7 +436,13 @@ async fn run_node(
     };
     options.limits.max_bytes = config.max_segment_bytes;
     options.limits.max_duration_secs = config.max_segment_ms as f64 / 1000.0;
-    let pool = Pool::new(config.pool.options(options)?);
+    // The node's own state (balances, worker bans) next to the keeper's database.
+    let node_db = config.data_dir.join("node.db");
+    let mut pool_options = config.pool.options(options)?;
+    pool_options.state_db = Some(node_db.clone());
+    let pool = Pool::open(pool_options)?;
+    let ledger = super::ledger::Ledger::open(&node_db)
+        .with_context(|| format!("opening {}", node_db.display()))?;
     let store = ContentStore::open(
         config.data_dir.join("content"),
         Duration::from_secs(config.retention_secs),
@@ -450,7 +456,8 @@ async fn run_node(
         max_segment_ms: config.max_segment_ms,
         max_fps: config.max_fps,
     };
-    let orchestrator = Orchestrator::new(keeper, pool, signer, store.clone(), settings);
+    let orchestrator =
+        Orchestrator::with_ledger(keeper, pool, signer, store.clone(), settings, ledger);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("binding {}", config.listen))?;
@@ -471,13 +478,16 @@ async fn run_node(
     };
     let mut tasks = tokio::task::JoinSet::new();
     let poll = Duration::from_millis(keeper_config.poll_ms);
+    // One owner of the account's nonce: reward() goes through the keeper's sender.
+    let tx_sender = redeemer.tx_sender();
     tasks.spawn(redeemer.run(poll, stopped()));
     if config.reward {
-        let provider = config.provider(&key)?;
+        let url = config.rpc_url.parse().context("rpc_url")?;
+        let provider = ProviderBuilder::new().connect_http(url).erased();
         tasks.spawn(chain::reward_loop(
             provider,
             d.clone(),
-            key.address(),
+            tx_sender,
             config.initialize_rounds,
             Duration::from_secs(config.reward_poll_secs.max(1)),
             stopped(),

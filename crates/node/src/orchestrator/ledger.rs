@@ -10,11 +10,17 @@
 //! - once transcoded, the hold is released and the price of the **actual** pixels is charged; a
 //!   segment refused or failed after the hold is charged nothing.
 //!
-//! Credit left over pays for the sender's next segments. Balances live in memory: a restart
-//! forgets them (credit and debt alike).
+//! Credit left over pays for the sender's next segments. A ledger opened with [`Ledger::open`]
+//! writes every change of a sender's credit to the node's database (`node.db`, see
+//! [`super::state`]) before the call returns, and reads them back at start: a restart keeps credit
+//! and debt alike. Holds are not written: a segment in flight when the process dies was never
+//! charged, and its hold goes with the process.
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::{Arc, Mutex};
+
+use rusqlite::{Connection, params};
 
 use alloy::primitives::{Address, I256, U256, U512};
 
@@ -37,11 +43,23 @@ struct Account {
     held: U256,
 }
 
+#[derive(Debug, Default)]
+struct Books {
+    accounts: HashMap<Address, Account>,
+    /// Where credits are persisted (none: in memory only).
+    db: Option<Connection>,
+}
+
 /// The balances of every sender this orchestrator serves.
 #[derive(Debug, Default, Clone)]
 pub struct Ledger {
-    accounts: Arc<Mutex<HashMap<Address, Account>>>,
+    books: Arc<Mutex<Books>>,
 }
+
+/// The ledger's database failed.
+#[derive(Debug, thiserror::Error)]
+#[error("ledger database: {0}")]
+pub struct LedgerError(#[from] rusqlite::Error);
 
 /// A sender's balance could not cover a segment's worst case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -68,15 +86,83 @@ pub struct Hold {
 }
 
 impl Ledger {
+    /// A ledger whose credits are kept in the `balances` table of the SQLite database at `path`
+    /// (created if missing), with the balances saved there before.
+    pub fn open(path: &Path) -> Result<Self, LedgerError> {
+        let conn = super::state::open_db(path)?;
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS balances (
+                sender BLOB PRIMARY KEY, credit TEXT NOT NULL, updated_at INTEGER NOT NULL);",
+        )?;
+        let mut accounts = HashMap::new();
+        {
+            let mut stmt = conn.prepare("SELECT sender, credit FROM balances")?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            for (sender, credit) in rows {
+                let (Ok(sender), Ok(credit)) =
+                    (Address::try_from(sender.as_slice()), credit.parse::<I256>())
+                else {
+                    return Err(LedgerError(rusqlite::Error::InvalidColumnType(
+                        0,
+                        "balances row".into(),
+                        rusqlite::types::Type::Blob,
+                    )));
+                };
+                accounts.insert(
+                    sender,
+                    Account {
+                        credit,
+                        held: U256::ZERO,
+                    },
+                );
+            }
+        }
+        Ok(Self {
+            books: Arc::new(Mutex::new(Books {
+                accounts,
+                db: Some(conn),
+            })),
+        })
+    }
+
     fn with<R>(&self, f: impl FnOnce(&mut HashMap<Address, Account>) -> R) -> R {
-        let mut guard = self.accounts.lock().unwrap_or_else(|p| p.into_inner());
-        f(&mut guard)
+        let mut guard = self.books.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut guard.accounts)
+    }
+
+    /// Changes `sender`'s credit with `f` and writes the new credit to the database (if any)
+    /// before returning it. A failed write is logged: the change stays in memory.
+    fn change(&self, sender: Address, f: impl FnOnce(&mut Account)) -> I256 {
+        let mut guard = self.books.lock().unwrap_or_else(|p| p.into_inner());
+        let books = &mut *guard;
+        let acc = books.accounts.entry(sender).or_default();
+        let before = acc.credit;
+        f(acc);
+        let credit = acc.credit;
+        if credit != before
+            && let Some(db) = &books.db
+            && let Err(e) = db.execute(
+                "INSERT INTO balances (sender, credit, updated_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (sender) DO UPDATE SET credit = ?2, updated_at = ?3",
+                params![
+                    sender.as_slice(),
+                    credit.to_string(),
+                    super::state::unix_now()
+                ],
+            )
+        {
+            tracing::error!(target: "orchestrator::ledger", %sender, %credit, error = %e, "balance not saved: a restart would lose this change");
+        }
+        credit
     }
 
     /// Credits `amount` (the expected value of an accepted ticket) to `sender`.
     pub fn credit(&self, sender: Address, amount: U256) {
-        self.with(|a| {
-            let acc = a.entry(sender).or_default();
+        self.change(sender, |acc| {
             acc.credit = acc.credit.saturating_add(signed(amount));
         });
     }
@@ -110,11 +196,9 @@ impl Ledger {
     }
 
     fn release(&self, sender: Address, held: U256, charge: U256) -> I256 {
-        self.with(|a| {
-            let acc = a.entry(sender).or_default();
+        self.change(sender, |acc| {
             acc.held = acc.held.saturating_sub(held);
             acc.credit = acc.credit.saturating_sub(signed(charge));
-            acc.credit
         })
     }
 }
@@ -177,6 +261,29 @@ mod tests {
         drop(b); // refused or failed later: nothing charged
         assert_eq!(l.balance(s), I256::try_from(75).expect("i256"));
         assert!(l.hold(s, U256::from(76u8)).is_err());
+    }
+
+    #[test]
+    fn an_opened_ledger_keeps_credit_and_debt_across_a_reopen() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("node.db");
+        let (a, b) = (Address::repeat_byte(1), Address::repeat_byte(2));
+        {
+            let l = Ledger::open(&path).expect("open");
+            l.credit(a, U256::from(100u8));
+            l.hold(a, U256::from(60u8))
+                .expect("hold")
+                .settle(U256::from(25u8));
+            l.credit(b, U256::from(5u8));
+            l.hold(b, U256::ZERO).expect("hold").settle(U256::from(8u8));
+            // In flight when the process dies: never charged.
+            std::mem::forget(l.hold(a, U256::from(70u8)).expect("hold"));
+        }
+        let l = Ledger::open(&path).expect("reopen");
+        assert_eq!(l.balance(a), I256::try_from(75).expect("i256"));
+        assert_eq!(l.balance(b), I256::try_from(-3).expect("i256"));
+        // The hold of the segment lost with the process is gone too.
+        assert!(l.hold(a, U256::from(75u8)).is_ok());
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod cli;
 pub mod content;
 pub mod ledger;
 pub mod metrics;
+pub mod state;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -188,13 +189,27 @@ pub fn is_mpegts(body: &[u8]) -> bool {
 }
 
 impl Orchestrator {
-    /// The service over `keeper` (its recipient must be `signer`'s address), `pool` and `store`.
+    /// The service over `keeper` (its recipient must be `signer`'s address), `pool` and `store`,
+    /// with balances in memory only.
     pub fn new(
         keeper: Keeper,
         pool: Pool,
         signer: LocalSigner,
         store: ContentStore,
         settings: Settings,
+    ) -> Self {
+        Self::with_ledger(keeper, pool, signer, store, settings, Ledger::default())
+    }
+
+    /// Like [`Orchestrator::new`], with the senders' balances in `ledger` (e.g. one
+    /// [`Ledger::open`]ed on the node's database, so they survive a restart).
+    pub fn with_ledger(
+        keeper: Keeper,
+        pool: Pool,
+        signer: LocalSigner,
+        store: ContentStore,
+        settings: Settings,
+        ledger: Ledger,
     ) -> Self {
         let receipt_domain =
             receipt::fault_verifier_domain(settings.chain_id, settings.fault_verifier).separator();
@@ -206,7 +221,7 @@ impl Orchestrator {
                 receipt_domain,
                 settings,
                 store,
-                ledger: Ledger::default(),
+                ledger,
                 metrics: Metrics::default(),
             }),
         }

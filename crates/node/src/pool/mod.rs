@@ -16,16 +16,23 @@
 //! [`PoolOptions::spot_check`] fraction the worker cannot predict), and a worker caught is dropped
 //! and its secret refused from then on.
 
+mod bans;
 mod check;
+mod config;
+mod local;
 pub mod protocol;
 mod remote;
+mod schedule;
 
-use std::collections::{HashMap, HashSet, VecDeque};
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+pub use config::{PoolConfig, PoolOptions, WorkerCredential, WorkerEntry};
+pub use local::transcode_in_tempdir;
+use schedule::{Exec, Remote, Session, Shared, Speed, State, TICK, Task, choose};
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use streamflow_transcoder::transcode::{TranscodeOptions, transcode_segment};
+use streamflow_transcoder::transcode::TranscodeOptions;
 use streamflow_transcoder::{Profile, RenditionReport, TranscodeError, TranscodeReport};
 use tokio::sync::{Notify, oneshot};
 
@@ -121,205 +128,6 @@ impl PoolError {
     }
 }
 
-/// A secret a remote worker may connect with, and the trust it carries.
-#[derive(Clone)]
-pub struct WorkerCredential {
-    /// Name in logs, status and [`TranscodeOutput::worker`].
-    pub name: String,
-    /// The shared secret (compared in constant time).
-    pub secret: String,
-    /// How far its output is trusted.
-    pub trust: Trust,
-}
-
-impl std::fmt::Debug for WorkerCredential {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WorkerCredential")
-            .field("name", &self.name)
-            .field("secret", &"<redacted>")
-            .field("trust", &self.trust)
-            .finish()
-    }
-}
-
-/// Everything a [`Pool`] is built from.
-#[derive(Debug, Clone)]
-pub struct PoolOptions {
-    /// In-process transcoding slots (0: remote workers only).
-    pub local_slots: u32,
-    /// Options of the in-process transcoder.
-    pub transcode: TranscodeOptions,
-    /// The secrets remote workers may connect with (none: no remote worker is accepted).
-    pub workers: Vec<WorkerCredential>,
-    /// Fraction of a public worker's segments fully verified (pixels and quality), in `[0, 1]`.
-    pub spot_check: f64,
-    /// How often a worker must send a heartbeat.
-    pub heartbeat: Duration,
-    /// A worker silent for this long is declared dead and its segments reassigned.
-    pub worker_timeout: Duration,
-    /// A remote attempt at a segment that takes longer than this is abandoned and redone elsewhere.
-    pub task_timeout: Duration,
-    /// How long a segment waits for an executor when none is free (e.g. every worker gone).
-    pub queue_timeout: Duration,
-    /// How long a worker's poll waits for work before answering `204`.
-    pub poll_wait: Duration,
-    /// Attempts per segment before giving up.
-    pub max_attempts: u32,
-    /// The largest result a worker may post (all renditions of a segment), in bytes.
-    pub max_result_bytes: usize,
-}
-
-impl Default for PoolOptions {
-    fn default() -> Self {
-        Self {
-            local_slots: 1,
-            transcode: TranscodeOptions::default(),
-            workers: Vec::new(),
-            spot_check: 0.1,
-            heartbeat: Duration::from_secs(1),
-            worker_timeout: Duration::from_secs(5),
-            task_timeout: Duration::from_secs(60),
-            queue_timeout: Duration::from_secs(30),
-            poll_wait: Duration::from_secs(20),
-            max_attempts: 3,
-            max_result_bytes: 256 * 1024 * 1024,
-        }
-    }
-}
-
-/// One remote worker's entry in the pool's TOML configuration.
-#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct WorkerEntry {
-    /// Its name.
-    pub name: String,
-    /// The file holding its shared secret (readable by the owner only).
-    pub secret_file: PathBuf,
-    /// `trusted` or `public` (the default).
-    #[serde(default)]
-    pub trust: Trust,
-}
-
-/// The pool's section of the orchestrator's TOML configuration (every field has a default).
-#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct PoolConfig {
-    /// In-process transcoding slots.
-    #[serde(default = "default_local_slots")]
-    pub local_slots: u32,
-    /// Fraction of public workers' segments fully verified.
-    #[serde(default = "default_spot_check")]
-    pub spot_check: f64,
-    /// Heartbeat period asked of workers, in milliseconds.
-    #[serde(default = "default_heartbeat_ms")]
-    pub heartbeat_ms: u64,
-    /// Silence after which a worker is dead, in milliseconds.
-    #[serde(default = "default_worker_timeout_ms")]
-    pub worker_timeout_ms: u64,
-    /// Time allowed to a remote attempt at one segment, in milliseconds.
-    #[serde(default = "default_task_timeout_ms")]
-    pub task_timeout_ms: u64,
-    /// Time a segment waits for a free executor, in milliseconds.
-    #[serde(default = "default_queue_timeout_ms")]
-    pub queue_timeout_ms: u64,
-    /// Attempts per segment.
-    #[serde(default = "default_max_attempts")]
-    pub max_attempts: u32,
-    /// The remote workers allowed to connect.
-    #[serde(default)]
-    pub workers: Vec<WorkerEntry>,
-}
-
-fn default_local_slots() -> u32 {
-    1
-}
-fn default_spot_check() -> f64 {
-    0.1
-}
-fn default_heartbeat_ms() -> u64 {
-    1000
-}
-fn default_worker_timeout_ms() -> u64 {
-    5000
-}
-fn default_task_timeout_ms() -> u64 {
-    60_000
-}
-fn default_queue_timeout_ms() -> u64 {
-    30_000
-}
-fn default_max_attempts() -> u32 {
-    3
-}
-
-impl Default for PoolConfig {
-    fn default() -> Self {
-        Self {
-            local_slots: default_local_slots(),
-            spot_check: default_spot_check(),
-            heartbeat_ms: default_heartbeat_ms(),
-            worker_timeout_ms: default_worker_timeout_ms(),
-            task_timeout_ms: default_task_timeout_ms(),
-            queue_timeout_ms: default_queue_timeout_ms(),
-            max_attempts: default_max_attempts(),
-            workers: Vec::new(),
-        }
-    }
-}
-
-impl PoolConfig {
-    /// The pool options it describes, reading every worker's secret file.
-    pub fn options(&self, transcode: TranscodeOptions) -> Result<PoolOptions, PoolError> {
-        if !(0.0..=1.0).contains(&self.spot_check) {
-            return Err(PoolError::Config(format!(
-                "spot_check {} is not a fraction in [0, 1]",
-                self.spot_check
-            )));
-        }
-        if self.heartbeat_ms == 0 || self.worker_timeout_ms <= self.heartbeat_ms {
-            return Err(PoolError::Config(
-                "worker_timeout_ms must exceed heartbeat_ms (> 0)".into(),
-            ));
-        }
-        let mut workers = Vec::with_capacity(self.workers.len());
-        for w in &self.workers {
-            let secret = protocol::read_secret_file(&w.secret_file).map_err(|e| {
-                PoolError::Config(format!(
-                    "worker {}: secret file {}: {e}",
-                    w.name,
-                    w.secret_file.display()
-                ))
-            })?;
-            if workers
-                .iter()
-                .any(|c: &WorkerCredential| c.secret == secret)
-            {
-                return Err(PoolError::Config(format!(
-                    "worker {}: the same secret is given to two entries",
-                    w.name
-                )));
-            }
-            workers.push(WorkerCredential {
-                name: w.name.clone(),
-                secret,
-                trust: w.trust,
-            });
-        }
-        Ok(PoolOptions {
-            local_slots: self.local_slots,
-            transcode,
-            workers,
-            spot_check: self.spot_check,
-            heartbeat: Duration::from_millis(self.heartbeat_ms),
-            worker_timeout: Duration::from_millis(self.worker_timeout_ms),
-            task_timeout: Duration::from_millis(self.task_timeout_ms),
-            queue_timeout: Duration::from_millis(self.queue_timeout_ms),
-            max_attempts: self.max_attempts.max(1),
-            ..PoolOptions::default()
-        })
-    }
-}
-
 /// One executor's state, as [`Pool::workers`] reports it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -338,133 +146,6 @@ pub struct WorkerStatus {
     pub done: u64,
     /// Attempts it lost (died, timed out, failed on its own account, bad output).
     pub failed: u64,
-}
-
-/// The weight of the newest measurement in the speed average.
-const EWMA_ALPHA: f64 = 0.3;
-/// How often waiting callers look for dead workers and deadlines.
-const TICK: Duration = Duration::from_millis(200);
-
-#[derive(Debug, Default, Clone)]
-struct Speed {
-    ewma: Option<f64>,
-    done: u64,
-    failed: u64,
-}
-
-impl Speed {
-    fn record(&mut self, elapsed: Duration, pixels: u64) {
-        let spp = elapsed.as_secs_f64() / pixels.max(1) as f64;
-        self.ewma = Some(match self.ewma {
-            None => spp,
-            Some(old) => old + EWMA_ALPHA * (spp - old),
-        });
-        self.done += 1;
-    }
-}
-
-#[derive(Debug)]
-struct Session {
-    cred: usize,
-    label: String,
-    trust: Trust,
-    slots: u32,
-    busy: u32,
-    last_seen: Instant,
-    queue: VecDeque<u64>,
-    tasks: HashSet<u64>,
-    wake: Arc<Notify>,
-    speed: Speed,
-}
-
-/// What comes back from a remote attempt.
-#[derive(Debug)]
-enum Remote {
-    /// The worker answered (the bytes are the renditions back to back).
-    Answer(TaskResult, axum::body::Bytes),
-    /// The attempt is lost.
-    Lost(String),
-}
-
-#[derive(Debug)]
-struct Task {
-    session: u64,
-    job: TranscodeJob,
-    reply: Option<oneshot::Sender<Remote>>,
-}
-
-#[derive(Debug)]
-struct State {
-    reserved: u32,
-    local_busy: Vec<bool>,
-    local_speed: Speed,
-    sessions: HashMap<u64, Session>,
-    tasks: HashMap<u64, Task>,
-    banned: HashSet<usize>,
-    /// Timeouts since its last accepted result, per credential.
-    strikes: HashMap<usize, u32>,
-    next_task: u64,
-}
-
-impl State {
-    fn capacity(&self) -> u32 {
-        self.local_busy.len() as u32 + self.sessions.values().map(|s| s.slots).sum::<u32>()
-    }
-
-    /// Removes a session; its segments are lost and their callers told `reason`.
-    fn remove_session(&mut self, id: u64, reason: &str) {
-        let Some(s) = self.sessions.remove(&id) else {
-            return;
-        };
-        tracing::warn!(target: "pool", worker = %s.label, reason, "worker removed");
-        for t in s.tasks {
-            if let Some(mut task) = self.tasks.remove(&t)
-                && let Some(reply) = task.reply.take()
-            {
-                let _ = reply.send(Remote::Lost(format!("{}: {reason}", s.label)));
-            }
-        }
-        s.wake.notify_waiters();
-    }
-
-    /// Removes every session silent for longer than `timeout`.
-    fn reap(&mut self, timeout: Duration) -> bool {
-        let now = Instant::now();
-        let dead: Vec<u64> = self
-            .sessions
-            .iter()
-            .filter(|(_, s)| now.duration_since(s.last_seen) > timeout)
-            .map(|(id, _)| *id)
-            .collect();
-        let reason = format!("no heartbeat for over {} ms", timeout.as_millis());
-        for id in &dead {
-            self.remove_session(*id, &reason);
-        }
-        !dead.is_empty()
-    }
-}
-
-#[derive(Debug)]
-struct Shared {
-    opts: PoolOptions,
-    state: Mutex<State>,
-    /// Signalled when a slot, a session or a reservation frees up or appears.
-    changed: Notify,
-}
-
-impl Shared {
-    fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Locks the state after removing dead sessions.
-    fn lock_live(&self) -> MutexGuard<'_, State> {
-        let mut st = self.lock();
-        if st.reap(self.opts.worker_timeout) {
-            self.changed.notify_waiters();
-        }
-        st
-    }
 }
 
 /// A reserved transcoding slot; released when dropped.
@@ -487,13 +168,6 @@ impl Drop for Slot {
     }
 }
 
-/// Where an attempt runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Exec {
-    Local(usize),
-    Remote(u64),
-}
-
 /// The transcoder pool: in-process slots and remote workers.
 #[derive(Debug, Clone)]
 pub struct Pool {
@@ -510,11 +184,38 @@ impl Pool {
         })
     }
 
-    /// A pool as `options` describe it (remote workers connect through [`Pool::worker_router`]).
+    /// A pool as `options` describe it (remote workers connect through [`Pool::worker_router`]);
+    /// bans are kept in memory only (`options.state_db` is not read: see [`Pool::open`]).
     pub fn new(options: PoolOptions) -> Self {
+        Self::build(options, None)
+    }
+
+    /// Like [`Pool::new`], with the bans kept in `options.state_db` (when set): secrets banned
+    /// before a restart are refused again.
+    pub fn open(options: PoolOptions) -> Result<Self, PoolError> {
+        let Some(path) = options.state_db.clone() else {
+            return Ok(Self::new(options));
+        };
+        let db = bans::BanDb::open(&path)?;
+        let banned = db.banned()?;
+        let pool = Self::build(options, Some(db));
+        {
+            let mut st = pool.inner.lock();
+            for (i, c) in pool.inner.opts.workers.iter().enumerate() {
+                if banned.contains(&bans::secret_hash(&c.secret)) {
+                    tracing::info!(target: "pool", worker = %c.name, "secret banned before the restart: refused");
+                    st.banned.insert(i);
+                }
+            }
+        }
+        Ok(pool)
+    }
+
+    fn build(options: PoolOptions, bans: Option<bans::BanDb>) -> Self {
         let local = options.local_slots as usize;
         Self {
             inner: Arc::new(Shared {
+                bans,
                 opts: options,
                 state: Mutex::new(State {
                     reserved: 0,
@@ -747,6 +448,12 @@ impl Pool {
         };
         st.banned.insert(cred);
         let name = &self.inner.opts.workers[cred].name;
+        if let Some(db) = &self.inner.bans {
+            let hash = bans::secret_hash(&self.inner.opts.workers[cred].secret);
+            if let Err(e) = db.ban(hash, name, reason) {
+                tracing::error!(target: "pool", worker = %name, error = %e, "the ban could not be saved: it lasts until a restart");
+            }
+        }
         tracing::warn!(target: "pool", worker = %name, reason, "worker dropped and its secret refused");
         let ids: Vec<u64> = st
             .sessions
@@ -908,53 +615,6 @@ impl Pool {
     }
 }
 
-/// The best executor with a free slot: fewest recent timeouts of its secret (a worker that timed
-/// out waits behind the others until it delivers again), then lowest measured seconds per pixel
-/// (unmeasured first), then least loaded; the in-process slots win ties.
-fn choose(st: &State, excluded: &HashSet<u64>) -> Option<Exec> {
-    let mut best: Option<(u32, f64, f64, Exec)> = None;
-    let mut consider = |strikes: u32, cost: Option<f64>, busy: u32, slots: u32, exec: Exec| {
-        let key = (
-            strikes,
-            cost.unwrap_or(0.0),
-            f64::from(busy) / f64::from(slots.max(1)),
-        );
-        let better = match &best {
-            None => true,
-            Some((s, c, l, _)) => key
-                .0
-                .cmp(s)
-                .then(key.1.total_cmp(c))
-                .then(key.2.total_cmp(l))
-                .is_lt(),
-        };
-        if better {
-            best = Some((key.0, key.1, key.2, exec));
-        }
-    };
-    if let Some(i) = st.local_busy.iter().position(|b| !*b) {
-        let busy = st.local_busy.iter().filter(|b| **b).count() as u32;
-        consider(
-            0,
-            st.local_speed.ewma,
-            busy,
-            st.local_busy.len() as u32,
-            Exec::Local(i),
-        );
-    }
-    let mut ids: Vec<&u64> = st.sessions.keys().collect();
-    ids.sort();
-    for id in ids {
-        let s = &st.sessions[id];
-        if excluded.contains(id) || s.busy >= s.slots {
-            continue;
-        }
-        let strikes = st.strikes.get(&s.cred).copied().unwrap_or(0);
-        consider(strikes, s.speed.ewma, s.busy, s.slots, Exec::Remote(*id));
-    }
-    best.map(|(_, _, _, e)| e)
-}
-
 /// Cuts a worker's result body into its renditions, by the sizes its report gives.
 fn split_renditions(report: &TranscodeReport, body: &[u8]) -> Result<Vec<RenditionOutput>, String> {
     let total = report
@@ -980,35 +640,12 @@ fn split_renditions(report: &TranscodeReport, body: &[u8]) -> Result<Vec<Renditi
     Ok(out)
 }
 
-/// Runs the transcoder on `job` in a fresh temporary folder and reads the renditions back.
-pub fn transcode_in_tempdir(
-    job: &TranscodeJob,
-    options: &TranscodeOptions,
-) -> Result<(TranscodeReport, Vec<RenditionOutput>, u64), PoolError> {
-    let started = Instant::now();
-    let dir = tempfile::tempdir()?;
-    let input = dir.path().join("in.ts");
-    std::fs::write(&input, job.segment.as_slice())?;
-    let out_dir = dir.path().join("out");
-    let report = transcode_segment(&input, &job.profiles, &out_dir, options)?;
-    let renditions = read_renditions(&report, &out_dir)?;
-    Ok((report, renditions, started.elapsed().as_millis() as u64))
-}
-
-fn read_renditions(report: &TranscodeReport, dir: &Path) -> std::io::Result<Vec<RenditionOutput>> {
-    let mut renditions = Vec::with_capacity(report.renditions.len());
-    for r in &report.renditions {
-        let data = std::fs::read(dir.join(&r.file))?;
-        renditions.push(RenditionOutput {
-            report: r.clone(),
-            data,
-        });
-    }
-    Ok(renditions)
-}
 #[cfg(test)]
 mod tests {
+    use super::schedule::EWMA_ALPHA;
     use super::*;
+    use std::collections::VecDeque;
+    use tokio::sync::Notify;
 
     fn session(slots: u32, busy: u32, ewma: Option<f64>) -> Session {
         Session {
