@@ -34,6 +34,8 @@ pub struct BenchReport {
     pub harness_steps: u64,
     /// Harness wall time.
     pub harness_time: Duration,
+    /// Harness worker threads.
+    pub harness_threads: usize,
     /// Where the harness's time went (setup, actions, comparisons) and how many EVM transactions
     /// it ran.
     pub harness_counters: Counters,
@@ -49,16 +51,18 @@ impl std::fmt::Display for BenchReport {
         let g = self.forge_calls as f64 / self.forge_time.as_secs_f64().max(1e-9);
         writeln!(
             f,
-            "harness: {} steps in {:.1} s = {h:.0} steps/s (each step: one action + every model check)",
+            "harness: {} steps in {:.1} s on {} thread(s) = {h:.0} steps/s (each step: one action + every model check)",
             self.harness_steps,
-            self.harness_time.as_secs_f64()
+            self.harness_time.as_secs_f64(),
+            self.harness_threads
         )?;
         let c = &self.harness_counters;
-        let total = self.harness_time.as_secs_f64().max(1e-9);
+        // The counters add up every thread's time: shares are of wall time × threads.
+        let threads = u32::try_from(self.harness_threads.max(1)).unwrap_or(u32::MAX);
+        let busy = self.harness_time * threads;
+        let total = busy.as_secs_f64().max(1e-9);
         let part = |d: Duration| 100.0 * d.as_secs_f64() / total;
-        let rest = self
-            .harness_time
-            .saturating_sub(c.setup_time + c.action_time + c.check_time);
+        let rest = busy.saturating_sub(c.setup_time + c.action_time + c.check_time);
         writeln!(
             f,
             "         time: actions {:.0} %, comparisons {:.0} %, case setup {:.0} %, generation and shrinking {:.0} %; {:.1} EVM transactions per step, {:.1} values compared per step",
@@ -74,7 +78,7 @@ impl std::fmt::Display for BenchReport {
         }
         writeln!(
             f,
-            "forge:   {} handler calls in {:.1} s = {g:.0} calls/s (invariant runs x depth)",
+            "forge:   {} handler calls in {:.1} s = {g:.0} calls/s (invariant runs x depth; its runner uses every core)",
             self.forge_calls,
             self.forge_time.as_secs_f64()
         )?;
@@ -83,16 +87,23 @@ impl std::fmt::Display for BenchReport {
 }
 
 /// Runs both and reports (forge only if `forge_match_path` is given: without it, the harness's
-/// figures and its time breakdown alone, for profiling). Must run from the repository root.
-pub fn run(budget: Duration, forge_match_path: Option<&str>) -> Result<BenchReport, BenchError> {
+/// figures and its time breakdown alone, for profiling). The harness runs on `threads` worker
+/// threads; forge's runner uses every core. Must run from the repository root.
+pub fn run(
+    budget: Duration,
+    forge_match_path: Option<&str>,
+    threads: usize,
+) -> Result<BenchReport, BenchError> {
     let summary = run_harness(&RunConfig {
         budget,
+        threads,
         ..RunConfig::default()
     });
     let Some(forge_match_path) = forge_match_path else {
         return Ok(BenchReport {
             harness_steps: summary.counters.steps,
             harness_time: summary.elapsed,
+            harness_threads: threads,
             harness_counters: summary.counters,
             forge_calls: 0,
             forge_time: Duration::ZERO,
@@ -125,6 +136,7 @@ pub fn run(budget: Duration, forge_match_path: Option<&str>) -> Result<BenchRepo
     Ok(BenchReport {
         harness_steps: summary.counters.steps,
         harness_time: summary.elapsed,
+        harness_threads: threads,
         harness_counters: summary.counters,
         forge_calls,
         forge_time,

@@ -74,6 +74,10 @@ struct BenchArgs {
     /// Run the harness only (its figures and where its time went), not forge.
     #[arg(long)]
     no_forge: bool,
+    /// Harness worker threads. Default: every core, as forge's runner uses (the comparison is of
+    /// the two tools on the same machine).
+    #[arg(long)]
+    threads: Option<usize>,
 }
 
 fn parse_seed(s: &str) -> Result<u64, String> {
@@ -174,6 +178,9 @@ fn main() -> ExitCode {
         Some(Command::Bench(b)) => bench::run(
             Duration::from_secs(b.budget),
             (!b.no_forge).then_some(b.forge_match_path.as_str()),
+            b.threads.unwrap_or_else(|| {
+                std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+            }),
         )
         .map(|report| {
             println!("{report}");
