@@ -7,76 +7,11 @@
 #[path = "common/orch.rs"]
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use alloy::primitives::{I256, U256};
-use common::{ETHER, Net, SERVICE, TICKET_EV, job, ladder, segment, wait_for};
-use streamflow_node::client::OrchestratorClient;
+use common::{ETHER, Net, Node, SERVICE, TICKET_EV, job, ladder, segment, wait_for};
 use streamflow_node::wire::{self, QuoteRequest};
-
-/// The node as a process this test can SIGKILL.
-struct Proc {
-    child: Child,
-    url: String,
-    client: OrchestratorClient,
-}
-
-impl Proc {
-    fn start(net: &Net) -> Self {
-        let mut child = Command::new(common::bin())
-            .arg("orchestrator")
-            .arg("--config")
-            .arg(&net.config)
-            .arg("run")
-            .env("STREAMFLOW_LOG", "info")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn streamflow-node");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(url) = line.split("listening on ").nth(1) {
-                    let _ = tx.send(url.trim().to_owned());
-                }
-            }
-        });
-        let url = rx
-            .recv_timeout(Duration::from_secs(120))
-            .expect("the node prints its address");
-        let client = OrchestratorClient::new(&url).unwrap();
-        Self { child, url, client }
-    }
-
-    async fn transcodes_started(&self) -> u64 {
-        let text = reqwest::get(format!("{}/metrics", self.url))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        streamflow_node::orchestrator::metrics::sample(
-            &text,
-            "streamflow_orchestrator_transcodes_started_total",
-        )
-        .unwrap_or(0)
-    }
-
-    fn kill9(&mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn balances_survive_a_kill_9_mid_segment_counted_once() {
@@ -92,7 +27,7 @@ async fn balances_survive_a_kill_9_mid_segment_counted_once() {
     };
     let ev = I256::try_from(TICKET_EV).unwrap();
 
-    let mut first = Proc::start(&net);
+    let mut first = Node::start(&net).await;
     let o = first.client.clone();
     assert!(
         wait_for(Duration::from_secs(60), || async {
@@ -129,7 +64,7 @@ async fn balances_survive_a_kill_9_mid_segment_counted_once() {
     let started = async {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
         while tokio::time::Instant::now() < deadline {
-            if first.transcodes_started().await >= 2 {
+            if first.counter("transcodes_started_total").await >= 2 {
                 return true;
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
@@ -143,7 +78,7 @@ async fn balances_survive_a_kill_9_mid_segment_counted_once() {
     let answered = in_flight.await.unwrap().is_ok();
 
     // Started again on the same data folder.
-    let second = Proc::start(&net);
+    let second = Node::start(&net).await;
     let o = second.client.clone();
     assert!(
         wait_for(Duration::from_secs(60), || async {

@@ -351,6 +351,13 @@ impl Node {
     pub fn http(&self) -> &reqwest::Client {
         &self.http
     }
+
+    /// SIGKILL: the process dies where it stands (no shutdown, nothing flushed by it).
+    #[allow(dead_code)]
+    pub fn kill9(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
 }
 
 impl Drop for Node {
