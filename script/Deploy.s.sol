@@ -60,6 +60,7 @@ contract Deploy is Script, FullProtocolDeployer, GovernanceDeployer {
         console.log("LivepeerToken       ", address(f.core.token));
         console.log("RoundsManager       ", address(f.core.rounds));
         console.log("BondingManager      ", address(f.staking.bondingManager));
+        console.log("BondingManagerAdmin ", f.staking.bondingManagerAdmin);
         console.log("Minter              ", address(f.staking.minter));
         console.log("ServiceRegistry     ", address(f.staking.serviceRegistry));
         console.log("TicketBroker        ", address(f.broker.broker));
@@ -89,6 +90,7 @@ contract Deploy is Script, FullProtocolDeployer, GovernanceDeployer {
         vm.serializeAddress(key, "roundsManager", address(f.core.rounds));
         vm.serializeAddress(key, "roundsManagerImplementation", f.core.roundsImplementation);
         vm.serializeAddress(key, "bondingManager", address(f.staking.bondingManager));
+        vm.serializeAddress(key, "bondingManagerAdmin", f.staking.bondingManagerAdmin);
         vm.serializeAddress(key, "minter", address(f.staking.minter));
         vm.serializeAddress(key, "serviceRegistry", address(f.staking.serviceRegistry));
         vm.serializeAddress(key, "ticketBroker", address(f.broker.broker));

@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {BondingManager} from "../contracts/src/BondingManager.sol";
+import {BondingManagerAdmin} from "../contracts/src/BondingManagerAdmin.sol";
 import {Controller} from "../contracts/src/Controller.sol";
 import {Minter} from "../contracts/src/Minter.sol";
 import {ServiceRegistry} from "../contracts/src/ServiceRegistry.sol";
@@ -30,6 +31,8 @@ abstract contract StakingDeployer {
         Minter minter;
         ServiceRegistry serviceRegistry;
         address bondingManagerImplementation;
+        /// @dev The BondingManager implementation's admin extension (its `ADMIN`), deployed first.
+        address bondingManagerAdmin;
         address minterImplementation;
         address serviceRegistryImplementation;
     }
@@ -52,7 +55,8 @@ abstract contract StakingDeployer {
     {
         IController c = IController(address(controller));
 
-        s.bondingManagerImplementation = address(new BondingManager(c));
+        s.bondingManagerAdmin = address(new BondingManagerAdmin(c));
+        s.bondingManagerImplementation = address(new BondingManager(c, s.bondingManagerAdmin));
         s.bondingManager = BondingManager(
             _stakingProxy(
                 c,

@@ -20,7 +20,9 @@ import {TimelockController} from "@openzeppelin/contracts/governance/TimelockCon
 /// - `UPGRADE_STEP`: `schedule` (default) or `execute`;
 /// - `UPGRADE`: comma-separated `key=Artifact`, `key` a proxy's name in the deployment file and
 ///   `Artifact` the forge artifact of its new implementation (e.g. `roundsManager=RoundsManager.sol:RoundsManager`);
-///   each implementation is constructed with the deployment's Controller;
+///   each implementation is constructed with the deployment's Controller, except those that need an
+///   admin extension (see `_adminArtifact`: the BondingManager): their admin is deployed first, with
+///   the Controller, and the implementation is constructed with the Controller and that admin;
 /// - `UPGRADE_INIT`: comma-separated calldata for each entry of `UPGRADE` (`0x` for none), e.g. a
 ///   `reinitializer` call;
 /// - `UPGRADE_BATCH`: the batch file (default `deployments/upgrade-batch.local.json`).
@@ -91,19 +93,45 @@ contract Upgrade is Script {
             (string memory key, string memory artifact) = _split(entries[i]);
             address proxy = svm.parseJsonAddress(deployment, string.concat(".", key));
             bytes memory init = inits.length == 0 ? bytes("") : svm.parseBytes(inits[i]);
-            svm.startBroadcast();
-            address implementation = svm.deployCode(artifact, abi.encode(controller));
-            svm.stopBroadcast();
+            (address implementation, address admin) = _deployImplementation(artifact, controller);
             // forge-lint: disable-next-line(unsafe-typecast) -- the ERC-1967 slot holds an address
             address current = address(uint160(uint256(svm.load(proxy, IMPLEMENTATION_SLOT))));
             console.log(string.concat(key, " (", artifact, ")"));
             console.log("  proxy                 ", proxy);
             console.log("  implementation now    ", current);
             console.log("  implementation after  ", implementation);
+            if (admin != address(0)) console.log("  its admin (new)       ", admin);
             console.log("  call after upgrade    ", init.length == 0 ? "none" : svm.toString(init));
             targets[i] = controller;
             payloads[i] = abi.encodeCall(IController.upgradeProxy, (proxy, implementation, init));
         }
+    }
+
+    /// @dev Deploys `artifact` with the Controller, after its admin extension if it needs one
+    /// (`admin` is zero otherwise).
+    function _deployImplementation(string memory artifact, address controller)
+        private
+        returns (address implementation, address admin)
+    {
+        string memory adminArtifact = _adminArtifact(artifact);
+        bytes memory args = abi.encode(controller);
+        svm.startBroadcast();
+        if (bytes(adminArtifact).length != 0) {
+            admin = svm.deployCode(adminArtifact, abi.encode(controller));
+            args = abi.encode(controller, admin);
+        }
+        implementation = svm.deployCode(artifact, args);
+        svm.stopBroadcast();
+    }
+
+    /// @dev The admin extension an implementation artifact is constructed with (empty: none). An
+    /// implementation that delegates part of its code to an extension takes the extension's address
+    /// as its second constructor argument; add a row here for each such artifact.
+    function _adminArtifact(string memory artifact) private pure returns (string memory) {
+        if (_eq(artifact, "BondingManager.sol:BondingManager")) {
+            return "BondingManagerAdmin.sol:BondingManagerAdmin";
+        }
+        return "";
     }
 
     function _schedule(

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {BondingManagerAdmin} from "./BondingManagerAdmin.sol";
 import {BondingManagerCore} from "./BondingManagerCore.sol";
 import {IActiveSetView} from "./interfaces/IActiveSetView.sol";
 import {IBondingManager} from "./interfaces/IBondingManager.sol";
+import {IControlled} from "./interfaces/IControlled.sol";
 import {IController} from "./interfaces/IController.sol";
 import {IFaultVerifier} from "./interfaces/IFaultVerifier.sol";
 import {IFeeIntake} from "./interfaces/IFeeIntake.sol";
@@ -46,9 +46,20 @@ contract BondingManager is BondingManagerCore, IBondingManager {
     /// @notice The extension holding the fault-verifier and governance functions (see `_admin`).
     address public immutable ADMIN;
 
+    /// @notice Builds an implementation that reaches `admin_` (a {BondingManagerAdmin} deployed
+    /// beforehand with the same Controller) by `delegatecall`. The admin is deployed on its own so
+    /// that this contract's creation code does not embed the admin's (EIP-3860 initcode limit).
+    /// @dev Reverts with `AdminWithoutCode` if `admin_` has no code, and with `AdminOfOtherController`
+    /// if its `controller()` is not `controller_` (an admin of another deployment).
     /// @param controller_ The Controller of this deployment.
-    constructor(IController controller_) BondingManagerCore(controller_) {
-        ADMIN = address(new BondingManagerAdmin(controller_));
+    /// @param admin_ The BondingManagerAdmin of this deployment, deployed with `controller_`.
+    constructor(IController controller_, address admin_) BondingManagerCore(controller_) {
+        if (admin_.code.length == 0) revert AdminWithoutCode(admin_);
+        address adminController = address(IControlled(admin_).controller());
+        if (adminController != address(controller_)) {
+            revert AdminOfOtherController(admin_, adminController, address(controller_));
+        }
+        ADMIN = admin_;
     }
 
     /// @notice Sets the unbonding period and the minimum active stake.

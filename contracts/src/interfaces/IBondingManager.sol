@@ -152,6 +152,16 @@ interface IBondingManagerTypes {
 
     // ------------------------------------------------------------------ errors
 
+    /// @notice The BondingManager was constructed with an admin extension that has no code.
+    /// @param admin The address given as the admin.
+    error AdminWithoutCode(address admin);
+    /// @notice The BondingManager was constructed with an admin extension built for another
+    /// Controller (the admin of another deployment).
+    /// @param admin The address given as the admin.
+    /// @param adminController The Controller the admin answers to.
+    /// @param controller The Controller of this BondingManager.
+    error AdminOfOtherController(address admin, address adminController, address controller);
+
     /// @notice A zero amount was given where a positive one is needed.
     error ZeroAmount();
     /// @notice `account` is not a registered orchestrator (nor the caller itself).

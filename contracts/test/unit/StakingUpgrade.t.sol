@@ -2,14 +2,17 @@
 pragma solidity 0.8.30;
 
 import {BondingManager} from "../../src/BondingManager.sol";
+import {BondingManagerAdmin} from "../../src/BondingManagerAdmin.sol";
 import {Minter} from "../../src/Minter.sol";
 import {ServiceRegistry} from "../../src/ServiceRegistry.sol";
+import {IBondingManagerTypes} from "../../src/interfaces/IBondingManager.sol";
 import {IController} from "../../src/interfaces/IController.sol";
 import {IServiceRegistry} from "../../src/interfaces/IServiceRegistry.sol";
 import {StakingFixture} from "../utils/StakingFixture.sol";
 
 /// @notice Upgrading the staking contracts behind their proxies keeps bonds, fees, rewards, locks,
-/// inflation state and listings.
+/// inflation state and listings; a BondingManager implementation only takes an admin extension of
+/// its own deployment.
 contract StakingUpgradeTest is StakingFixture {
     bytes32 internal constant H264 = keccak256("H264 1080p->720p");
     bytes32 internal constant EU = keccak256("eu-west");
@@ -40,10 +43,7 @@ contract StakingUpgradeTest is StakingFixture {
         uint256 totalBefore = bm.totalActiveStake(round() + 1);
         uint256 inflationBefore = minter.inflation();
 
-        IController c = IController(address(d.controller));
-        d.controller.upgradeProxy(address(bm), address(new BondingManager(c)), "");
-        d.controller.upgradeProxy(address(minter), address(new Minter(c)), "");
-        d.controller.upgradeProxy(address(registry), address(new ServiceRegistry(c)), "");
+        _upgradeAll();
 
         (address delegate, uint256 stake, uint256 fees) = bm.delegatorInfo(alice);
         assertEq(delegate, orch);
@@ -62,5 +62,36 @@ contract StakingUpgradeTest is StakingFixture {
         vm.prank(alice);
         bm.withdrawFees(payable(alice), fees);
         assertEq(alice.balance, fees);
+    }
+
+    /// @dev Upgrades the three staking proxies to fresh builds; the BondingManager gets a new admin.
+    function _upgradeAll() private {
+        IController c = IController(address(d.controller));
+        address admin = address(new BondingManagerAdmin(c));
+        d.controller.upgradeProxy(address(bm), address(new BondingManager(c, admin)), "");
+        assertEq(bm.ADMIN(), admin);
+        d.controller.upgradeProxy(address(minter), address(new Minter(c)), "");
+        d.controller.upgradeProxy(address(registry), address(new ServiceRegistry(c)), "");
+    }
+
+    function test_RevertWhen_AdminHasNoCode() public {
+        deployStaking();
+        IController c = IController(address(d.controller));
+        address noCode = makeAddr("no code");
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.AdminWithoutCode.selector, noCode));
+        new BondingManager(c, noCode);
+    }
+
+    function test_RevertWhen_AdminOfOtherController() public {
+        deployStaking();
+        IController c = IController(address(d.controller));
+        address otherController = makeAddr("other controller");
+        address admin = address(new BondingManagerAdmin(IController(otherController)));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IBondingManagerTypes.AdminOfOtherController.selector, admin, otherController, address(c)
+            )
+        );
+        new BondingManager(c, admin);
     }
 }
