@@ -35,7 +35,8 @@ abstract contract FullProtocolDeployer is
     }
 
     /// @notice A local-network default: 7-round unbonding, 2-round ticket validity with a 3-round
-    /// unlock, a 5-round challenge window, and a one-member committee (the deployer).
+    /// unlock, new stake earning after 2 rounds (the ticket validity), a 5-round challenge window,
+    /// and a one-member committee (the deployer).
     function _defaultFullConfig(address deployer, uint256 roundLength, uint256 genesisSupply)
         internal
         pure
@@ -49,6 +50,8 @@ abstract contract FullProtocolDeployer is
         });
         cfg.staking = _defaultStakingConfig();
         cfg.broker = BrokerConfig({ticketValidityPeriod: 2, unlockPeriod: 3});
+        // new stake earns once no ticket created before it joined can still be redeemed
+        cfg.staking.maturityPeriod = cfg.broker.ticketValidityPeriod;
         address[] memory committee = new address[](1);
         committee[0] = deployer;
         cfg.verifier = VerifierConfig({

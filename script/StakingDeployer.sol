@@ -18,6 +18,9 @@ abstract contract StakingDeployer {
     /// @notice Parameters of the staking contracts.
     struct StakingConfig {
         uint256 unbondingPeriod;
+        /// @dev Rounds new stake waits before it earns: at least the ticket validity period, at most
+        /// the unbonding period; 0: the unbonding period (and it follows it when that changes).
+        uint256 maturityPeriod;
         uint256 minActiveStake;
         /// @dev Parts per billion per round.
         uint256 inflation;
@@ -41,6 +44,7 @@ abstract contract StakingDeployer {
     function _defaultStakingConfig() internal pure returns (StakingConfig memory) {
         return StakingConfig({
             unbondingPeriod: 7,
+            maturityPeriod: 0,
             minActiveStake: 1000 ether,
             inflation: 137_500,
             inflationChange: 500,
@@ -61,7 +65,9 @@ abstract contract StakingDeployer {
             _stakingProxy(
                 c,
                 s.bondingManagerImplementation,
-                abi.encodeCall(BondingManager.initialize, (cfg.unbondingPeriod, cfg.minActiveStake))
+                abi.encodeCall(
+                    BondingManager.initialize, (cfg.unbondingPeriod, cfg.maturityPeriod, cfg.minActiveStake)
+                )
             )
         );
 

@@ -28,13 +28,13 @@ import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol
 /// when it flips. Earnings use the cumulative factors of {StakeLedger}.
 ///
 /// Fee theft guard (docs/staking.md): `creditFees` splits fees by the fee share in force in the
-/// tickets' creation round, over a pool that still counts, for `unbondingPeriod` rounds, the weight
-/// of every delegator that left it. As long as tickets expire within the unbonding period, a
+/// tickets' creation round, over a pool that still counts, for `maturityPeriod` rounds, the weight
+/// of every delegator that left it. As long as tickets expire within the maturity period, a
 /// delegator that leaves still receives its share of every ticket created while it was bonded, so
 /// holding tickets until delegators leave gains the orchestrator nothing.
 ///
 /// Young stake (review C-1/H-3, docs/staking.md): stake that enters a pool earns neither fees nor
-/// rewards for `unbondingPeriod` rounds (it is bonded, slashable and active at once), and young stake
+/// rewards for `maturityPeriod` rounds (it is bonded, slashable and active at once), and young stake
 /// that leaves keeps no fee tail. So a token shares the fees of at most one pool at a time, stake that
 /// entered after a ticket's creation round gets none of its fees, and a round's reward goes only to
 /// stake that was in the pool for the whole round.
@@ -62,11 +62,13 @@ contract BondingManager is BondingManagerCore, IBondingManager {
         ADMIN = admin_;
     }
 
-    /// @notice Sets the unbonding period and the minimum active stake.
-    function initialize(uint256 unbondingPeriod_, uint256 minActiveStake_) external initializer {
-        BondingManagerStorage storage $ = _storage();
-        _setUnbondingPeriod($, unbondingPeriod_);
-        _setMinActiveStake($, minActiveStake_);
+    /// @notice Sets the unbonding period, the maturity period (at most the unbonding period; 0: it
+    /// follows the unbonding period until governance sets it; the TicketBroker, registered later,
+    /// checks its ticket validity period against it) and the minimum active stake. Once, through
+    /// the proxy.
+    /// @dev In {BondingManagerAdmin} (size; called once).
+    function initialize(uint256, uint256, uint256) external {
+        _admin();
     }
 
     // ================================================================== moving stake
@@ -149,7 +151,7 @@ contract BondingManager is BondingManagerCore, IBondingManager {
         StakeLedger.Orchestrator storage o = _touch($, orch, round);
         // A pending challenge holds only the orchestrator's own lock: delegators always leave.
         if (o.freezeCount != 0 && orch == msg.sender) revert StakeFrozen(orch);
-        uint256 fees = o.closeLock(l, round);
+        uint256 fees = o.closeLock(l);
         uint256 amount = _closeLockSlots($, l, msg.sender, orch, lockId);
         StakeLedger.Delegator storage d = $.delegators[msg.sender];
         if (fees != 0) d.fees += SafeCast.toUint96(fees);
@@ -283,6 +285,11 @@ contract BondingManager is BondingManagerCore, IBondingManager {
     }
 
     /// @inheritdoc IBondingManager
+    function setMaturityPeriod(uint256) external {
+        _admin();
+    }
+
+    /// @inheritdoc IBondingManager
     function setMinActiveStake(uint256) external {
         _admin();
     }
@@ -377,9 +384,20 @@ contract BondingManager is BondingManagerCore, IBondingManager {
 
     /// @inheritdoc IBondingManager
     function orchestratorInfo(address orchestrator) external view returns (OrchestratorView memory v) {
-        _adminView();
-        orchestrator; // named as in the ABI; set by the admin view
-        v;
+        StakeLedger.Orchestrator storage o = _storage().orchestrators[orchestrator];
+        v.registered = o.registered;
+        v.totalStake = o.totalStake;
+        uint256 tf = o.tailFactor; // partial slashes scale the tails' weight like the pool's
+        v.leavingWeight = tf == 0 ? o.leavingWeight : uint256(o.leavingWeight) * tf / StakeLedger.TAIL_ONE;
+        uint256 round = _roundView();
+        (v.rewardCut, v.feeShare) = o.cutsAt(round);
+        v.nextRewardCut = o.nextRewardCut;
+        v.nextFeeShare = o.nextFeeShare;
+        v.cutEffectiveRound = o.cutEffectiveRound;
+        v.lastRewardRound = o.lastRewardRound;
+        v.delegatorCount = o.delegatorCount;
+        v.freezeCount = o.freezeCount;
+        v.youngStake = o.youngStakeAt(round); // as of now, even if no touch matured the entries yet
     }
 
     /// @inheritdoc IBondingManager
@@ -422,8 +440,13 @@ contract BondingManager is BondingManagerCore, IBondingManager {
     }
 
     /// @inheritdoc IUnbondingPeriod
-    function unbondingPeriod() external view returns (uint256) {
-        return _storage().unbondingPeriod;
+    function unbondingPeriod() external view returns (uint256 period) {
+        (period,) = _periods(_storage());
+    }
+
+    /// @inheritdoc IUnbondingPeriod
+    function maturityPeriod() external view returns (uint256 period) {
+        (, period) = _periods(_storage());
     }
 
     /// @inheritdoc IBondingManager

@@ -25,6 +25,17 @@ contract BondingManagerAdmin is BondingManagerCore {
     /// @param controller_ The Controller of the deployment (the BondingManager's).
     constructor(IController controller_) BondingManagerCore(controller_) {}
 
+    /// @notice See {BondingManager-initialize}.
+    function initialize(uint256 unbondingPeriod_, uint256 maturityPeriod_, uint256 minActiveStake_)
+        external
+        initializer
+    {
+        BondingManagerStorage storage $ = _storage();
+        _setUnbondingPeriod($, unbondingPeriod_);
+        if (maturityPeriod_ != 0) _setMaturityPeriod($, maturityPeriod_, 1);
+        _setMinActiveStake($, minActiveStake_);
+    }
+
     // ================================================================== orchestrators
 
     /// @notice See {IBondingManager}.
@@ -40,7 +51,8 @@ contract BondingManagerAdmin is BondingManagerCore {
         // round, never the current one. Otherwise after a full unbonding period, which also keeps
         // changes far enough apart for the one step of fee-share history `creditFees` reads.
         bool alone = o.delegatorCount == 0 && o.leavingWeight == 0;
-        uint256 effective = round + (alone ? 1 : $.unbondingPeriod);
+        (uint256 unbondingPeriod,) = _periods($);
+        uint256 effective = round + (alone ? 1 : unbondingPeriod);
         // forge-lint: disable-next-line(unsafe-typecast)
         o.nextRewardCut = uint24(rewardCut); // both checked against PPM above
         // forge-lint: disable-next-line(unsafe-typecast)
@@ -97,7 +109,7 @@ contract BondingManagerAdmin is BondingManagerCore {
         // from any number of accounts, always costs (1 - finderFee) of the own penalty.
         uint256 own;
         (slashed, own) = _cutPool($, o, orchestrator, fractionPpm, round);
-        uint256 lockCut = _slashSelfLock($, o, orchestrator, fractionPpm, round);
+        uint256 lockCut = _slashSelfLock($, o, orchestrator, fractionPpm);
         slashed += lockCut;
         if (slashed == 0) return (0, 0);
         _syncActive($, o, orchestrator, round);
@@ -125,25 +137,32 @@ contract BondingManagerAdmin is BondingManagerCore {
         bool selfBonded = self.delegate == orchestrator;
         uint256 ownBefore;
         if (selfBonded) (ownBefore,,) = o.pending(self);
-        slashed = o.cut(slashed, round, round + $.unbondingPeriod);
+        (, uint256 maturityPeriod) = _periods($);
+        slashed = o.cut(slashed, round, round + maturityPeriod);
         if (!selfBonded) return (slashed, 0);
         (uint256 ownAfter,,) = o.pending(self);
         own = ownBefore > ownAfter ? ownBefore - ownAfter : 0;
     }
 
     /// @dev Cuts `fractionPpm` of the orchestrator's open self-unbonding lock (review H-4): its own
-    /// stake stays slashable until withdrawn. The lock's fee-tail weight shrinks with it, on top of
-    /// the tail factor that every fee tail of the pool shrinks by (`StakeLedger.cut`).
+    /// stake stays slashable until withdrawn (the unbonding period, which outlasts its fee tail).
+    /// The lock's fee-tail weight shrinks with it from now on, on top of the tail factor that every
+    /// fee tail of the pool shrinks by (`StakeLedger.cut`); the fees it earned before are paid.
     function _slashSelfLock(
         BondingManagerStorage storage $,
         StakeLedger.Orchestrator storage o,
         address orchestrator,
-        uint256 fractionPpm,
-        uint256 round
+        uint256 fractionPpm
     ) private returns (uint256 cut) {
         uint256 idPlusOne = $.selfLocks[orchestrator];
         if (idPlusOne == 0) return 0;
         StakeLedger.Lock storage l = $.locks[orchestrator][idPlusOne - 1];
+        // the fees its tail earned so far are its own: paid now, at its weight before the cut
+        uint256 fees = o.settleLock(l);
+        if (fees != 0) {
+            $.delegators[orchestrator].fees += SafeCast.toUint96(fees);
+            emit LockFeesPaid(orchestrator, idPlusOne - 1, fees);
+        }
         uint256 young = l.young; // a partly young lock: its young tokens are cut too
         if (young != 0) {
             uint256 youngCut = young * fractionPpm / PPM;
@@ -157,7 +176,7 @@ contract BondingManagerAdmin is BondingManagerCore {
         cut += weightCut;
         // forge-lint: disable-next-line(unsafe-typecast)
         l.amount = uint112(amount - weightCut); // below the stored uint112
-        if (!l.tailless && l.round > round) {
+        if (!l.tailless && l.exitIndex >= o.exitHead) {
             // still in the fee pool: take the cut out of its exit entry and the leaving weight, in the
             // entry's units (the lock's units are recomputed from its amount when it closes)
             StakeLedger.Exit storage e = o.exits[l.exitIndex];
@@ -190,21 +209,36 @@ contract BondingManagerAdmin is BondingManagerCore {
     // ================================================================== governance
 
     /// @notice See {IBondingManager}.
-    /// @dev Review L-4: never below the broker's ticket validity (fee-theft guard) nor at or below the
-    /// FaultVerifier's challenge window (a cheater could withdraw before a challenge), read through
-    /// the Controller when those contracts are registered.
+    /// @dev Review L-4: never below the maturity period (itself never below the broker's ticket
+    /// validity: the fee-theft guard) nor at or below the FaultVerifier's challenge window (a cheater
+    /// could withdraw before a challenge), read through the Controller when it is registered. While
+    /// the maturity period was never set (storage of an earlier version) it follows this one, which
+    /// must then stay at least the ticket validity itself.
     function setUnbondingPeriod(uint256 unbondingPeriod_) external onlyGovernance {
-        address broker = controller.getContract(ContractIds.TICKET_BROKER);
-        if (broker != address(0)) {
-            uint256 validity = ITicketBroker(broker).ticketValidityPeriod();
-            if (unbondingPeriod_ < validity) revert UnbondingPeriodTooShort(unbondingPeriod_, validity);
-        }
+        BondingManagerStorage storage $ = _storage();
+        uint256 minimum = $.unbondingPeriod >> 32; // the maturity period, 0 while unset
+        if (minimum == 0) minimum = _ticketValidity();
+        if (unbondingPeriod_ < minimum) revert UnbondingPeriodTooShort(unbondingPeriod_, minimum);
         address verifier = controller.getContract(ContractIds.FAULT_VERIFIER);
         if (verifier != address(0)) {
             uint256 window = IFaultVerifier(verifier).params().challengeWindowRounds;
             if (unbondingPeriod_ <= window) revert UnbondingPeriodTooShort(unbondingPeriod_, window + 1);
         }
-        _setUnbondingPeriod(_storage(), unbondingPeriod_);
+        _setUnbondingPeriod($, unbondingPeriod_);
+    }
+
+    /// @notice See {IBondingManager}.
+    /// @dev Never below the broker's ticket validity (read through the Controller once registered):
+    /// a ticket must expire before stake that entered after it was created could earn from it, and
+    /// before stake that left after it was created stops sharing its fees.
+    function setMaturityPeriod(uint256 maturityPeriod_) external onlyGovernance {
+        _setMaturityPeriod(_storage(), maturityPeriod_, _ticketValidity());
+    }
+
+    /// @dev The registered TicketBroker's ticket validity period (0 before one is registered).
+    function _ticketValidity() private view returns (uint256) {
+        address broker = controller.getContract(ContractIds.TICKET_BROKER);
+        return broker == address(0) ? 0 : ITicketBroker(broker).ticketValidityPeriod();
     }
 
     /// @notice See {IBondingManager}.
@@ -258,24 +292,6 @@ contract BondingManagerAdmin is BondingManagerCore {
         uint256 yn = d.youngNorm;
         uint256 principal = uint256(d.bonded) + (young != 0 ? young : yn);
         rewards = stake > principal ? stake - principal : 0;
-    }
-
-    /// @notice See {IBondingManager}.
-    function orchestratorInfo(address orchestrator) external view returns (OrchestratorView memory v) {
-        StakeLedger.Orchestrator storage o = _storage().orchestrators[orchestrator];
-        v.registered = o.registered;
-        v.totalStake = o.totalStake;
-        uint256 tf = o.tailFactor; // partial slashes scale the tails' weight like the pool's
-        v.leavingWeight = tf == 0 ? o.leavingWeight : uint256(o.leavingWeight) * tf / StakeLedger.TAIL_ONE;
-        uint256 round = _roundView();
-        (v.rewardCut, v.feeShare) = o.cutsAt(round);
-        v.nextRewardCut = o.nextRewardCut;
-        v.nextFeeShare = o.nextFeeShare;
-        v.cutEffectiveRound = o.cutEffectiveRound;
-        v.lastRewardRound = o.lastRewardRound;
-        v.delegatorCount = o.delegatorCount;
-        v.freezeCount = o.freezeCount;
-        v.youngStake = o.youngStakeAt(round); // as of now, even if no touch matured the entries yet
     }
 
     /// @notice See {IBondingManager}.

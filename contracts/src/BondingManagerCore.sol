@@ -25,6 +25,9 @@ abstract contract BondingManagerCore is IBondingManagerTypes, Controlled {
 
     /// @custom:storage-location erc7201:streamflow.storage.BondingManager
     struct BondingManagerStorage {
+        // Two periods, read through `_periods`: the unbonding period (low 32 bits) and the maturity
+        // period (the next 32; 0, as storage written before it existed reads, means the unbonding
+        // period). Packed in the field the unbonding period had alone: the slot has no free bits.
         uint64 unbondingPeriod;
         uint128 minActiveStake;
         // The current round while `block.number < cachedRoundEnd` (a round's end never moves once it
@@ -110,7 +113,7 @@ abstract contract BondingManagerCore is IBondingManagerTypes, Controlled {
             // there until withdrawn, after every challenge window of its time as a staker has closed.
             if ($.selfLocks[from] == lockId + 1 && from == msg.sender) revert SelfBondLocked(from);
         }
-        uint256 fees = fromPool.closeLock(l, round);
+        uint256 fees = fromPool.closeLock(l);
         uint256 amount = _closeLockSlots($, l, msg.sender, from, lockId);
         if (fees != 0) d.fees += SafeCast.toUint96(fees);
         if (d.delegate != to) _setDelegate($, d, msg.sender, to, round);
@@ -161,8 +164,8 @@ abstract contract BondingManagerCore is IBondingManagerTypes, Controlled {
         }
     }
 
-    /// @dev Adds `amount` of young stake to a settled delegator holding `stake`, maturing an
-    /// unbonding period from now. `mayDelay`: whether a young part it still has in an earlier
+    /// @dev Adds `amount` of young stake to a settled delegator holding `stake`, maturing a maturity
+    /// period from now. `mayDelay`: whether a young part it still has in an earlier
     /// entry may move to the new one (only the owner's own actions may delay it).
     function _addStake(
         BondingManagerStorage storage $,
@@ -176,7 +179,8 @@ abstract contract BondingManagerCore is IBondingManagerTypes, Controlled {
         bool mayDelay
     ) internal {
         if (stake == 0 && owner != orch) o.delegatorCount += 1;
-        uint256 maturity = round + $.unbondingPeriod;
+        (, uint256 maturityPeriod) = _periods($);
+        uint256 maturity = round + maturityPeriod;
         if (!mayDelay && d.youngNorm != 0) {
             uint256 due = uint32(o.entries[d.youngIndex].a); // settled: a young part still pending
             if (due < maturity) revert YoungStakePending(owner, due);
@@ -201,8 +205,10 @@ abstract contract BondingManagerCore is IBondingManagerTypes, Controlled {
         _syncActive($, o, orch, round);
     }
 
-    /// @dev Opens a lock of `amount` LPT (none if `feeOnly`) of which `mature` keeps a fee tail until
-    /// the lock's round; young stake leaves without one.
+    /// @dev Opens a lock of `amount` LPT (none if `feeOnly`) of which `mature` keeps a fee tail for a
+    /// maturity period (its exit entry); young stake leaves without one. The tokens are withdrawable
+    /// after the unbonding period (and never before the tail exits); a fee-only lock closes when
+    /// its tail exits.
     function _openLock(
         BondingManagerStorage storage $,
         StakeLedger.Orchestrator storage o,
@@ -214,9 +220,7 @@ abstract contract BondingManagerCore is IBondingManagerTypes, Controlled {
         uint256 round,
         bool feeOnly
     ) internal returns (uint256 lockId) {
-        uint256 exitRound = round + $.unbondingPeriod;
-        uint256 index;
-        if (mature != 0) (index, exitRound) = o.scheduleExit(round, exitRound, mature);
+        (uint256 index, uint256 withdrawRound) = _scheduleLock($, o, mature, round, feeOnly);
         lockId = d.nextLockId;
         d.nextLockId = SafeCast.toUint24(lockId + 1);
         StakeLedger.Lock storage l = $.locks[owner][lockId];
@@ -225,14 +229,31 @@ abstract contract BondingManagerCore is IBondingManagerTypes, Controlled {
         l.amount = uint112(mature == 0 ? amount : mature); // a stake just taken out of a uint112 pool
         l.cffTokenCheckpoint = mature == 0 ? 0 : o.cffToken;
         l.orchestrator = orch;
-        l.round = SafeCast.toUint40(exitRound);
+        l.round = SafeCast.toUint40(withdrawRound);
         l.exitIndex = SafeCast.toUint32(index);
         l.feeOnly = feeOnly;
         l.tailless = mature == 0;
         l.mixed = mixed;
         // forge-lint: disable-next-line(unsafe-typecast)
         if (mixed) l.young = uint112(amount - mature); // below `amount`, a uint112-sized stake
-        if (!feeOnly) emit Unbonded(owner, orch, lockId, amount, exitRound);
+        if (!feeOnly) emit Unbonded(owner, orch, lockId, amount, withdrawRound);
+    }
+
+    /// @dev Queues the fee tail of `mature` stake leaving in `round` for a maturity period (its
+    /// exit entry `index`) and returns the round the lock opens from: the unbonding period's end
+    /// (a fee-only lock: its exit), never before its exit.
+    function _scheduleLock(
+        BondingManagerStorage storage $,
+        StakeLedger.Orchestrator storage o,
+        uint256 mature,
+        uint256 round,
+        bool feeOnly
+    ) private returns (uint256 index, uint256 withdrawRound) {
+        (uint256 unbondingPeriod, uint256 maturityPeriod) = _periods($);
+        uint256 exitRound = round + maturityPeriod;
+        if (mature != 0) (index, exitRound) = o.scheduleExit(round, exitRound, mature);
+        withdrawRound = round + unbondingPeriod;
+        if (feeOnly || withdrawRound < exitRound) withdrawRound = exitRound;
     }
 
     /// @dev Settles `owner`'s earnings with `orch` and returns its stake (event only if it changed).
@@ -379,11 +400,35 @@ abstract contract BondingManagerCore is IBondingManagerTypes, Controlled {
         if (!known) revert HistoryUnavailable(round);
     }
 
+    /// @dev Sets the unbonding period, keeping the maturity period (an unset one keeps following it).
     function _setUnbondingPeriod(BondingManagerStorage storage $, uint256 value) internal {
         if (value == 0 || value > MAX_UNBONDING_PERIOD) revert InvalidUnbondingPeriod(value);
         // forge-lint: disable-next-line(unsafe-typecast)
-        $.unbondingPeriod = uint64(value); // at most MAX_UNBONDING_PERIOD
+        $.unbondingPeriod = uint64(value | ($.unbondingPeriod >> 32) << 32); // value <= MAX_UNBONDING_PERIOD
         emit UnbondingPeriodSet(value);
+    }
+
+    /// @dev Sets the maturity period: `minimum` (at least 1) to the unbonding period.
+    function _setMaturityPeriod(BondingManagerStorage storage $, uint256 value, uint256 minimum) internal {
+        uint256 unbonding = uint32($.unbondingPeriod);
+        if (minimum == 0) minimum = 1;
+        if (value < minimum || value > unbonding) revert InvalidMaturityPeriod(value, minimum, unbonding);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        $.unbondingPeriod = uint64(unbonding | value << 32); // both at most MAX_UNBONDING_PERIOD
+        emit MaturityPeriodSet(value);
+    }
+
+    /// @dev The unbonding and maturity periods (see `BondingManagerStorage.unbondingPeriod`).
+    function _periods(BondingManagerStorage storage $)
+        internal
+        view
+        returns (uint256 unbondingPeriod, uint256 maturityPeriod)
+    {
+        uint256 packed = $.unbondingPeriod;
+        // forge-lint: disable-next-line(unsafe-typecast) -- the low 32 bits hold the unbonding period
+        unbondingPeriod = uint32(packed);
+        maturityPeriod = packed >> 32;
+        if (maturityPeriod == 0) maturityPeriod = unbondingPeriod;
     }
 
     function _setMinActiveStake(BondingManagerStorage storage $, uint256 value) internal {

@@ -686,10 +686,10 @@ contract TicketBroker is TicketBrokerState, Controlled {
     }
 
     /// @dev Tickets must expire before a delegator's stake stops earning fees (see
-    /// `ValidityExceedsUnbondingPeriod`). Skipped before the first sync (no staking contract yet).
+    /// `ValidityExceedsMaturityPeriod`). Skipped before the first sync (no staking contract yet).
     function _checkValidityAgainstStaking(address staking, uint256 validity) private view {
         if (staking == address(0)) return;
-        uint256 unbonding = IUnbondingPeriod(staking).unbondingPeriod();
-        if (validity > unbonding) revert ValidityExceedsUnbondingPeriod(validity, unbonding);
+        uint256 maturity = IUnbondingPeriod(staking).maturityPeriod();
+        if (validity > maturity) revert ValidityExceedsMaturityPeriod(validity, maturity);
     }
 }

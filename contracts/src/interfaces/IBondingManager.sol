@@ -144,6 +144,15 @@ interface IBondingManagerTypes {
     /// @notice Governance set the unbonding period.
     /// @param unbondingPeriod Rounds.
     event UnbondingPeriodSet(uint256 unbondingPeriod);
+    /// @notice The fee tail of `delegator`'s lock `lockId` was paid up to now (before a slash of
+    /// the orchestrator's own lock cuts its weight); the lock's withdrawal pays only what follows.
+    /// @param delegator The lock's owner (the orchestrator).
+    /// @param lockId The lock.
+    /// @param fees ETH wei booked to `delegator`'s fees.
+    event LockFeesPaid(address indexed delegator, uint256 lockId, uint256 fees);
+    /// @notice Governance set the maturity period.
+    /// @param maturityPeriod Rounds.
+    event MaturityPeriodSet(uint256 maturityPeriod);
     /// @notice Governance set the minimum active stake.
     /// @param minActiveStake LPT.
     event MinActiveStakeSet(uint256 minActiveStake);
@@ -206,11 +215,17 @@ interface IBondingManagerTypes {
     /// @param lockId The open lock.
     error SelfUnbondingPending(uint256 lockId);
 
-    /// @notice The unbonding period would fall below the TicketBroker's ticket validity period or
-    /// not exceed the FaultVerifier's challenge window.
+    /// @notice The unbonding period would fall below the maturity period or not exceed the
+    /// FaultVerifier's challenge window.
     /// @param unbondingPeriod The period asked for.
     /// @param minimum The least period the registered contracts allow.
     error UnbondingPeriodTooShort(uint256 unbondingPeriod, uint256 minimum);
+    /// @notice The maturity period must be at least 1 round, at least the TicketBroker's ticket
+    /// validity period (fee-theft guard) and at most the unbonding period.
+    /// @param maturityPeriod The period asked for.
+    /// @param minimum The least period allowed.
+    /// @param maximum The longest period allowed (the unbonding period).
+    error InvalidMaturityPeriod(uint256 maturityPeriod, uint256 minimum, uint256 maximum);
     /// @notice The caller still has `stake` bonded (rebond from unbonded needs none).
     /// @param stake The stake after the claim.
     error StillBonded(uint256 stake);
@@ -346,10 +361,19 @@ interface IBondingManager is
 
     // ------------------------------------------------------------------ governance
 
-    /// @notice Sets the unbonding period in rounds (1 to `MAX_UNBONDING_PERIOD`). Only governance.
-    /// It also bounds how long tickets may wait for redemption without losing fee-theft protection.
+    /// @notice Sets the unbonding period in rounds (1 to `MAX_UNBONDING_PERIOD`, at least the
+    /// maturity period, above the FaultVerifier's challenge window): how long an unbonding lock
+    /// waits before it can be withdrawn, during which the orchestrator's own lock stays slashable.
+    /// Only governance.
     /// @param unbondingPeriod_ Rounds.
     function setUnbondingPeriod(uint256 unbondingPeriod_) external;
+
+    /// @notice Sets the maturity period in rounds (at least the TicketBroker's ticket validity
+    /// period, at most the unbonding period): stake that enters a pool earns neither fees nor
+    /// rewards for this long, and stake that leaves keeps its fee share for this long. Only
+    /// governance. See docs/staking.md for why the ticket validity period is its lower bound.
+    /// @param maturityPeriod_ Rounds.
+    function setMaturityPeriod(uint256 maturityPeriod_) external;
 
     /// @notice Sets the minimum pool stake to be active. Applies to each orchestrator at its next
     /// touch (any stake change, reward, or `checkpoint`). Only governance.

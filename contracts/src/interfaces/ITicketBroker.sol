@@ -223,13 +223,14 @@ interface ITicketBroker is IFeeVault {
     /// @param ticketValidityPeriod The ticket validity period.
     error UnlockPeriodTooShort(uint256 unlockPeriod, uint256 ticketValidityPeriod);
 
-    /// @notice A ticket validity period longer than the staking unbonding period was set (or found
-    /// when syncing a new staking contract). Delegators earn fees only until their stake leaves, so
-    /// tickets must expire before that, or an orchestrator could hold them until its delegators
-    /// are gone and keep their share (delegator fee theft).
+    /// @notice A ticket validity period longer than the staking maturity period was set (or found
+    /// when syncing a new staking contract). Stake that leaves a pool keeps its fee share, and stake
+    /// that enters waits before it earns, for the maturity period only, so tickets must expire
+    /// within it, or an orchestrator could hold them until its delegators are gone and keep their
+    /// share, or bring in stake of its own to dilute them (delegator fee theft).
     /// @param ticketValidityPeriod The validity period, in rounds.
-    /// @param unbondingPeriod The staking contract's unbonding period, in rounds.
-    error ValidityExceedsUnbondingPeriod(uint256 ticketValidityPeriod, uint256 unbondingPeriod);
+    /// @param maturityPeriod The staking contract's maturity period, in rounds.
+    error ValidityExceedsMaturityPeriod(uint256 ticketValidityPeriod, uint256 maturityPeriod);
 
     /// @notice A period of zero rounds, or one too large to store (24 bits for the ticket validity, 32
     /// for the unlock period), was given.

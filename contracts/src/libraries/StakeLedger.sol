@@ -15,11 +15,12 @@ import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol
 ///   fees since its checkpoint are `bonded * (cffStake - cffCheckpoint) / (crfCheckpoint * CFF_DIV)`
 ///   (stake compounds).
 /// - `cffToken` accumulates plain `feePerToken`; it pays the *leaving weight*: stake that left the
-///   pool (unbonded or redelegated) keeps a fee share until its exit round (`unbondingPeriod`
-///   rounds later), so fees of tickets created while it was bonded still reach it (the guard against
-///   delegator fee theft, see docs/staking.md). Exits are a FIFO queue, one entry per exit round.
+///   pool (unbonded or redelegated) keeps a fee share until its exit round (the maturity period
+///   later; its tokens may wait longer, for the unbonding period), so fees of tickets created
+///   while it was bonded still reach it (the guard against delegator fee theft, see
+///   docs/staking.md). Exits are a FIFO queue, one entry per exit round.
 /// - Entering stake is *young* (review C-1/H-3): bonded, slashable and counted in the active set,
-///   but it earns neither fees nor rewards until `unbondingPeriod` rounds after it entered. It is
+///   but it earns neither fees nor rewards until the maturity period after it entered. It is
 ///   kept in units of a slash-only factor `sf` (`norm = tokens * PREC / sf`) in a FIFO of entries,
 ///   one per maturity round. The fee weight of a pool is `totalStake - young + leavingWeight`, the
 ///   reward divisor `totalStake - young`. An entry that matures (lazily, at the pool's next touch)
@@ -133,7 +134,8 @@ library StakeLedger {
     /// (all young) has no fee weight: `amount` is then its tokens.
     struct Lock {
         address orchestrator;
-        uint40 round; // withdrawable from, and leaves the fee pool at, this round
+        uint40 round; // withdrawable (a fee-only lock: closable) from this round; its fee tail
+        // leaves the pool with its exit entry (`exitIndex`), at or before it
         uint32 exitIndex;
         bool feeOnly; // no tokens: the stake moved to another orchestrator
         bool tailless; // young stake only: no fee weight, no exit entry
@@ -166,7 +168,7 @@ library StakeLedger {
     // ------------------------------------------------------------------ exits (fee tails)
 
     /// @dev Removes from the fee pool the leaving weight whose exit round has come. Bounded by the
-    /// unbonding period: entries are one per round, all within `unbondingPeriod` rounds of a touch.
+    /// maturity period: entries are one per round, all within that many rounds of a touch.
     function processExits(Orchestrator storage o, uint256 round) internal {
         uint32 head = o.exitHead;
         uint32 tail = o.exitTail;
@@ -185,7 +187,7 @@ library StakeLedger {
     }
 
     /// @dev Adds `amount` of leaving weight that left in round `now` and exits at `round` (or at the
-    /// last queued round if later, which only happens after the unbonding period was shortened).
+    /// last queued round if later, which only happens after the maturity period was shortened).
     /// Weight that left in different rounds never shares an entry (see `processExits`).
     function scheduleExit(Orchestrator storage o, uint256 now_, uint256 round, uint256 amount)
         internal
@@ -226,16 +228,14 @@ library StakeLedger {
     }
 
     /// @dev Settles a lock's fee tail: its fees so far, and (if it hasn't exited yet) takes its
-    /// weight out of the pool now. Call after `processExits` for the current round.
-    function closeLock(Orchestrator storage o, Lock storage l, uint256 round)
-        internal
-        returns (uint256 fees)
-    {
+    /// weight out of the pool now. Call after `processExits` for the current round: the lock's
+    /// tail is still in the fee pool exactly while its exit entry is at or after the queue's head.
+    function closeLock(Orchestrator storage o, Lock storage l) internal returns (uint256 fees) {
         if (l.tailless) return 0;
         uint144 end;
         uint256 units;
         Exit storage e = o.exits[l.exitIndex];
-        if (l.round > round) {
+        if (l.exitIndex >= o.exitHead) {
             // a queued entry is at 1.0 while the pool's factor is (see `tailFactor`)
             units = _tailUnits(l.amount, o.tailFactor == 0 ? 0 : e.tailFactor);
             // forge-lint: disable-next-line(unsafe-typecast)
@@ -247,15 +247,39 @@ library StakeLedger {
             end = e.cffToken;
             units = _tailUnits(l.amount, e.tailFactor);
         }
-        // The factor wraps modulo 2^144; the difference is exact while it stays below 2^144, which
-        // the lock's own weight guarantees (the pool weight never drops below the lock's amount
-        // during its life) unless the lock is dust (under ~1e-10 LPT per 1M ETH of fees), and
-        // then it can only pay less.
+        fees = _tailFees(units, end, l.cffTokenCheckpoint);
+    }
+
+    /// @dev Pays a lock's fee tail up to now without closing it: returns its fees since its
+    /// checkpoint and moves the checkpoint to now (its exit, if it has exited). Call after
+    /// `processExits` for the current round, before the lock's amount changes (a slash of the
+    /// orchestrator's own lock cuts its weight from then on, never the fees it already earned).
+    function settleLock(Orchestrator storage o, Lock storage l) internal returns (uint256 fees) {
+        if (l.tailless) return 0;
+        Exit storage e = o.exits[l.exitIndex];
+        uint144 end;
+        uint256 units;
+        if (l.exitIndex >= o.exitHead) {
+            end = o.cffToken;
+            units = _tailUnits(l.amount, o.tailFactor == 0 ? 0 : e.tailFactor);
+        } else {
+            end = e.cffToken;
+            units = _tailUnits(l.amount, e.tailFactor);
+        }
+        fees = _tailFees(units, end, l.cffTokenCheckpoint);
+        l.cffTokenCheckpoint = end;
+    }
+
+    /// @dev The fees of `units` of leaving weight between two values of `cffToken`. The factor wraps
+    /// modulo 2^144; the difference is exact while it stays below 2^144, which the lock's own weight
+    /// guarantees (the pool weight never drops below the lock's amount during its life) unless the
+    /// lock is dust (under ~1e-10 LPT per 1M ETH of fees), and then it can only pay less.
+    function _tailFees(uint256 units, uint144 end, uint144 checkpoint) private pure returns (uint256) {
         uint144 diff;
         unchecked {
-            diff = end - l.cffTokenCheckpoint;
+            diff = end - checkpoint;
         }
-        fees = Math.mulDiv(units, diff, FEE_PREC);
+        return Math.mulDiv(units, diff, FEE_PREC);
     }
 
     /// @dev `amount` tokens of leaving weight in units of tail factor `tf` (0: 1.0). A lock's units
@@ -400,7 +424,7 @@ library StakeLedger {
     }
 
     /// @dev Matures the young stake whose round has come: from now on it earns like bonded stake.
-    /// Bounded like the exits: one entry per maturity round, all within `unbondingPeriod` rounds of a
+    /// Bounded like the exits: one entry per maturity round, all within the maturity period of a
     /// touch. Each entry is overwritten in place with the factors it matured at.
     function processEntries(Orchestrator storage o, uint256 round) internal {
         uint24 head = o.entryHead;
@@ -433,7 +457,7 @@ library StakeLedger {
 
     /// @dev Adds `amount` tokens of young stake for a settled delegator, entering in round `now` and
     /// maturing at `round` (or at the last queued maturity if later, which only happens after the
-    /// unbonding period was shortened; stake that entered in different rounds never shares an entry).
+    /// maturity period was shortened; stake that entered in different rounds never shares an entry).
     /// A young part the delegator still has in an earlier entry moves with it (it matures later; its
     /// mature stake is never touched).
     function enter(Orchestrator storage o, Delegator storage d, uint256 amount, uint256 now_, uint256 round)
@@ -545,7 +569,7 @@ library StakeLedger {
     }
 
     /// @dev A queue entry's round: the round it takes effect in (low 32 bits) and how long after the
-    /// round the stake entered or left that is (the next 16 bits: the unbonding period then, or more
+    /// round the stake entered or left that is (the next 16 bits: the maturity period then, or more
     /// after a shortening). Processing can then stop at stake that moved in or after a given round
     /// whatever the period was when it was queued (held fees, `_collectFees`). Rounds fit in 32 bits
     /// (the BondingManager's round cache).

@@ -16,6 +16,7 @@ contract StakingInvariantTest is StakingFixture {
     function setUp() public {
         StakingConfig memory config = _defaultStakingConfig();
         config.unbondingPeriod = 3;
+        config.maturityPeriod = 2; // the mock broker's ticket validity: tails end before locks open
         config.minActiveStake = 100 ether;
         deployStaking(config);
 
@@ -84,7 +85,10 @@ contract StakingInvariantTest is StakingFixture {
         handler.bond(0, 0, 100 ether); // delegator0 -> orch0
         handler.advanceRound(3);
         handler.advanceRound(1); // the cuts apply, delegator0's stake is mature
-        handler.setUnbondingPeriod(5); // 2 + 5 % 7 = 7: up from 3
+        handler.setUnbondingPeriod(5); // up from 3
+        handler.setMaturityPeriod(4); // up from 2, with stake queued
+        assertEq(bm.maturityPeriod(), 4);
+        assertEq(handler.calls("setMaturityPeriod"), 1);
         handler.slash(0, 10, 0); // 10 % 10 == 0: a full wipe
         handler.holdFees(0, 1 ether, 0); // tickets of the wipe's round, redeemed after it
         handler.claim(3); // actor 3 = delegator0: its wipe tail becomes a lock
@@ -181,8 +185,8 @@ contract StakingInvariantTest is StakingFixture {
         }
     }
 
-    /// @dev Each pool's leaving weight (fee tails) lies between its locks still inside their
-    /// unbonding period and all its open locks (expired tails leave lazily, at the pool's next touch).
+    /// @dev Each pool's leaving weight (fee tails) lies between its locks whose tails are surely
+    /// still in (left less than a maturity period ago) and all its open locks (expired tails leave lazily, at the pool's next touch).
     function invariant_LeavingWeightMatchesLocks() public view {
         uint256 r = round();
         for (uint256 i; i < handler.orchestratorCount(); ++i) {
@@ -194,12 +198,12 @@ contract StakingInvariantTest is StakingFixture {
                 address a = handler.actor(j);
                 uint256[] memory ids = handler.openLocks(a);
                 for (uint256 k; k < ids.length; ++k) {
-                    (address lo,, uint256 lr,) = bm.lockInfo(a, ids[k]);
+                    (address lo,,,) = bm.lockInfo(a, ids[k]);
                     if (lo != o) continue;
                     uint256 amount = bm.lockWeight(a, ids[k]); // young stake left without a tail
                     open += amount;
                     ++count;
-                    if (lr > r) pending += amount;
+                    if (handler.tailUntil(a, ids[k]) > r) pending += amount;
                 }
             }
             uint256 leaving = bm.orchestratorInfo(o).leavingWeight;

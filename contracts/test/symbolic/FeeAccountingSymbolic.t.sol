@@ -104,6 +104,49 @@ contract FeeAccountingSymbolic is StakingSymbolicBase {
         assert(orch + alice <= FEES);
     }
 
+    /// Maturity periods governance may set here (ticket validity 2, unbonding period 7): the validity,
+    /// one more, and the unbonding period.
+    function maturities() internal pure returns (uint256[] memory v) {
+        v = new uint256[](3);
+        v[0] = 2;
+        v[1] = 3;
+        v[2] = 7;
+    }
+
+    /// Under a maturity period `M` of 2, 3 or 7 rounds: tickets created in round `c` (ALICE bonded),
+    /// BOB bonds `k` rounds later (0 or 1: before the last round those tickets can be redeemed in),
+    /// the fees are held by the broker from the redemption in `c + 1` and the pool is touched 31
+    /// rounds later (BOB long mature). BOB gets nothing; ALICE exactly her share as of `c` (to 2 wei);
+    /// the orchestrator no more than the rest. Grid: 4 stake splits x 3 maturities x 2 join rounds.
+    /// @custom:halmos --loop 8
+    function check_LateJoinerGetsNothingUnderAnyMaturity(uint8 s, uint8 m, bool late) public {
+        vm.assume(s < 4 && m < 3);
+        lateJoinerScenario(s, m, late ? 1 : 0);
+    }
+
+    /// @dev The scenario of `check_LateJoinerGetsNothingUnderAnyMaturity`.
+    function lateJoinerScenario(uint256 s, uint256 m, uint256 k) internal {
+        bm.setMaturityPeriod(pick(m, maturities()));
+        (uint256 self, uint256 delegated) = stakes(s);
+        setUpPool(self, delegated, SHARE);
+        uint256 c = round();
+        roll(k);
+        fund(BOB, 999 ether); // what the genesis supply leaves on every split
+        vm.prank(BOB);
+        bm.bond(999 ether, ORCH);
+        roll(1 - k);
+        broker.hold(ORCH, FEES, c);
+        roll(31);
+        bm.checkpoint(ORCH);
+        uint256 alice = withdrawAll(ALICE);
+        uint256 bob = withdrawAll(BOB);
+        uint256 orch = withdrawAll(ORCH);
+        uint256 want = aliceShare(self, delegated);
+        assert(bob == 0);
+        assert(alice <= want && alice + 2 >= want);
+        assert(orch + alice <= FEES);
+    }
+
     /// Tickets created in round `c`, ALICE leaves (unbonds everything) in `c`, a partial slash of the
     /// pool in `c + 1` (a tiny, a 10 %, a 50 % and a 99.9999 % cut), the redemption after it, the pool
     /// touched later. ALICE's tail shrinks with the pool, so she gets her share as of `c` to 2 wei
@@ -193,6 +236,18 @@ contract FeeAccountingGridTest is FeeAccountingSymbolic {
                 for (uint8 t; t < 4; ++t) {
                     uint256 snap = vm.snapshotState();
                     periodScenario(s, p, t);
+                    vm.revertToState(snap);
+                }
+            }
+        }
+    }
+
+    function test_LateJoinerGridRunsWithoutRevert() public {
+        for (uint8 s; s < 4; ++s) {
+            for (uint8 m; m < 3; ++m) {
+                for (uint8 k; k < 2; ++k) {
+                    uint256 snap = vm.snapshotState();
+                    lateJoinerScenario(s, m, k);
                     vm.revertToState(snap);
                 }
             }

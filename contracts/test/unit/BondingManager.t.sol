@@ -467,7 +467,7 @@ contract BondingManagerTest is StakingFixture {
 
     function test_RevertWhen_InitializeTwice() public {
         vm.expectRevert();
-        bm.initialize(7, 1);
+        bm.initialize(7, 7, 1);
     }
 
     function test_Checkpoint_IsHarmlessWithoutChanges() public {

@@ -4,14 +4,15 @@ pragma solidity 0.8.30;
 import {StakingFixture} from "../utils/StakingFixture.sol";
 
 /// @notice Stake that joins a pool after its tickets were created shares none of their fees, for
-/// every unbonding period and ticket validity governance can set (review C-1b, the bound on any
-/// shorter maturity: docs/staking.md, "Why maturity is still a full unbonding period").
+/// every unbonding period, maturity period and ticket validity governance can set (review C-1b;
+/// why the ticket validity bounds the maturity period from below: docs/staking.md, "Young stake").
 contract BondingManagerLateJoinerTest is StakingFixture {
     uint256 internal constant SELF = 10_000 ether;
     uint256 internal constant FEES = 1 ether;
 
     struct Case {
         uint256 period;
+        uint256 maturity;
         uint256 validity;
         uint256 k;
         uint256 j;
@@ -29,19 +30,23 @@ contract BondingManagerLateJoinerTest is StakingFixture {
         deployStaking();
     }
 
-    /// @dev Fuzz: unbonding period `U` (2..30), validity `V` (1..U), an attacker that bonds fresh
+    /// @dev Fuzz: unbonding period `U` (2..30), maturity `M` (1..U), validity `V` (1..M), an
+    /// attacker that bonds fresh
     /// stake or redelegates mature stake from another pool `k` rounds after the tickets' creation
     /// round, the redemption `j ≥ k` rounds after it (within the validity), credited at once or held
     /// and collected up to 20 rounds late. The attacker gets nothing; the honest delegator gets what
     /// an immediate credit in the creation round gives it.
     function testFuzz_StakeJoiningAfterCreationGainsNothing(Case memory x) public {
         x.period = bound(x.period, 2, 30);
-        x.validity = bound(x.validity, 1, x.period);
+        x.maturity = bound(x.maturity, 1, x.period);
+        x.validity = bound(x.validity, 1, x.maturity);
         x.k = bound(x.k, 0, x.validity - 1);
         x.j = bound(x.j, x.k, x.validity - 1);
         x.touchAfter = bound(x.touchAfter, 0, 20);
         x.attackStake = bound(x.attackStake, 1 ether, 1_000_000 ether);
         bm.setUnbondingPeriod(x.period);
+        broker.setTicketValidityPeriod(1); // governance's order: validity <= maturity <= unbonding
+        bm.setMaturityPeriod(x.maturity);
         broker.setTicketValidityPeriod(x.validity);
         _pools(x);
 

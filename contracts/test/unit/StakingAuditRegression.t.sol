@@ -8,7 +8,7 @@ import {MockVerifierApprovals} from "../utils/mocks/MockVerifierApprovals.sol";
 /// @notice Regression tests for the staking security review (/docs/staking.md, "Security review"):
 /// each reproduces a proof of concept of the review and asserts the correct outcome.
 contract StakingAuditRegressionTest is TwoPoolsFixture {
-    function setUp() public {
+    function setUp() public virtual {
         setUpTwoPools(true);
     }
 
@@ -16,7 +16,7 @@ contract StakingAuditRegressionTest is TwoPoolsFixture {
     /// @dev Fees owed to `who` in pool `o` whatever their form: booked, pending, or still in locks
     /// (closed after the unbonding period). Used once per scenario, at its end.
     function _closeLocksAndClaim(address who, uint256[] memory ids) internal {
-        advanceRounds(cfg.unbondingPeriod);
+        advanceRounds(bm.unbondingPeriod());
         for (uint256 i; i < ids.length; ++i) {
             vm.prank(who);
             bm.withdrawStake(ids[i]);
@@ -103,7 +103,8 @@ contract StakingAuditRegressionTest is TwoPoolsFixture {
         address sybil = alice; // controlled by orch
         vm.prank(sybil);
         bm.bond(90_000 ether, orch); // in the creation round itself, after the tickets
-        advanceRounds(cfg.unbondingPeriod - 1); // the last round such tickets can be redeemed in
+        // the last round such tickets could be redeemed in under the longest validity allowed
+        advanceRounds(bm.maturityPeriod() - 1);
         broker.credit(orch, 1 ether, creationRound);
         vm.prank(sybil);
         uint256 lockId = bm.unbond(90_000 ether);
@@ -113,7 +114,7 @@ contract StakingAuditRegressionTest is TwoPoolsFixture {
         assertApproxEqAbs(feesOf(bob), 0.25 ether, 10); // bob's full share
         assertEq(feesOf(sybil), 0, "the sybil gets nothing");
         assertApproxEqAbs(feesOf(orch), 0.75 ether, 10); // cut + own half, nothing more
-        advanceRounds(cfg.unbondingPeriod);
+        advanceRounds(bm.unbondingPeriod());
         uint256 bal = d.token.balanceOf(sybil);
         vm.prank(sybil);
         bm.withdrawStake(lockId);
@@ -161,16 +162,18 @@ contract StakingAuditRegressionTest is TwoPoolsFixture {
         bm.bond(SELF, orch);
         waitMaturity(); // alice earns (young stake shares no fees, so it has nothing to protect)
         uint256 creationRound = round(); // alice is 50% of the pool
+        // the last round its tickets can be redeemed in, under the longest validity allowed
+        uint256 last = creationRound + bm.maturityPeriod() - 1;
         vm.prank(alice);
         uint256 lockId = bm.unbond(SELF);
         vm.prank(orch);
         bm.announceCuts(100_000, 0);
-        nextRound();
+        if (round() < last) nextRound();
         vm.prank(orch);
         bm.announceCuts(100_000, 0);
-        nextRound();
+        if (round() < last) nextRound();
         broker.credit(orch, 1 ether, creationRound);
-        advanceRounds(cfg.unbondingPeriod);
+        advanceRounds(bm.unbondingPeriod());
         vm.prank(alice);
         bm.withdrawStake(lockId);
         assertEq(feesOf(alice), 0.25 ether, "half of the 50% pool share");
@@ -254,7 +257,7 @@ contract StakingAuditRegressionTest is TwoPoolsFixture {
         assertEq(lockAmount, SELF / 2);
         vm.prank(faultVerifier);
         bm.unfreezeStake(orch);
-        advanceRounds(cfg.unbondingPeriod);
+        advanceRounds(bm.unbondingPeriod());
         uint256 bal = d.token.balanceOf(orch);
         vm.prank(orch);
         bm.withdrawStake(lockId);
@@ -276,7 +279,7 @@ contract StakingAuditRegressionTest is TwoPoolsFixture {
     // ---------------------------------------------------------------- L-4
     /// @dev Shortening the unbonding period below the ticket validity (fee-theft guard) or to the
     /// challenge window (slash escape) used to be possible.
-    function test_L4_UnbondingPeriodKeepsAboveValidityAndChallengeWindow() public {
+    function test_L4_UnbondingPeriodKeepsAboveValidityAndChallengeWindow() public virtual {
         broker.setTicketValidityPeriod(4);
         MockVerifierApprovals(faultVerifier).setChallengeWindow(5);
         vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.UnbondingPeriodTooShort.selector, 3, 4));
@@ -285,5 +288,46 @@ contract StakingAuditRegressionTest is TwoPoolsFixture {
         bm.setUnbondingPeriod(5);
         bm.setUnbondingPeriod(6);
         assertEq(bm.unbondingPeriod(), 6);
+    }
+}
+
+/// @notice The same regressions (C-1, C-1b, H-3 and the rest) with new stake maturing, and fee tails
+/// ending, after the ticket validity period (2 rounds, the deployment default) instead of the
+/// unbonding period (7): the shorter maturity keeps every one of them closed.
+contract StakingAuditRegressionMaturity2Test is StakingAuditRegressionTest {
+    function _stakingConfig() internal pure override returns (StakingConfig memory c) {
+        c = _defaultStakingConfig();
+        c.maturityPeriod = 2;
+    }
+
+    /// @dev Under a set maturity period the unbonding period's floor is the maturity period
+    /// (`BondingManagerMaturity.t.sol` tests it); the validity floor is the maturity's.
+    function test_L4_UnbondingPeriodKeepsAboveValidityAndChallengeWindow() public override {
+        uint256 maturity = bm.maturityPeriod();
+        MockVerifierApprovals(faultVerifier).setChallengeWindow(5);
+        vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.UnbondingPeriodTooShort.selector, 5, 6));
+        bm.setUnbondingPeriod(5);
+        bm.setUnbondingPeriod(6);
+        assertEq(bm.unbondingPeriod(), 6);
+        assertEq(bm.maturityPeriod(), maturity, "the maturity period stays");
+    }
+}
+
+/// @notice The same with the shortest maturity there is: tickets valid for one round, new stake
+/// earning from the next round, as in Livepeer.
+contract StakingAuditRegressionMaturity1Test is StakingAuditRegressionMaturity2Test {
+    function setUp() public override {
+        super.setUp();
+        broker.setTicketValidityPeriod(1);
+        bm.setMaturityPeriod(1);
+    }
+}
+
+/// @notice And with the longest unbonding period and a maturity of 3 rounds in between.
+contract StakingAuditRegressionMaturity3Of30Test is StakingAuditRegressionMaturity2Test {
+    function setUp() public override {
+        super.setUp();
+        bm.setUnbondingPeriod(30);
+        bm.setMaturityPeriod(3);
     }
 }

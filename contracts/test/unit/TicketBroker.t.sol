@@ -78,9 +78,9 @@ contract TicketBrokerTest is TicketBrokerTestBase {
         broker.setTicketValidityPeriod(1 << 24);
     }
 
-    function test_RevertWhen_ValidityExceedsUnbondingPeriod() public {
+    function test_RevertWhen_ValidityExceedsMaturityPeriod() public {
         broker.setUnlockPeriod(20);
-        vm.expectRevert(abi.encodeWithSelector(ITicketBroker.ValidityExceedsUnbondingPeriod.selector, 8, 7));
+        vm.expectRevert(abi.encodeWithSelector(ITicketBroker.ValidityExceedsMaturityPeriod.selector, 8, 7));
         broker.setTicketValidityPeriod(8);
         broker.setTicketValidityPeriod(7); // equal is fine: tickets expire as the stake stops earning
         assertEq(broker.ticketValidityPeriod(), 7);
@@ -89,7 +89,7 @@ contract TicketBrokerTest is TicketBrokerTestBase {
     function test_RevertWhen_SyncingToStakingWithShorterUnbonding() public {
         staking.setUnbondingPeriod(1);
         vm.expectRevert(
-            abi.encodeWithSelector(ITicketBroker.ValidityExceedsUnbondingPeriod.selector, VALIDITY, 1)
+            abi.encodeWithSelector(ITicketBroker.ValidityExceedsMaturityPeriod.selector, VALIDITY, 1)
         );
         broker.syncDependencies();
     }

@@ -50,8 +50,13 @@ contract FeeIntakeStub is IFeeIntake, IActiveSetView, IUnbondingPeriod, Controll
     }
 
     /// @inheritdoc IUnbondingPeriod
-    function unbondingPeriod() external view returns (uint256) {
+    function unbondingPeriod() public view returns (uint256) {
         return _unbondingPeriod == 0 ? 7 : _unbondingPeriod;
+    }
+
+    /// @notice The maturity period: the unbonding period (the stub has one period for both).
+    function maturityPeriod() external view returns (uint256) {
+        return unbondingPeriod();
     }
 
     /// @inheritdoc IFeeIntake

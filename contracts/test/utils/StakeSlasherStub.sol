@@ -52,6 +52,11 @@ contract StakeSlasherStub is IStakeSlasher, IUnbondingPeriod {
         _;
     }
 
+    /// @notice The maturity period: the unbonding period (the stub has one period for both).
+    function maturityPeriod() external view returns (uint256) {
+        return unbondingPeriod;
+    }
+
     function setUnbondingPeriod(uint256 rounds) external {
         unbondingPeriod = rounds;
     }

@@ -23,7 +23,13 @@ abstract contract StakingFixture is Deployers, StakingDeployer {
     StakingConfig internal cfg;
 
     function deployStaking() internal {
-        deployStaking(_defaultStakingConfig());
+        deployStaking(_stakingConfig());
+    }
+
+    /// @dev The staking parameters of the suite: the default (the maturity period follows the
+    /// unbonding period); a suite overrides it to run under other periods.
+    function _stakingConfig() internal pure virtual returns (StakingConfig memory) {
+        return _defaultStakingConfig();
     }
 
     function deployStaking(StakingConfig memory config) internal {
@@ -69,9 +75,9 @@ abstract contract StakingFixture is Deployers, StakingDeployer {
     }
 
     /// @dev Waits until stake that entered in this round has matured (young stake earns nothing
-    /// for an unbonding period, docs/staking.md).
+    /// for the maturity period, docs/staking.md).
     function waitMaturity() internal {
-        advanceRounds(cfg.unbondingPeriod);
+        advanceRounds(bm.maturityPeriod());
     }
 
     function stakeOf(address who) internal view returns (uint256 stake) {

@@ -65,17 +65,18 @@ async fn deploy_script_wires_the_protocol_and_bindings_drive_it() {
     ] {
         assert_eq!(controller.getContract(id).call().await.unwrap(), expected);
     }
-    // The broker is wired to the real staking contract, with tickets expiring before unbonding ends.
+    // The broker is wired to the real staking contract, with tickets expiring before new stake
+    // matures and leaving stake stops sharing fees (validity <= maturity <= unbonding).
     let broker = TicketBroker::new(d.ticket_broker, &provider);
     let deps = broker.dependencies().call().await.unwrap();
     assert_eq!(deps.bondingManager, d.bonding_manager);
     assert_eq!(deps.roundsManager, d.rounds_manager);
-    let unbonding = BondingManager::new(d.bonding_manager, &provider)
-        .unbondingPeriod()
-        .call()
-        .await
-        .unwrap();
-    assert!(broker.ticketValidityPeriod().call().await.unwrap() <= unbonding);
+    let staking = BondingManager::new(d.bonding_manager, &provider);
+    let unbonding = staking.unbondingPeriod().call().await.unwrap();
+    let maturity = staking.maturityPeriod().call().await.unwrap();
+    let validity = broker.ticketValidityPeriod().call().await.unwrap();
+    assert!(validity <= maturity && maturity <= unbonding);
+    assert_eq!(maturity, validity, "the default deployment matures stake after the ticket validity");
     assert!(!controller.paused().call().await.unwrap());
     assert_eq!(controller.owner().call().await.unwrap(), gov);
     assert_eq!(

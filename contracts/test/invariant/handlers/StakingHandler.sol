@@ -27,6 +27,9 @@ contract StakingHandler is Test {
 
     /// @dev Open locks per actor: ids and their LPT (0 for fee-only locks).
     mapping(address actor => uint256[]) internal lockIds;
+    /// @notice The round until which a lock's fee tail is surely still in its pool (it left then plus
+    /// the maturity period in force; a queue clamp after a shortening only makes it later).
+    mapping(address actor => mapping(uint256 lockId => uint256)) public tailUntil;
 
     uint256 public ghostUnbonding; // LPT in open, non-fee-only locks
     uint256 public ghostFeesCredited; // wei credited through creditFees
@@ -131,8 +134,9 @@ contract StakingHandler is Test {
                 continue;
             }
             address owner = address(uint160(uint256(logs[i].topics[1])));
-            (uint256 lockId,,) = abi.decode(logs[i].data, (uint256, uint256, uint256));
+            (uint256 lockId,, uint256 exitRound) = abi.decode(logs[i].data, (uint256, uint256, uint256));
             lockIds[owner].push(lockId);
+            tailUntil[owner][lockId] = exitRound;
             calls["wipeTailOpened"]++;
         }
     }
@@ -191,7 +195,7 @@ contract StakingHandler is Test {
             return;
         }
         if (frozen) calls["unbondWhileFrozen"]++;
-        lockIds[a].push(id);
+        _pushLock(a, id);
         ghostUnbonding += amount;
         calls["unbond"]++;
     }
@@ -284,7 +288,9 @@ contract StakingHandler is Test {
     }
 
     function _pushLock(address a, uint256 id) internal {
-        if (id != type(uint256).max) lockIds[a].push(id);
+        if (id == type(uint256).max) return;
+        lockIds[a].push(id);
+        tailUntil[a][id] = rounds.currentRound() + bm.maturityPeriod();
     }
 
     function reward(uint256 who) external discoverWipeTails {
@@ -472,9 +478,18 @@ contract StakingHandler is Test {
     /// @dev Governance changes the unbonding period (review: it must never move fees held across
     /// the change between delegators): anywhere the ticket validity and challenge window allow.
     function setUnbondingPeriod(uint256 period) external discoverWipeTails {
+        period = bound(period, bm.maturityPeriod(), 8); // (read before the prank, which the next call takes)
         vm.prank(governance);
-        bm.setUnbondingPeriod(bound(period, 2, 8));
+        bm.setUnbondingPeriod(period);
         calls["setUnbondingPeriod"]++;
+    }
+
+    /// @dev Between the ticket validity and the unbonding period, up or down, with stake queued.
+    function setMaturityPeriod(uint256 period) external discoverWipeTails {
+        period = bound(period, broker.ticketValidityPeriod(), bm.unbondingPeriod());
+        vm.prank(governance);
+        bm.setMaturityPeriod(period);
+        calls["setMaturityPeriod"]++;
     }
 
     // ------------------------------------------------------------------ ghost reads

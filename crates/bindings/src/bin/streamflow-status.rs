@@ -179,8 +179,9 @@ async fn status(args: &Args) -> Result<String> {
         "BondingManager",
         d.bonding_manager,
         &format!(
-            "unbonding period {} rounds, min active stake {} LPT",
+            "unbonding period {} rounds, maturity {} rounds, min active stake {} LPT",
             bonding.unbondingPeriod().call().await?,
+            bonding.maturityPeriod().call().await?,
             bonding.minActiveStake().call().await? / lpt
         ),
     )?;
