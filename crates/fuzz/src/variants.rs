@@ -6,6 +6,8 @@
 //! of the patched source, so a second run compiles nothing. The world then deploys the protocol from
 //! the real sources as usual and upgrades the affected proxy to the broken implementation (the
 //! Controller's `upgradeProxy`, as governance would), so everything else is exactly main's bytecode.
+//! An implementation that takes an admin extension (the BondingManager, `constructor(controller,
+//! admin)`) gets one compiled from the same patched copy and deployed just before it.
 
 use std::{
     fs,
@@ -39,6 +41,18 @@ pub struct Variant {
     pub contract: &'static str,
     /// The proxy upgraded to it.
     pub proxy: fn(&Protocol) -> Address,
+    /// The admin extension the implementation is constructed with, if it takes one: source file
+    /// and contract name, compiled from the same patched copy and deployed first.
+    pub admin: Option<(&'static str, &'static str)>,
+}
+
+/// The creation code of a variant: the implementation, and its admin extension if it takes one.
+#[derive(Debug, Clone)]
+pub struct VariantCode {
+    /// Creation code of the implementation (constructor arguments not appended).
+    pub implementation: Bytes,
+    /// Creation code of its admin extension (constructor arguments not appended).
+    pub admin: Option<Bytes>,
 }
 
 /// Every broken variant the harness is shown to catch.
@@ -52,6 +66,7 @@ pub const VARIANTS: &[Variant] = &[
         source: "contracts/src/TicketBroker.sol",
         contract: "TicketBroker",
         proxy: |p| p.broker,
+        admin: None,
     },
     Variant {
         name: "allocation-cap-removed",
@@ -62,6 +77,7 @@ pub const VARIANTS: &[Variant] = &[
         source: "contracts/src/TicketBroker.sol",
         contract: "TicketBroker",
         proxy: |p| p.broker,
+        admin: None,
     },
     Variant {
         name: "slash-does-not-burn",
@@ -72,6 +88,10 @@ pub const VARIANTS: &[Variant] = &[
         source: "contracts/src/BondingManager.sol",
         contract: "BondingManager",
         proxy: |p| p.bonding_manager,
+        admin: Some((
+            "contracts/src/BondingManagerAdmin.sol",
+            "BondingManagerAdmin",
+        )),
     },
 ];
 
@@ -118,8 +138,9 @@ fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// The creation code of the broken implementation (compiled once, then cached).
-pub fn creation_code(root: &Path, v: &Variant) -> Result<Bytes, VariantError> {
+/// The creation code of the broken implementation and of its admin extension if it takes one
+/// (compiled once, then cached).
+pub fn creation_code(root: &Path, v: &Variant) -> Result<VariantCode, VariantError> {
     let original = fs::read_to_string(root.join(v.file))?;
     let count = original.matches(v.find).count();
     if count != 1 {
@@ -136,11 +157,28 @@ pub fn creation_code(root: &Path, v: &Variant) -> Result<Bytes, VariantError> {
     collect(&root.join("contracts/src"), &mut all)?;
     all.extend_from_slice(patched.as_bytes());
     let key = hex::encode(&keccak256(&all)[..8]);
-    let cached = dir.join(format!("{}-{key}.hex", v.contract));
-    if let Ok(code) = fs::read_to_string(&cached)
-        && let Ok(bytes) = hex::decode(code.trim())
-    {
-        return Ok(bytes.into());
+    let cached = |contract: &str| dir.join(format!("{contract}-{key}.hex"));
+    let read = |contract: &str| -> Option<Bytes> {
+        let code = fs::read_to_string(cached(contract)).ok()?;
+        hex::decode(code.trim()).ok().map(Into::into)
+    };
+    if let Some(implementation) = read(v.contract) {
+        match v.admin {
+            None => {
+                return Ok(VariantCode {
+                    implementation,
+                    admin: None,
+                });
+            }
+            Some((_, admin)) => {
+                if let Some(admin) = read(admin) {
+                    return Ok(VariantCode {
+                        implementation,
+                        admin: Some(admin),
+                    });
+                }
+            }
+        }
     }
     let tree = dir.join("tree");
     let _ = fs::remove_dir_all(&tree);
@@ -152,8 +190,12 @@ pub fn creation_code(root: &Path, v: &Variant) -> Result<Bytes, VariantError> {
     #[cfg(unix)]
     std::os::unix::fs::symlink(root.join("node_modules"), tree.join("node_modules"))?;
     fs::write(tree.join(v.file), patched)?;
+    let mut sources = vec![v.source];
+    sources.extend(v.admin.map(|(source, _)| source));
     let out = Command::new(root.join("node_modules/.bin/forge"))
-        .args(["build", v.source, "--out", "out", "--cache-path", "cache"])
+        .arg("build")
+        .args(&sources)
+        .args(["--out", "out", "--cache-path", "cache"])
         .current_dir(&tree)
         .output()?;
     if !out.status.success() {
@@ -163,14 +205,32 @@ pub fn creation_code(root: &Path, v: &Variant) -> Result<Bytes, VariantError> {
             String::from_utf8_lossy(&out.stderr)
         )));
     }
-    let file_name = Path::new(v.source)
+    let implementation = artifact_code(&tree, v.source, v.contract)?;
+    fs::write(cached(v.contract), hex::encode(&implementation))?;
+    let admin = match v.admin {
+        None => None,
+        Some((source, contract)) => {
+            let code = artifact_code(&tree, source, contract)?;
+            fs::write(cached(contract), hex::encode(&code))?;
+            Some(code)
+        }
+    };
+    Ok(VariantCode {
+        implementation,
+        admin,
+    })
+}
+
+/// The creation code of `contract` (from `source`) in the copy's `out/`.
+fn artifact_code(tree: &Path, source: &str, contract: &str) -> Result<Bytes, VariantError> {
+    let file_name = Path::new(source)
         .file_name()
         .map(|f| f.to_string_lossy().into_owned())
         .unwrap_or_default();
     let artifact = tree
         .join("out")
         .join(file_name)
-        .join(format!("{}.json", v.contract));
+        .join(format!("{contract}.json"));
     let json: serde_json::Value = serde_json::from_slice(&fs::read(&artifact)?)
         .map_err(|_| VariantError::Artifact(artifact.clone()))?;
     let code = json["bytecode"]["object"]
@@ -178,7 +238,6 @@ pub fn creation_code(root: &Path, v: &Variant) -> Result<Bytes, VariantError> {
         .map(|s| s.trim_start_matches("0x").to_string())
         .filter(|s| !s.is_empty())
         .ok_or_else(|| VariantError::Artifact(artifact.clone()))?;
-    fs::write(&cached, &code)?;
     Ok(hex::decode(code)
         .map_err(|_| VariantError::Artifact(artifact))?
         .into())

@@ -12,7 +12,7 @@ use streamflow_protocol::LocalSigner;
 use crate::{
     chain::{Chain, ChainError, Result, Snapshot},
     deploy::{DeployConfig, Protocol, deploy},
-    variants::Variant,
+    variants::{Variant, VariantCode},
 };
 
 /// One LPT (or one ether), in base units.
@@ -126,8 +126,9 @@ impl World {
     }
 
     /// Like [`World::build`], then upgrades one proxy to a broken implementation (`code`: its
-    /// creation code) before the starting snapshot; see [`crate::variants`].
-    pub fn build_with(variant: Option<(&'static Variant, Bytes)>) -> Result<Self> {
+    /// creation code, and its admin extension's) before the starting snapshot; see
+    /// [`crate::variants`].
+    pub fn build_with(variant: Option<(&'static Variant, VariantCode)>) -> Result<Self> {
         let mut chain = Chain::new();
         chain.record(true);
         let governance = Actor::new("governance".into());
@@ -212,8 +213,15 @@ impl World {
         if let Some((v, code)) = &variant {
             // From a fresh account, so that a replaying forge test gets the same address.
             let installer = Address::repeat_byte(0x5e);
-            let mut init = code.to_vec();
+            let mut init = code.implementation.to_vec();
             init.extend_from_slice(p.controller.into_word().as_slice());
+            if let Some(admin_code) = &code.admin {
+                // Deployed first and passed to the implementation: `constructor(controller, admin)`.
+                let mut admin_init = admin_code.to_vec();
+                admin_init.extend_from_slice(p.controller.into_word().as_slice());
+                let admin = chain.create(installer, admin_init.into())?;
+                init.extend_from_slice(admin.into_word().as_slice());
+            }
             let implementation = chain.create(installer, init.into())?;
             chain.send(
                 g,
