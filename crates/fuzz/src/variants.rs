@@ -180,7 +180,9 @@ pub fn creation_code(root: &Path, v: &Variant) -> Result<VariantCode, VariantErr
             }
         }
     }
-    let tree = dir.join("tree");
+    // A tree of this process's own: two runs with a cold cache (the variant tests run in parallel)
+    // must not delete or overwrite each other's build; the cache files are renamed into place.
+    let tree = dir.join(format!("tree-{}", std::process::id()));
     let _ = fs::remove_dir_all(&tree);
     copy_dir(&root.join("contracts/src"), &tree.join("contracts/src"))?;
     fs::create_dir_all(tree.join("tools"))?;
@@ -205,16 +207,23 @@ pub fn creation_code(root: &Path, v: &Variant) -> Result<VariantCode, VariantErr
             String::from_utf8_lossy(&out.stderr)
         )));
     }
+    let store = |contract: &str, code: &Bytes| -> Result<(), VariantError> {
+        let tmp = tree.join(format!("{contract}.hex"));
+        fs::write(&tmp, hex::encode(code))?;
+        fs::rename(&tmp, cached(contract))?;
+        Ok(())
+    };
     let implementation = artifact_code(&tree, v.source, v.contract)?;
-    fs::write(cached(v.contract), hex::encode(&implementation))?;
+    store(v.contract, &implementation)?;
     let admin = match v.admin {
         None => None,
         Some((source, contract)) => {
             let code = artifact_code(&tree, source, contract)?;
-            fs::write(cached(contract), hex::encode(&code))?;
+            store(contract, &code)?;
             Some(code)
         }
     };
+    let _ = fs::remove_dir_all(&tree);
     Ok(VariantCode {
         implementation,
         admin,
