@@ -76,7 +76,10 @@ async fn deploy_script_wires_the_protocol_and_bindings_drive_it() {
     let maturity = staking.maturityPeriod().call().await.unwrap();
     let validity = broker.ticketValidityPeriod().call().await.unwrap();
     assert!(validity <= maturity && maturity <= unbonding);
-    assert_eq!(maturity, validity, "the default deployment matures stake after the ticket validity");
+    assert_eq!(
+        maturity, validity,
+        "the default deployment matures stake after the ticket validity"
+    );
     assert!(!controller.paused().call().await.unwrap());
     assert_eq!(controller.owner().call().await.unwrap(), gov);
     assert_eq!(
