@@ -6,7 +6,8 @@
 //!
 //! Candidates whose quote failed, timed out, named another orchestrator, is above the maximum
 //! price, doesn't take MPEG-TS, or is out of capacity are left out. The others are ordered by the
-//! number of failures they had in this session (fewer first), then by a score (lower first):
+//! faults they had in this session (answers that failed a check: fewer first), then by their
+//! strikes (errors and timeouts not yet forgiven: fewer first), then by a score (lower first):
 //!
 //! ```text
 //! score = price / cheapest price                                    (1 for the cheapest)
@@ -16,8 +17,11 @@
 //! ```
 //!
 //! Price weighs most: twice the cheapest price costs as much as twice the fastest response time.
-//! An orchestrator that failed (an error, a timeout, or an answer that failed a check) goes behind
-//! every one that didn't, whatever its price; it is used again only when the others fail too.
+//! An orchestrator that failed goes behind every one that didn't, whatever its price. A fault (an
+//! answer that failed a check: bad or dishonest work) stays for the whole session. An error or a
+//! timeout is a strike, and strikes fade: one is forgiven each time the stream delivers
+//! [`FORGIVE_AFTER`] more segments, so a good orchestrator that dropped one connection gets its
+//! place back instead of staying behind worse ones for the rest of a long stream.
 
 use std::time::{Duration, Instant};
 
@@ -182,6 +186,9 @@ pub async fn quote_all(
     (out, low)
 }
 
+/// Segments the stream delivers (by any orchestrator) for one strike to be forgiven.
+pub const FORGIVE_AFTER: u64 = 10;
+
 /// A quoted orchestrator's record this session.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct History {
@@ -189,6 +196,34 @@ pub struct History {
     pub successes: u32,
     /// Segments it failed (error, timeout, failed check).
     pub failures: u32,
+    /// Answers that failed a check: never forgiven this session.
+    pub faults: u32,
+    /// Errors and timeouts not forgiven yet, as of `strikes_at`.
+    strikes: u32,
+    /// The stream's delivered-segment count when `strikes` was last set.
+    strikes_at: u64,
+}
+
+impl History {
+    /// The strikes still held once the stream has delivered `delivered` segments.
+    pub fn strikes(&self, delivered: u64) -> u32 {
+        let forgiven = delivered.saturating_sub(self.strikes_at) / FORGIVE_AFTER;
+        self.strikes
+            .saturating_sub(u32::try_from(forgiven).unwrap_or(u32::MAX))
+    }
+
+    /// Records an error or a timeout at `delivered` delivered segments: one more strike.
+    pub fn strike(&mut self, delivered: u64) {
+        self.strikes = self.strikes(delivered).saturating_add(1);
+        self.strikes_at = delivered;
+        self.failures = self.failures.saturating_add(1);
+    }
+
+    /// Records an answer that failed a check: a fault, for the rest of the session.
+    pub fn fault(&mut self) {
+        self.faults = self.faults.saturating_add(1);
+        self.failures = self.failures.saturating_add(1);
+    }
 }
 
 /// What the ranking looks at for one orchestrator.
@@ -200,8 +235,12 @@ pub struct Standing {
     pub rtt: Duration,
     /// Its stake.
     pub stake: U256,
-    /// Its history this session.
-    pub history: History,
+    /// Its successes this session.
+    pub successes: u32,
+    /// Its faults this session (never forgiven).
+    pub faults: u32,
+    /// Its strikes not yet forgiven.
+    pub strikes: u32,
 }
 
 fn ratio(a: U256, b: U256) -> f64 {
@@ -250,21 +289,22 @@ pub fn scores(standings: &[Standing]) -> Vec<f64> {
             } else {
                 ratio(largest, s.stake).min(4.0)
             };
-            let history = 0.5 * (f64::from(s.history.successes) / 10.0).min(1.0);
+            let history = 0.5 * (f64::from(s.successes) / 10.0).min(1.0);
             price + 0.5 * speed + 0.25 * stake - history
         })
         .collect()
 }
 
-/// Indices of `standings` from best to worst: fewer failures first, then lower score.
+/// Indices of `standings` from best to worst: fewer faults first, then fewer strikes, then lower
+/// score.
 pub fn rank(standings: &[Standing]) -> Vec<usize> {
     let s = scores(standings);
     let mut idx: Vec<usize> = (0..standings.len()).collect();
     idx.sort_by(|&a, &b| {
-        standings[a]
-            .history
-            .failures
-            .cmp(&standings[b].history.failures)
+        let (x, y) = (&standings[a], &standings[b]);
+        x.faults
+            .cmp(&y.faults)
+            .then(x.strikes.cmp(&y.strikes))
             .then(s[a].total_cmp(&s[b]))
             .then(a.cmp(&b))
     });
@@ -283,7 +323,7 @@ pub fn describe(e: &ClientError) -> String {
 mod tests {
     use super::*;
 
-    fn st(wei: u64, ms: u64, stake: u64, failures: u32, successes: u32) -> Standing {
+    fn st(wei: u64, ms: u64, stake: u64, strikes: u32, successes: u32) -> Standing {
         Standing {
             price: Price {
                 wei_per_unit: U256::from(wei),
@@ -291,10 +331,9 @@ mod tests {
             },
             rtt: Duration::from_millis(ms),
             stake: U256::from(stake),
-            history: History {
-                successes,
-                failures,
-            },
+            successes,
+            faults: 0,
+            strikes,
         }
     }
 
@@ -338,6 +377,37 @@ mod tests {
             rank(&[st(1, 10, 100, 0, 0), st(1, 10, 100, 0, 10)]),
             vec![1, 0]
         );
+    }
+
+    #[test]
+    fn strikes_fade_as_the_stream_delivers_and_faults_stay() {
+        let mut h = History::default();
+        h.strike(3);
+        h.strike(5); // two strikes, the second at 5 delivered segments
+        assert_eq!(h.strikes(5), 2);
+        assert_eq!(h.strikes(5 + FORGIVE_AFTER - 1), 2);
+        assert_eq!(
+            h.strikes(5 + FORGIVE_AFTER),
+            1,
+            "one forgiven after FORGIVE_AFTER segments"
+        );
+        assert_eq!(h.strikes(5 + 2 * FORGIVE_AFTER), 0);
+        assert_eq!(h.strikes(5 + 9 * FORGIVE_AFTER), 0, "never below zero");
+        h.strike(5 + FORGIVE_AFTER); // a new strike on top of the one left: 2 again
+        assert_eq!(h.strikes(5 + FORGIVE_AFTER), 2);
+        assert_eq!(h.failures, 3);
+        h.fault();
+        assert_eq!((h.faults, h.failures), (1, 4));
+
+        // The best orchestrator, struck once, goes behind the others until its strike is forgiven.
+        let mut best = st(1, 10, 400, 1, 5);
+        let others = [st(2, 20, 100, 0, 0), st(2, 25, 100, 0, 0)];
+        assert_eq!(rank(&[best, others[0], others[1]]), vec![1, 2, 0]);
+        best.strikes = 0;
+        assert_eq!(rank(&[best, others[0], others[1]]), vec![0, 1, 2]);
+        // A fault keeps it behind even an orchestrator with strikes.
+        best.faults = 1;
+        assert_eq!(rank(&[best, st(2, 20, 100, 3, 0)]), vec![1, 0]);
     }
 
     #[test]

@@ -91,7 +91,9 @@ impl Session {
                 price: o.quoted.quote.price,
                 rtt: o.quoted.rtt,
                 stake: o.quoted.candidate.stake,
-                history: o.history,
+                successes: o.history.successes,
+                faults: o.history.faults,
+                strikes: o.history.strikes(self.summary.segments_out),
             })
             .collect();
         discovery::rank(&standings)
@@ -100,8 +102,14 @@ impl Session {
             .collect()
     }
 
-    pub(super) fn fail(&mut self, i: usize) {
-        self.orchs[i].history.failures += 1;
+    /// Marks orchestrator `i` after an error or a timeout (a strike, forgiven as the stream goes
+    /// on) or an answer that failed a check (`fault`: held for the rest of the session).
+    pub(super) fn fail(&mut self, i: usize, fault: bool) {
+        if fault {
+            self.orchs[i].history.fault();
+        } else {
+            self.orchs[i].history.strike(self.summary.segments_out);
+        }
         let a = self.orchs[i].quoted.candidate.address;
         self.summary.orchestrators.entry(a).or_default().failures += 1;
     }

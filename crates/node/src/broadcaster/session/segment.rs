@@ -183,7 +183,7 @@ impl Session {
                     }
                     Err(AttemptError::Failed(why)) => {
                         tracing::warn!(target: "broadcaster", seq = seg.seq, %address, %why, "attempt failed: next orchestrator");
-                        self.fail(i);
+                        self.fail(i, false);
                         failed_attempts += 1;
                         continue;
                     }
@@ -244,7 +244,7 @@ impl Session {
                         .map_err(|e| Stop::Fatal(format!("keeping the receipt: {e}")))?;
                         self.challenge(seg.seq, input_hash, i, &answer, sampled, reasons)
                             .await;
-                        self.fail(i);
+                        self.fail(i, true);
                         failed_attempts += 1;
                     }
                 }
