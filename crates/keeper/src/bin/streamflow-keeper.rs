@@ -163,6 +163,28 @@ fn status(config: &Config) -> anyhow::Result<()> {
         println!("{:<44} {:>8} {:>28}", a.to_string(), n, v);
     }
     println!("\ngas spent on redemptions: {} wei", s.gas_cost);
+    let open = store.open_txs()?;
+    println!(
+        "\n{:<68} {:>8} {:>8} {:>16} {:>10}",
+        "OPEN TRANSACTION", "NONCE", "TICKETS", "MAX FEE (gwei)", "AGE (s)"
+    );
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    for t in &open {
+        println!(
+            "{:<68} {:>8} {:>8} {:>16.3} {:>10}",
+            t.tx_hash.to_string(),
+            t.nonce,
+            t.tickets.len(),
+            t.max_fee_per_gas as f64 / 1e9,
+            now.saturating_sub(t.created_at)
+        );
+    }
+    if open.is_empty() {
+        println!("(none)");
+    }
     Ok(())
 }
 
