@@ -345,9 +345,22 @@ async fn send_call(
     Ok(h)
 }
 
+/// The longest wait between two failed reward attempts of one round.
+pub const REWARD_BACKOFF_MAX: Duration = Duration::from_secs(300);
+
+/// How long to wait after `failures` failed reward attempts in a row in one round: the poll
+/// interval, doubled per failure after the first, at most [`REWARD_BACKOFF_MAX`] (never less than
+/// the poll interval). A `reward()` whose estimation keeps reverting is not re-sent every poll.
+pub fn reward_retry_delay(poll: Duration, failures: u32) -> Duration {
+    let factor = 1u32 << failures.saturating_sub(1).min(16);
+    poll.saturating_mul(factor)
+        .min(REWARD_BACKOFF_MAX.max(poll))
+}
+
 /// Checks every `poll` and calls `reward()` once per round, until `shutdown` resolves. A round
 /// counts as done once the chain shows it rewarded (or the orchestrator is not active in it);
-/// failures are logged and retried at the next poll.
+/// failures are logged and retried with a backoff ([`reward_retry_delay`]), from scratch in a new
+/// round.
 pub async fn reward_loop(
     provider: DynProvider,
     d: Deployment,
@@ -358,16 +371,25 @@ pub async fn reward_loop(
 ) {
     tokio::pin!(shutdown);
     let mut done_round = None;
+    // failed attempts in a row, the round they were in, and when the next one may run
+    let mut failures = 0u32;
+    let mut failed_round = None;
+    let mut retry_at = tokio::time::Instant::now();
     loop {
         let round = RoundsManager::new(d.rounds_manager, &provider)
             .currentRound()
             .call()
             .await
             .ok();
-        if round.is_some() && round != done_round {
+        if round != failed_round {
+            failures = 0;
+        }
+        let due = failures == 0 || tokio::time::Instant::now() >= retry_at;
+        if round.is_some() && round != done_round && due {
             match reward_once(&provider, &d, &tx, initialize_rounds).await {
                 Ok(outcome) => {
                     tracing::info!(target: "orchestrator::reward", ?outcome, "reward check");
+                    failures = 0;
                     if matches!(
                         outcome,
                         RewardOutcome::AlreadyDone(_) | RewardOutcome::NotActive(_)
@@ -376,7 +398,11 @@ pub async fn reward_loop(
                     }
                 }
                 Err(e) => {
-                    tracing::warn!(target: "orchestrator::reward", error = %e, "reward failed; retrying")
+                    failures = failures.saturating_add(1);
+                    failed_round = round;
+                    let wait = reward_retry_delay(poll, failures);
+                    retry_at = tokio::time::Instant::now() + wait;
+                    tracing::warn!(target: "orchestrator::reward", error = %e, failures, retry_in_secs = wait.as_secs_f64(), "reward failed; retrying later")
                 }
             }
         }
@@ -384,5 +410,27 @@ pub async fn reward_loop(
             _ = &mut shutdown => break,
             _ = tokio::time::sleep(poll) => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reward_retries_back_off_to_the_cap() {
+        let poll = Duration::from_secs(5);
+        assert_eq!(
+            reward_retry_delay(poll, 1),
+            poll,
+            "the first retry at the next poll"
+        );
+        assert_eq!(reward_retry_delay(poll, 2), Duration::from_secs(10));
+        assert_eq!(reward_retry_delay(poll, 4), Duration::from_secs(40));
+        assert_eq!(reward_retry_delay(poll, 7), REWARD_BACKOFF_MAX);
+        assert_eq!(reward_retry_delay(poll, u32::MAX), REWARD_BACKOFF_MAX);
+        // A poll longer than the cap is never shortened.
+        let slow = Duration::from_secs(600);
+        assert_eq!(reward_retry_delay(slow, 3), slow);
     }
 }
