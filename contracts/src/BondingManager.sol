@@ -440,13 +440,13 @@ contract BondingManager is BondingManagerCore, IBondingManager {
     }
 
     /// @inheritdoc IUnbondingPeriod
-    function unbondingPeriod() external view returns (uint256 period) {
-        (period,) = _periods(_storage());
+    function unbondingPeriod() external view returns (uint256) {
+        return _storage().unbondingPeriod & 0xff;
     }
 
     /// @inheritdoc IUnbondingPeriod
-    function maturityPeriod() external view returns (uint256 period) {
-        (, period) = _periods(_storage());
+    function maturityPeriod() external view returns (uint256) {
+        return _maturityBound(_storage(), _roundView());
     }
 
     /// @inheritdoc IBondingManager

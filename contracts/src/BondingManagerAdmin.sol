@@ -32,7 +32,12 @@ contract BondingManagerAdmin is BondingManagerCore {
     {
         BondingManagerStorage storage $ = _storage();
         _setUnbondingPeriod($, unbondingPeriod_);
-        if (maturityPeriod_ != 0) _setMaturityPeriod($, maturityPeriod_, 1);
+        if (maturityPeriod_ > unbondingPeriod_) {
+            revert InvalidMaturityPeriod(maturityPeriod_, 1, unbondingPeriod_);
+        }
+        // no change recorded: in force as it is from the start
+        // forge-lint: disable-next-line(unsafe-typecast)
+        if (maturityPeriod_ != 0) $.unbondingPeriod = uint64(unbondingPeriod_ | maturityPeriod_ << 8); // both <= 30
         _setMinActiveStake($, minActiveStake_);
     }
 
@@ -51,8 +56,7 @@ contract BondingManagerAdmin is BondingManagerCore {
         // round, never the current one. Otherwise after a full unbonding period, which also keeps
         // changes far enough apart for the one step of fee-share history `creditFees` reads.
         bool alone = o.delegatorCount == 0 && o.leavingWeight == 0;
-        (uint256 unbondingPeriod,) = _periods($);
-        uint256 effective = round + (alone ? 1 : unbondingPeriod);
+        uint256 effective = round + (alone ? 1 : $.unbondingPeriod & 0xff);
         // forge-lint: disable-next-line(unsafe-typecast)
         o.nextRewardCut = uint24(rewardCut); // both checked against PPM above
         // forge-lint: disable-next-line(unsafe-typecast)
@@ -137,7 +141,7 @@ contract BondingManagerAdmin is BondingManagerCore {
         bool selfBonded = self.delegate == orchestrator;
         uint256 ownBefore;
         if (selfBonded) (ownBefore,,) = o.pending(self);
-        (, uint256 maturityPeriod) = _periods($);
+        (, uint256 maturityPeriod) = _periods($, round);
         slashed = o.cut(slashed, round, round + maturityPeriod);
         if (!selfBonded) return (slashed, 0);
         (uint256 ownAfter,,) = o.pending(self);
@@ -216,15 +220,24 @@ contract BondingManagerAdmin is BondingManagerCore {
     /// must then stay at least the ticket validity itself.
     function setUnbondingPeriod(uint256 unbondingPeriod_) external onlyGovernance {
         BondingManagerStorage storage $ = _storage();
-        uint256 minimum = $.unbondingPeriod >> 32; // the maturity period, 0 while unset
-        if (minimum == 0) minimum = _ticketValidity();
+        uint256 packed = $.unbondingPeriod;
+        uint256 maturity = (packed >> 8) & 0xff; // 0 while unset
+        uint256 minimum = maturity == 0 ? _ticketValidity() : maturity;
         if (unbondingPeriod_ < minimum) revert UnbondingPeriodTooShort(unbondingPeriod_, minimum);
         address verifier = controller.getContract(ContractIds.FAULT_VERIFIER);
         if (verifier != address(0)) {
             uint256 window = IFaultVerifier(verifier).params().challengeWindowRounds;
             if (unbondingPeriod_ <= window) revert UnbondingPeriodTooShort(unbondingPeriod_, window + 1);
         }
+        uint256 previous = packed & 0xff;
         _setUnbondingPeriod($, unbondingPeriod_);
+        // An unset maturity period followed the unbonding period: it becomes a change of it, from
+        // the old period to the new one (a shortening declines), and is set from then on.
+        if (maturity == 0 && unbondingPeriod_ != previous) {
+            // forge-lint: disable-next-line(unsafe-typecast)
+            $.unbondingPeriod = uint64(unbondingPeriod_ | previous << 8); // both <= 30
+            _setMaturityPeriod($, unbondingPeriod_, 1, _round());
+        }
     }
 
     /// @notice See {IBondingManager}.
@@ -232,7 +245,7 @@ contract BondingManagerAdmin is BondingManagerCore {
     /// a ticket must expire before stake that entered after it was created could earn from it, and
     /// before stake that left after it was created stops sharing its fees.
     function setMaturityPeriod(uint256 maturityPeriod_) external onlyGovernance {
-        _setMaturityPeriod(_storage(), maturityPeriod_, _ticketValidity());
+        _setMaturityPeriod(_storage(), maturityPeriod_, _ticketValidity(), _round());
     }
 
     /// @dev The registered TicketBroker's ticket validity period (0 before one is registered).

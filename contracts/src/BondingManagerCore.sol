@@ -25,9 +25,10 @@ abstract contract BondingManagerCore is IBondingManagerTypes, Controlled {
 
     /// @custom:storage-location erc7201:streamflow.storage.BondingManager
     struct BondingManagerStorage {
-        // Two periods, read through `_periods`: the unbonding period (low 32 bits) and the maturity
-        // period (the next 32; 0, as storage written before it existed reads, means the unbonding
-        // period). Packed in the field the unbonding period had alone: the slot has no free bits.
+        // The periods, in the field the unbonding period had alone (the slot has no free bits), read
+        // through `_periods` and `_maturityBound`: bits 0-7 the unbonding period; 8-15 the maturity
+        // period (0, as storage written before it existed reads: it follows the unbonding period);
+        // 16-23 the maturity period before its last change; 24-55 the round of that change.
         uint64 unbondingPeriod;
         uint128 minActiveStake;
         // The current round while `block.number < cachedRoundEnd` (a round's end never moves once it
@@ -179,7 +180,7 @@ abstract contract BondingManagerCore is IBondingManagerTypes, Controlled {
         bool mayDelay
     ) internal {
         if (stake == 0 && owner != orch) o.delegatorCount += 1;
-        (, uint256 maturityPeriod) = _periods($);
+        (, uint256 maturityPeriod) = _periods($, round);
         uint256 maturity = round + maturityPeriod;
         if (!mayDelay && d.youngNorm != 0) {
             uint256 due = uint32(o.entries[d.youngIndex].a); // settled: a young part still pending
@@ -249,7 +250,7 @@ abstract contract BondingManagerCore is IBondingManagerTypes, Controlled {
         uint256 round,
         bool feeOnly
     ) private returns (uint256 index, uint256 withdrawRound) {
-        (uint256 unbondingPeriod, uint256 maturityPeriod) = _periods($);
+        (uint256 unbondingPeriod, uint256 maturityPeriod) = _periods($, round);
         uint256 exitRound = round + maturityPeriod;
         if (mature != 0) (index, exitRound) = o.scheduleExit(round, exitRound, mature);
         withdrawRound = round + unbondingPeriod;
@@ -400,35 +401,80 @@ abstract contract BondingManagerCore is IBondingManagerTypes, Controlled {
         if (!known) revert HistoryUnavailable(round);
     }
 
-    /// @dev Sets the unbonding period, keeping the maturity period (an unset one keeps following it).
+    /// @dev Sets the unbonding period, keeping the maturity period and its last change.
     function _setUnbondingPeriod(BondingManagerStorage storage $, uint256 value) internal {
         if (value == 0 || value > MAX_UNBONDING_PERIOD) revert InvalidUnbondingPeriod(value);
         // forge-lint: disable-next-line(unsafe-typecast)
-        $.unbondingPeriod = uint64(value | ($.unbondingPeriod >> 32) << 32); // value <= MAX_UNBONDING_PERIOD
+        $.unbondingPeriod = uint64(($.unbondingPeriod & ~uint256(0xff)) | value); // value <= 30
         emit UnbondingPeriodSet(value);
     }
 
-    /// @dev Sets the maturity period: `minimum` (at least 1) to the unbonding period.
-    function _setMaturityPeriod(BondingManagerStorage storage $, uint256 value, uint256 minimum) internal {
-        uint256 unbonding = uint32($.unbondingPeriod);
+    /// @dev Changes the maturity period to `value` (`minimum`, at least 1, to the unbonding period)
+    /// from round `round`, once the last change has run its course (`_maturityChangeEnd`). A
+    /// shortening declines by one round per round from the period in force, so stake that moves
+    /// later never matures, nor stops sharing fees, before stake that moved earlier (review of the
+    /// maturity period: a token in two pools' fees at once); a lengthening applies at once to stake
+    /// that moves, and the ticket validity may follow it only a full new period later
+    /// (`_maturityBound`).
+    function _setMaturityPeriod(
+        BondingManagerStorage storage $,
+        uint256 value,
+        uint256 minimum,
+        uint256 round
+    ) internal {
+        uint256 packed = $.unbondingPeriod;
+        uint256 unbonding = packed & 0xff;
         if (minimum == 0) minimum = 1;
         if (value < minimum || value > unbonding) revert InvalidMaturityPeriod(value, minimum, unbonding);
+        uint256 end = _maturityChangeEnd(packed);
+        if (round < end) revert MaturityChangePending(end);
+        (, uint256 current) = _periods($, round);
         // forge-lint: disable-next-line(unsafe-typecast)
-        $.unbondingPeriod = uint64(unbonding | value << 32); // both at most MAX_UNBONDING_PERIOD
+        $.unbondingPeriod = uint64(unbonding | value << 8 | current << 16 | SafeCast.toUint32(round) << 24);
         emit MaturityPeriodSet(value);
     }
 
-    /// @dev The unbonding and maturity periods (see `BondingManagerStorage.unbondingPeriod`).
-    function _periods(BondingManagerStorage storage $)
+    /// @dev The round from which the maturity period may change again: a shortening has declined to
+    /// its value, a lengthening's bound on the ticket validity has reached it (0: no change recorded).
+    function _maturityChangeEnd(uint256 packed) internal pure returns (uint256) {
+        uint256 maturity = (packed >> 8) & 0xff;
+        uint256 previous = (packed >> 16) & 0xff;
+        uint256 since = uint32(packed >> 24);
+        if (maturity == 0 || previous == 0) return 0;
+        return previous > maturity ? since + previous - maturity : since + maturity;
+    }
+
+    /// @dev The unbonding period and the maturity period in force for stake that moves in `round`
+    /// (see `BondingManagerStorage.unbondingPeriod` and `_setMaturityPeriod`).
+    function _periods(BondingManagerStorage storage $, uint256 round)
         internal
         view
         returns (uint256 unbondingPeriod, uint256 maturityPeriod)
     {
         uint256 packed = $.unbondingPeriod;
-        // forge-lint: disable-next-line(unsafe-typecast) -- the low 32 bits hold the unbonding period
-        unbondingPeriod = uint32(packed);
-        maturityPeriod = packed >> 32;
-        if (maturityPeriod == 0) maturityPeriod = unbondingPeriod;
+        unbondingPeriod = packed & 0xff;
+        maturityPeriod = (packed >> 8) & 0xff;
+        if (maturityPeriod == 0) return (unbondingPeriod, unbondingPeriod);
+        uint256 previous = (packed >> 16) & 0xff;
+        if (previous > maturityPeriod) {
+            uint256 since = uint32(packed >> 24);
+            uint256 elapsed = round > since ? round - since : 0;
+            if (previous - maturityPeriod > elapsed) maturityPeriod = previous - elapsed;
+        }
+    }
+
+    /// @dev The longest ticket validity the ledger supports in `round`: the maturity period, except
+    /// for a full new period after a lengthening, when it stays the shorter one before it (stake
+    /// that moved under that one matured, and its tails ended, that early; a longer validity would
+    /// also apply to tickets created then). During a shortening, every stake's period is at least
+    /// the new one.
+    function _maturityBound(BondingManagerStorage storage $, uint256 round) internal view returns (uint256) {
+        uint256 packed = $.unbondingPeriod;
+        uint256 maturity = (packed >> 8) & 0xff;
+        if (maturity == 0) return packed & 0xff;
+        uint256 previous = (packed >> 16) & 0xff;
+        if (previous != 0 && previous < maturity && round < uint32(packed >> 24) + maturity) return previous;
+        return maturity;
     }
 
     function _setMinActiveStake(BondingManagerStorage storage $, uint256 value) internal {

@@ -226,6 +226,10 @@ interface IBondingManagerTypes {
     /// @param minimum The least period allowed.
     /// @param maximum The longest period allowed (the unbonding period).
     error InvalidMaturityPeriod(uint256 maturityPeriod, uint256 minimum, uint256 maximum);
+    /// @notice The last change of the maturity period is still running its course (a shortening
+    /// declining, or a lengthening not yet in force for the ticket validity) until `round`.
+    /// @param round The first round in which it may change again.
+    error MaturityChangePending(uint256 round);
     /// @notice The caller still has `stake` bonded (rebond from unbonded needs none).
     /// @param stake The stake after the claim.
     error StillBonded(uint256 stake);

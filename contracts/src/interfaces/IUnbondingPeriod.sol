@@ -11,8 +11,9 @@ interface IUnbondingPeriod {
     /// @return The unbonding period in rounds.
     function unbondingPeriod() external view returns (uint256);
 
-    /// @notice The number of rounds new stake waits before it earns, and leaving stake keeps its fee
-    /// share; the TicketBroker keeps its ticket validity period at most this long.
+    /// @notice The number of rounds new stake waits at least before it earns, and leaving stake keeps
+    /// its fee share at least; the TicketBroker keeps its ticket validity period at most this long.
+    /// For a full new period after a lengthening it is still the shorter period before it.
     /// @return The maturity period in rounds.
     function maturityPeriod() external view returns (uint256);
 }

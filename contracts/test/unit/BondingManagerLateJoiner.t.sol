@@ -44,9 +44,12 @@ contract BondingManagerLateJoinerTest is StakingFixture {
         x.j = bound(x.j, x.k, x.validity - 1);
         x.touchAfter = bound(x.touchAfter, 0, 20);
         x.attackStake = bound(x.attackStake, 1 ether, 1_000_000 ether);
-        bm.setUnbondingPeriod(x.period);
-        broker.setTicketValidityPeriod(1); // governance's order: validity <= maturity <= unbonding
-        bm.setMaturityPeriod(x.maturity);
+        // governance's order: validity <= maturity <= unbonding, each maturity change run to its end
+        broker.setTicketValidityPeriod(1);
+        bm.setUnbondingPeriod(x.period); // sets the maturity period too (it followed the old one)
+        advanceRounds(30); // a change of it runs at most 30 rounds
+        if (x.maturity != x.period) bm.setMaturityPeriod(x.maturity);
+        advanceRounds(30);
         broker.setTicketValidityPeriod(x.validity);
         _pools(x);
 

@@ -159,6 +159,12 @@ contract BondingManagerMaturityTest is TwoPoolsFixture {
         vm.expectEmit(address(bm));
         emit IBondingManagerTypes.MaturityPeriodSet(7);
         bm.setMaturityPeriod(7);
+        assertEq(bm.maturityPeriod(), 2, "the validity bound stays the shorter period for a new period");
+        vm.expectRevert(
+            abi.encodeWithSelector(IBondingManagerTypes.MaturityChangePending.selector, round() + 7)
+        );
+        bm.setMaturityPeriod(3);
+        advanceRounds(7);
         assertEq(bm.maturityPeriod(), 7);
         broker.setTicketValidityPeriod(1);
         vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.InvalidMaturityPeriod.selector, 0, 1, 7));
@@ -171,6 +177,7 @@ contract BondingManagerMaturityTest is TwoPoolsFixture {
         vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.UnbondingPeriodTooShort.selector, 8, 9));
         bm.setUnbondingPeriod(8);
         bm.setUnbondingPeriod(9);
+        advanceRounds(9);
         assertEq(bm.maturityPeriod(), 9, "the maturity period stays");
     }
 
@@ -190,8 +197,8 @@ contract BondingManagerMaturityUnsetTest is TwoPoolsFixture {
 
     function test_UnsetMaturityFollowsTheUnbondingPeriod() public {
         assertEq(bm.maturityPeriod(), 7);
-        bm.setUnbondingPeriod(12);
-        assertEq(bm.maturityPeriod(), 12);
+        bm.setUnbondingPeriod(12); // the maturity period follows, as a lengthening (then it is set)
+        assertEq(bm.maturityPeriod(), 7, "the validity bound for a new period");
         uint256 e = round();
         vm.prank(alice);
         bm.bond(SELF, orch);
@@ -200,6 +207,33 @@ contract BondingManagerMaturityUnsetTest is TwoPoolsFixture {
         nextRound();
         assertEq(bm.orchestratorInfo(orch).youngStake, 0);
         assertEq(round(), e + 12);
+        assertEq(bm.maturityPeriod(), 12);
+        bm.setUnbondingPeriod(20);
+        assertEq(bm.maturityPeriod(), 12, "set now: it no longer follows");
+    }
+
+    /// @dev Shortening the unbonding period of an unset maturity period shortens the maturity
+    /// period too, declining one round per round from 7 to 3: stake that enters `i` rounds after the
+    /// change matures at `max(i + 3, 7)` rounds after it, never before stake that entered earlier
+    /// (before, it matured at `i + 3` while queued entries were clamped: the review's double count).
+    function test_UnsetMaturityShortenedWithTheUnbondingPeriodDeclines() public {
+        uint256 t = round();
+        bm.setUnbondingPeriod(3);
+        uint256[7] memory due;
+        for (uint256 r = t; r <= t + 9; ++r) {
+            uint256 i = r - t;
+            if (i < 7) {
+                address who = makeAddr(string.concat("joiner", vm.toString(i)));
+                fundAndBond(who, (i + 1) * 1 ether, orch);
+                due[i] = t + (i + 3 > 7 ? i + 3 : 7);
+            }
+            uint256 young;
+            for (uint256 j; j <= (i < 7 ? i : 6); ++j) {
+                if (due[j] > r) young += (j + 1) * 1 ether;
+            }
+            assertEq(bm.orchestratorInfo(orch).youngStake, young, vm.toString(i));
+            nextRound();
+        }
     }
 
     /// @dev While unset, the unbonding period's floor is the ticket validity itself (it is the
@@ -231,15 +265,22 @@ contract MaturityValidityCouplingTest is FullDeployers {
         broker.setTicketValidityPeriod(3);
         vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.InvalidMaturityPeriod.selector, 1, 2, 7));
         bm.setMaturityPeriod(1);
+        uint256 t = full.core.rounds.currentRound();
         bm.setMaturityPeriod(4);
         broker.setUnlockPeriod(4);
+        // a lengthening: the validity may follow it only a full new period later
+        vm.expectRevert(abi.encodeWithSelector(ITicketBroker.ValidityExceedsMaturityPeriod.selector, 4, 2));
+        broker.setTicketValidityPeriod(4);
+        vm.roll(full.core.rounds.currentRoundStartBlock() + 4 * FULL_ROUND_LENGTH);
+        full.core.rounds.initializeRound();
+        assertEq(full.core.rounds.currentRound(), t + 4);
         broker.setTicketValidityPeriod(4);
         vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.InvalidMaturityPeriod.selector, 3, 4, 7));
         bm.setMaturityPeriod(3);
         vm.expectRevert(abi.encodeWithSelector(IBondingManagerTypes.UnbondingPeriodTooShort.selector, 3, 4));
         bm.setUnbondingPeriod(3);
         broker.setTicketValidityPeriod(2);
-        bm.setMaturityPeriod(2);
+        bm.setMaturityPeriod(2); // a shortening: the bound is the new period at once
         assertEq(bm.maturityPeriod(), 2);
     }
 }

@@ -320,6 +320,7 @@ contract StakingAuditRegressionMaturity1Test is StakingAuditRegressionMaturity2T
         super.setUp();
         broker.setTicketValidityPeriod(1);
         bm.setMaturityPeriod(1);
+        nextRound(); // the shortening has declined to 1
     }
 }
 
@@ -329,5 +330,6 @@ contract StakingAuditRegressionMaturity3Of30Test is StakingAuditRegressionMaturi
         super.setUp();
         bm.setUnbondingPeriod(30);
         bm.setMaturityPeriod(3);
+        advanceRounds(3); // the ticket validity may follow the lengthening from now on
     }
 }
