@@ -22,6 +22,14 @@ contract BondingManagerMaturityTest is TwoPoolsFixture {
         setUpTwoPools(true);
     }
 
+    /// @dev alice bonds SELF to orch and waits until it is mature; returns the round it is then.
+    function _aliceMatureInOrch() internal returns (uint256) {
+        vm.prank(alice);
+        bm.bond(SELF, orch);
+        waitMaturity();
+        return round();
+    }
+
     function test_Periods() public view {
         assertEq(bm.unbondingPeriod(), 7);
         assertEq(bm.maturityPeriod(), M);
@@ -58,10 +66,7 @@ contract BondingManagerMaturityTest is TwoPoolsFixture {
     /// (tickets of l credited in l+1), not fees of tickets created after she left; her tokens are
     /// withdrawable only from l+U.
     function test_LeaverSharesFeesForTheMaturityPeriodAndWithdrawsAfterTheUnbondingPeriod() public {
-        vm.prank(alice);
-        bm.bond(SELF, orch);
-        waitMaturity();
-        uint256 l = round();
+        uint256 l = _aliceMatureInOrch();
         vm.prank(alice);
         uint256 lockId = bm.unbond(SELF);
         (,, uint256 withdrawRound,) = bm.lockInfo(alice, lockId);
@@ -89,10 +94,7 @@ contract BondingManagerMaturityTest is TwoPoolsFixture {
 
     /// @dev A redelegation's fee-only lock closes when its tail exits (M), not after U.
     function test_FeeOnlyLockClosesWhenItsTailExits() public {
-        vm.prank(alice);
-        bm.bond(SELF, orch);
-        waitMaturity();
-        uint256 l = round();
+        uint256 l = _aliceMatureInOrch();
         vm.prank(alice);
         uint256 lockId = bm.redelegate(orch2);
         (,, uint256 closeRound, bool feeOnly) = bm.lockInfo(alice, lockId);
@@ -108,10 +110,7 @@ contract BondingManagerMaturityTest is TwoPoolsFixture {
     /// @dev The orchestrator's own lock is slashable until withdrawn (U), after its fee tail exited
     /// (M): a slash cuts its tokens but never the fees its tail earned (they are paid at the slash).
     function test_SlashOfTheOwnLockAfterItsTailExitedKeepsItsFees() public {
-        vm.prank(alice);
-        bm.bond(SELF, orch);
-        waitMaturity();
-        uint256 l = round();
+        uint256 l = _aliceMatureInOrch();
         vm.prank(orch);
         uint256 lockId = bm.unbond(SELF);
         broker.credit(orch, 1 ether, l); // orch's tail: half of the pool half
@@ -135,10 +134,7 @@ contract BondingManagerMaturityTest is TwoPoolsFixture {
     /// @dev The same while the tail is still in the fee pool: fees before the slash at the full
     /// weight, after it at the cut weight.
     function test_SlashOfTheOwnLockInTheFeePoolKeepsTheFeesItEarned() public {
-        vm.prank(alice);
-        bm.bond(SELF, orch);
-        waitMaturity();
-        uint256 l = round();
+        uint256 l = _aliceMatureInOrch();
         vm.prank(orch);
         uint256 lockId = bm.unbond(SELF);
         broker.credit(orch, 1 ether, l); // before the slash: orch's tail has half the pool weight
