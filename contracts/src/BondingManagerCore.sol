@@ -439,7 +439,7 @@ abstract contract BondingManagerCore is IBondingManagerTypes, Controlled {
     function _maturityChangeEnd(uint256 packed) internal pure returns (uint256) {
         uint256 maturity = (packed >> 8) & 0xff;
         uint256 previous = (packed >> 16) & 0xff;
-        uint256 since = uint32(packed >> 24);
+        uint256 since = (packed >> 24) & 0xffffffff;
         if (maturity == 0 || previous == 0) return 0;
         return previous > maturity ? since + previous - maturity : since + maturity;
     }
@@ -457,7 +457,7 @@ abstract contract BondingManagerCore is IBondingManagerTypes, Controlled {
         if (maturityPeriod == 0) return (unbondingPeriod, unbondingPeriod);
         uint256 previous = (packed >> 16) & 0xff;
         if (previous > maturityPeriod) {
-            uint256 since = uint32(packed >> 24);
+            uint256 since = (packed >> 24) & 0xffffffff;
             uint256 elapsed = round > since ? round - since : 0;
             if (previous - maturityPeriod > elapsed) maturityPeriod = previous - elapsed;
         }
@@ -473,7 +473,9 @@ abstract contract BondingManagerCore is IBondingManagerTypes, Controlled {
         uint256 maturity = (packed >> 8) & 0xff;
         if (maturity == 0) return packed & 0xff;
         uint256 previous = (packed >> 16) & 0xff;
-        if (previous != 0 && previous < maturity && round < uint32(packed >> 24) + maturity) return previous;
+        if (previous != 0 && previous < maturity && round < ((packed >> 24) & 0xffffffff) + maturity) {
+            return previous;
+        }
         return maturity;
     }
 
