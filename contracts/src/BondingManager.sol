@@ -441,7 +441,8 @@ contract BondingManager is BondingManagerCore, IBondingManager {
 
     /// @inheritdoc IUnbondingPeriod
     function unbondingPeriod() external view returns (uint256) {
-        return _storage().unbondingPeriod & 0xff;
+        (uint256 period,,,) = _unpackPeriods(_storage().unbondingPeriod);
+        return period;
     }
 
     /// @inheritdoc IUnbondingPeriod

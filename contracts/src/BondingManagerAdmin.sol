@@ -36,8 +36,7 @@ contract BondingManagerAdmin is BondingManagerCore {
             revert InvalidMaturityPeriod(maturityPeriod_, 1, unbondingPeriod_);
         }
         // no change recorded: in force as it is from the start
-        // forge-lint: disable-next-line(unsafe-typecast)
-        if (maturityPeriod_ != 0) $.unbondingPeriod = uint64(unbondingPeriod_ | maturityPeriod_ << 8); // both <= 30
+        if (maturityPeriod_ != 0) $.unbondingPeriod = _packPeriods(unbondingPeriod_, maturityPeriod_, 0, 0);
         _setMinActiveStake($, minActiveStake_);
     }
 
@@ -56,7 +55,8 @@ contract BondingManagerAdmin is BondingManagerCore {
         // round, never the current one. Otherwise after a full unbonding period, which also keeps
         // changes far enough apart for the one step of fee-share history `creditFees` reads.
         bool alone = o.delegatorCount == 0 && o.leavingWeight == 0;
-        uint256 effective = round + (alone ? 1 : $.unbondingPeriod & 0xff);
+        (uint256 unbondingPeriod,,,) = _unpackPeriods($.unbondingPeriod);
+        uint256 effective = round + (alone ? 1 : unbondingPeriod);
         // forge-lint: disable-next-line(unsafe-typecast)
         o.nextRewardCut = uint24(rewardCut); // both checked against PPM above
         // forge-lint: disable-next-line(unsafe-typecast)
@@ -220,8 +220,7 @@ contract BondingManagerAdmin is BondingManagerCore {
     /// must then stay at least the ticket validity itself.
     function setUnbondingPeriod(uint256 unbondingPeriod_) external onlyGovernance {
         BondingManagerStorage storage $ = _storage();
-        uint256 packed = $.unbondingPeriod;
-        uint256 maturity = (packed >> 8) & 0xff; // 0 while unset
+        (uint256 previous, uint256 maturity,,) = _unpackPeriods($.unbondingPeriod); // maturity 0: unset
         uint256 minimum = maturity == 0 ? _ticketValidity() : maturity;
         if (unbondingPeriod_ < minimum) revert UnbondingPeriodTooShort(unbondingPeriod_, minimum);
         address verifier = controller.getContract(ContractIds.FAULT_VERIFIER);
@@ -229,13 +228,11 @@ contract BondingManagerAdmin is BondingManagerCore {
             uint256 window = IFaultVerifier(verifier).params().challengeWindowRounds;
             if (unbondingPeriod_ <= window) revert UnbondingPeriodTooShort(unbondingPeriod_, window + 1);
         }
-        uint256 previous = packed & 0xff;
         _setUnbondingPeriod($, unbondingPeriod_);
         // An unset maturity period followed the unbonding period: it becomes a change of it, from
         // the old period to the new one (a shortening declines), and is set from then on.
         if (maturity == 0 && unbondingPeriod_ != previous) {
-            // forge-lint: disable-next-line(unsafe-typecast)
-            $.unbondingPeriod = uint64(unbondingPeriod_ | previous << 8); // both <= 30
+            $.unbondingPeriod = _packPeriods(unbondingPeriod_, previous, 0, 0);
             _setMaturityPeriod($, unbondingPeriod_, 1, _round());
         }
     }

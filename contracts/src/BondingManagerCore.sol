@@ -404,8 +404,8 @@ abstract contract BondingManagerCore is IBondingManagerTypes, Controlled {
     /// @dev Sets the unbonding period, keeping the maturity period and its last change.
     function _setUnbondingPeriod(BondingManagerStorage storage $, uint256 value) internal {
         if (value == 0 || value > MAX_UNBONDING_PERIOD) revert InvalidUnbondingPeriod(value);
-        // forge-lint: disable-next-line(unsafe-typecast)
-        $.unbondingPeriod = uint64(($.unbondingPeriod & ~uint256(0xff)) | value); // value <= 30
+        (, uint256 maturity, uint256 previous, uint256 since) = _unpackPeriods($.unbondingPeriod);
+        $.unbondingPeriod = _packPeriods(value, maturity, previous, since);
         emit UnbondingPeriodSet(value);
     }
 
@@ -422,35 +422,49 @@ abstract contract BondingManagerCore is IBondingManagerTypes, Controlled {
         uint256 minimum,
         uint256 round
     ) internal {
-        uint256 packed = $.unbondingPeriod;
-        uint256 unbonding = packed & 0xff;
+        (uint256 unbonding, uint256 maturity, uint256 previous, uint256 since) =
+            _unpackPeriods($.unbondingPeriod);
         if (minimum == 0) minimum = 1;
         if (value < minimum || value > unbonding) revert InvalidMaturityPeriod(value, minimum, unbonding);
-        uint256 end = _maturityChangeEnd(packed);
-        if (round < end) revert MaturityChangePending(end);
+        // the last change has run its course: a shortening declined to its value, a lengthening's
+        // bound on the ticket validity reached it (nothing to wait for if none was recorded)
+        if (maturity != 0 && previous != 0) {
+            uint256 end = previous > maturity ? since + previous - maturity : since + maturity;
+            if (round < end) revert MaturityChangePending(end);
+        }
         (, uint256 current) = _periods($, round);
-        // forge-lint: disable-next-line(unsafe-typecast)
-        $.unbondingPeriod = uint64(unbonding | value << 8 | current << 16 | SafeCast.toUint32(round) << 24);
+        $.unbondingPeriod = _packPeriods(unbonding, value, current, round);
         emit MaturityPeriodSet(value);
     }
 
-    /// @dev The round from which the maturity period may change again: a shortening has declined to
-    /// its value, a lengthening's bound on the ticket validity has reached it (0: no change recorded).
-    function _maturityChangeEnd(uint256 packed) internal pure returns (uint256) {
-        uint256 maturity = (packed >> 8) & 0xff;
-        uint256 previous = (packed >> 16) & 0xff;
-        uint256 since = (packed >> 24) & 0xffffffff;
-        if (maturity == 0 || previous == 0) return 0;
-        return previous > maturity ? since + previous - maturity : since + maturity;
+    /// @dev The fields of `BondingManagerStorage.unbondingPeriod`: the unbonding period, the
+    /// maturity period (0: unset), the maturity period before its last change, that change's round.
+    function _unpackPeriods(uint256 packed)
+        internal
+        pure
+        returns (uint256 unbonding, uint256 maturity, uint256 previous, uint256 since)
+    {
+        return (packed & 0xff, (packed >> 8) & 0xff, (packed >> 16) & 0xff, (packed >> 24) & 0xffffffff);
+    }
+
+    /// @dev The inverse of `_unpackPeriods` (periods are at most `MAX_UNBONDING_PERIOD`).
+    function _packPeriods(uint256 unbonding, uint256 maturity, uint256 previous, uint256 since)
+        internal
+        pure
+        returns (uint64)
+    {
+        // forge-lint: disable-next-line(unsafe-typecast)
+        return uint64(unbonding | maturity << 8 | previous << 16 | SafeCast.toUint32(since) << 24);
     }
 
     /// @dev The unbonding period and the maturity period in force for stake that moves in `round`
-    /// (see `BondingManagerStorage.unbondingPeriod` and `_setMaturityPeriod`).
+    /// (see `_unpackPeriods` and `_setMaturityPeriod`).
     function _periods(BondingManagerStorage storage $, uint256 round)
         internal
         view
         returns (uint256 unbondingPeriod, uint256 maturityPeriod)
     {
+        // on every bond and unbond: the fields of `_unpackPeriods` read only as far as needed
         uint256 packed = $.unbondingPeriod;
         unbondingPeriod = packed & 0xff;
         maturityPeriod = (packed >> 8) & 0xff;
@@ -469,13 +483,10 @@ abstract contract BondingManagerCore is IBondingManagerTypes, Controlled {
     /// also apply to tickets created then). During a shortening, every stake's period is at least
     /// the new one.
     function _maturityBound(BondingManagerStorage storage $, uint256 round) internal view returns (uint256) {
-        uint256 packed = $.unbondingPeriod;
-        uint256 maturity = (packed >> 8) & 0xff;
-        if (maturity == 0) return packed & 0xff;
-        uint256 previous = (packed >> 16) & 0xff;
-        if (previous != 0 && previous < maturity && round < ((packed >> 24) & 0xffffffff) + maturity) {
-            return previous;
-        }
+        (uint256 unbonding, uint256 maturity, uint256 previous, uint256 since) =
+            _unpackPeriods($.unbondingPeriod);
+        if (maturity == 0) return unbonding;
+        if (previous != 0 && previous < maturity && round < since + maturity) return previous;
         return maturity;
     }
 
