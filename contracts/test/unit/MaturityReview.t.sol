@@ -22,6 +22,49 @@ contract MaturityReviewShortenedMaturityTest is TwoPoolsFixture {
             + bm.orchestratorInfo(o).leavingWeight;
     }
 
+    /// @dev Fuzz: from any unbonding period `P` (2..30, which the unset maturity period follows),
+    /// governance shortens the maturity period to any `M` (the mock validity allows 1), a tail is
+    /// queued just before, and alice ping-pongs between the two pools `hops` times, `gap` rounds
+    /// apart, starting `k` rounds after the change. In every round until everything has exited
+    /// and matured, the fee weights of both pools (as a touch would see them) never exceed the LPT
+    /// the BondingManager holds: no token counts twice.
+    function testFuzz_ShorteningTheMaturityNeverCountsATokenTwice(
+        uint256 p,
+        uint256 m,
+        uint256 k,
+        uint256 gap,
+        uint256 hops
+    ) public {
+        p = bound(p, 2, 30);
+        m = bound(m, 1, p);
+        k = bound(k, 0, p);
+        gap = bound(gap, 0, 3);
+        hops = bound(hops, 1, 4);
+        broker.setTicketValidityPeriod(1);
+        bm.setUnbondingPeriod(p); // the maturity period follows (a change of it, run to its end)
+        advanceRounds(30);
+        vm.prank(alice);
+        bm.bond(SELF, orch);
+        vm.prank(bob);
+        bm.bond(SELF, orch);
+        advanceRounds(p);
+        vm.prank(bob);
+        bm.unbond(1 ether); // a tail queued under the longer period
+        if (m != p) bm.setMaturityPeriod(m);
+        advanceRounds(k);
+        address[2] memory to = [orch2, orch];
+        for (uint256 r; r < 2 * p + hops * gap + 2; ++r) {
+            if (r % (gap + 1) == 0 && r / (gap + 1) < hops) {
+                vm.prank(alice);
+                bm.redelegate(to[(r / (gap + 1)) % 2]);
+            }
+            bm.checkpoint(orch);
+            bm.checkpoint(orch2);
+            assertLe(_feeWeight(orch) + _feeWeight(orch2), d.token.balanceOf(address(bm)), vm.toString(r));
+            nextRound();
+        }
+    }
+
     function test_PoC_ShortenedMaturityLetsARedelegatedTokenEarnInTwoPools() public {
         vm.prank(alice);
         bm.bond(SELF, orch);
